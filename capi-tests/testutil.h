@@ -1,0 +1,64 @@
+/* Shared helpers for the C API tests. Only zmq.h and libc are used, so every
+ * test builds unchanged against libzmq-rs and against Debian's libzmq. */
+#ifndef CAPI_TESTUTIL_H
+#define CAPI_TESTUTIL_H
+
+#include <zmq.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Abort the test program with a message: the harness counts the failure. */
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            int e_ = zmq_errno ();                                             \
+            fprintf (stderr, "%s:%d: CHECK failed: %s (errno %d: %s)\n",       \
+                     __FILE__, __LINE__, #cond, e_, zmq_strerror (e_));        \
+            exit (1);                                                          \
+        }                                                                      \
+    } while (0)
+
+/* The call must succeed (libzmq's failure value is -1). */
+#define CHECK_OK(expr) CHECK ((expr) != -1)
+
+/* The call must fail with -1 and leave `err` in errno. */
+#define CHECK_ERR(expr, err)                                                   \
+    do {                                                                       \
+        errno = 0;                                                             \
+        long rc_ = (long) (expr);                                              \
+        int e_ = zmq_errno ();                                                 \
+        if (rc_ != -1 || e_ != (err)) {                                        \
+            fprintf (stderr,                                                   \
+                     "%s:%d: expected %s to fail with %s (%d), got rc=%ld "    \
+                     "errno=%d (%s)\n",                                        \
+                     __FILE__, __LINE__, #expr, #err, (err), rc_, e_,          \
+                     zmq_strerror (e_));                                       \
+            exit (1);                                                          \
+        }                                                                      \
+    } while (0)
+
+/* A pointer-returning call must fail with NULL and leave `err` in errno. */
+#define CHECK_NULL_ERR(expr, err)                                              \
+    do {                                                                       \
+        errno = 0;                                                             \
+        const void *p_ = (const void *) (expr);                                \
+        int e_ = zmq_errno ();                                                 \
+        if (p_ != NULL || e_ != (err)) {                                       \
+            fprintf (stderr,                                                   \
+                     "%s:%d: expected %s to fail with %s, got %p errno=%d\n",  \
+                     __FILE__, __LINE__, #expr, #err, p_, e_);                 \
+            exit (1);                                                          \
+        }                                                                      \
+    } while (0)
+
+/* Run one test case; the harness counts the "ok" lines. */
+#define RUN_TEST(fn)                                                           \
+    do {                                                                       \
+        fn ();                                                                 \
+        printf ("ok %s\n", #fn);                                               \
+        fflush (stdout);                                                       \
+    } while (0)
+
+#endif

@@ -1,0 +1,71 @@
+//! errno: the one error currency of the C API.
+//!
+//! libzmq reports every failure through the calling thread's C `errno`, so the
+//! Rust side carries a plain errno value (`Errno`) and the C boundary stores it
+//! in the real thread-local errno (`set_errno`).
+
+use std::fmt;
+
+/// Base of the ZeroMQ-specific errno block (zmq.h `ZMQ_HAUSNUMERO`).
+pub const ZMQ_HAUSNUMERO: i32 = 156_384_712;
+/// Operation cannot be accomplished in current state.
+pub const EFSM: i32 = ZMQ_HAUSNUMERO + 51;
+/// The protocol is not compatible with the socket type.
+pub const ENOCOMPATPROTO: i32 = ZMQ_HAUSNUMERO + 52;
+/// Context was terminated.
+pub const ETERM: i32 = ZMQ_HAUSNUMERO + 53;
+/// No thread available.
+pub const EMTHREAD: i32 = ZMQ_HAUSNUMERO + 54;
+
+/// An errno value, as libzmq would leave it in `errno`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    pub const EINVAL: Errno = Errno(libc::EINVAL);
+    pub const EFAULT: Errno = Errno(libc::EFAULT);
+    pub const ENOMEM: Errno = Errno(libc::ENOMEM);
+    pub const EAGAIN: Errno = Errno(libc::EAGAIN);
+    pub const EINTR: Errno = Errno(libc::EINTR);
+    pub const ENOTSUP: Errno = Errno(libc::ENOTSUP);
+    pub const ENOTSOCK: Errno = Errno(libc::ENOTSOCK);
+    pub const EMFILE: Errno = Errno(libc::EMFILE);
+    pub const ENOENT: Errno = Errno(libc::ENOENT);
+    pub const EPROTONOSUPPORT: Errno = Errno(libc::EPROTONOSUPPORT);
+    pub const EADDRINUSE: Errno = Errno(libc::EADDRINUSE);
+    pub const EADDRNOTAVAIL: Errno = Errno(libc::EADDRNOTAVAIL);
+    pub const ECONNREFUSED: Errno = Errno(libc::ECONNREFUSED);
+    pub const EHOSTUNREACH: Errno = Errno(libc::EHOSTUNREACH);
+    pub const EMSGSIZE: Errno = Errno(libc::EMSGSIZE);
+    pub const ENODEV: Errno = Errno(libc::ENODEV);
+    pub const EFSM: Errno = Errno(EFSM);
+    pub const ENOCOMPATPROTO: Errno = Errno(ENOCOMPATPROTO);
+    pub const ETERM: Errno = Errno(ETERM);
+    pub const EMTHREAD: Errno = Errno(EMTHREAD);
+}
+
+impl fmt::Debug for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Errno({})", self.0)
+    }
+}
+
+impl From<std::io::Error> for Errno {
+    fn from(e: std::io::Error) -> Self {
+        Errno(e.raw_os_error().unwrap_or(libc::EIO))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Errno>;
+
+/// Store `e` in the calling thread's C errno.
+pub fn set_errno(e: Errno) {
+    // SAFETY: __errno_location returns a valid pointer to this thread's errno.
+    unsafe { *libc::__errno_location() = e.0 }
+}
+
+/// Read the calling thread's C errno.
+pub fn errno() -> i32 {
+    // SAFETY: __errno_location returns a valid pointer to this thread's errno.
+    unsafe { *libc::__errno_location() }
+}

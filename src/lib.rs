@@ -1,0 +1,12 @@
+//! libzmq-rs: ZeroMQ (libzmq 4.3) in Rust, built as a drop-in `libzmq.so.5`.
+//!
+//! The layers, top to bottom (see README.md for the picture):
+//! `capi` (C ABI) → `socket` → `pipe` → `io` → `transport` → `zmtp`,
+//! with `msg`, `ctx` and `util` shared by all of them.
+
+pub mod capi;
+pub mod constants;
+pub mod error;
+pub mod msg;
+pub mod ctx;
+pub mod util;
