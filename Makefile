@@ -13,11 +13,17 @@ all: build pc demo
 build:
 	$(CARGO) build --release
 	@# cbindgen writes the header into OUT_DIR; show where it is for `make header`.
+	ln -sf libzmq.so $(REL)/libzmq.so.5
 	@ls -t $(REL)/build/libzmq-rs-*/out/zmq.h | head -n 1 > $(REL)/zmq.h.path
 
-# Regenerate the checked-in include/zmq.h from the Rust sources.
-header: build
-	cp "$$(cat $(REL)/zmq.h.path)" include/zmq.h
+# Regenerate the checked-in include/zmq.h from the Rust sources: build.rs
+# writes it into this build's OUT_DIR, which cargo reports in its JSON output.
+header:
+	set -o pipefail; $(CARGO) build --release --message-format=json-render-diagnostics \
+	  | sed -n 's|.*"reason":"build-script-executed","package_id":"[^"]*#libzmq-rs@[^"]*".*"out_dir":"\([^"]*\)".*|\1|p' \
+	  > $(REL)/zmq.h.outdir
+	test -s $(REL)/zmq.h.outdir
+	cp "$$(tail -n 1 $(REL)/zmq.h.outdir)/zmq.h" include/zmq.h
 
 pc: build
 	mkdir -p $(REL)/pkgconfig

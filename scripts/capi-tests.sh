@@ -12,7 +12,9 @@ set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=target/capi-tests
-mkdir -p "$OUT/ours" "$OUT/libzmq"
+mkdir -p "$OUT/ours" "$OUT/libzmq" "$OUT/valgrind"
+# The tests load libzmq.so.5 (our SONAME): make sure it names our build.
+ln -sf libzmq.so target/release/libzmq.so.5
 OURLIB=$ROOT/target/release
 CFLAGS="-std=gnu99 -O1 -g -Wall -Wextra -Werror -pthread"
 TIMEOUT=${CAPI_TEST_TIMEOUT:-120}

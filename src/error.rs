@@ -6,16 +6,9 @@
 
 use std::fmt;
 
-/// Base of the ZeroMQ-specific errno block (zmq.h `ZMQ_HAUSNUMERO`).
-pub const ZMQ_HAUSNUMERO: i32 = 156_384_712;
-/// Operation cannot be accomplished in current state.
-pub const EFSM: i32 = ZMQ_HAUSNUMERO + 51;
-/// The protocol is not compatible with the socket type.
-pub const ENOCOMPATPROTO: i32 = ZMQ_HAUSNUMERO + 52;
-/// Context was terminated.
-pub const ETERM: i32 = ZMQ_HAUSNUMERO + 53;
-/// No thread available.
-pub const EMTHREAD: i32 = ZMQ_HAUSNUMERO + 54;
+// The ZeroMQ-specific errno values; src/constants.rs defines them (zmq.h's
+// source of truth), so there is one definition each.
+pub use crate::constants::{EFSM, EMTHREAD, ENOCOMPATPROTO, ETERM, ZMQ_HAUSNUMERO};
 
 /// An errno value, as libzmq would leave it in `errno`.
 #[derive(Clone, Copy, PartialEq, Eq)]

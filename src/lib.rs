@@ -9,4 +9,7 @@ pub mod constants;
 pub mod error;
 pub mod msg;
 pub mod ctx;
+pub mod io;
+pub mod pipe;
+pub mod socket;
 pub mod util;

@@ -4,7 +4,12 @@
 //! "set errno, return the documented failure value" and a panic into EFAULT
 //! (libzmq would have aborted the host process; we report and carry on).
 
+pub mod ctx;
+pub mod errors;
+pub mod msg;
+pub mod socket;
 pub mod types;
+pub mod util;
 
 /// Run `$body` (an expression of type `error::Result<T>`) at the C boundary.
 /// On `Err(e)` errno is set to `e` and `$fail` is returned; a panic is caught,

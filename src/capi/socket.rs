@@ -1,0 +1,315 @@
+//! zmq_socket, zmq_close, options, endpoints, send and receive.
+//!
+//! A socket handle is a small tagged block that is never returned to the
+//! allocator: zmq_close marks it dead and parks it for reuse. So a handle
+//! used after close reads a valid tag and fails with ENOTSOCK, as libzmq's
+//! does (pyzmq relies on this), instead of touching freed memory.
+
+use crate::capi::ffi_try;
+use crate::capi::types::zmq_msg_t;
+use crate::ctx::registry::with_ctx;
+use crate::error::{Errno, Result};
+use crate::msg::Msg;
+use crate::socket::options::OptOut;
+use crate::socket::Socket;
+use parking_lot::Mutex;
+use std::cell::UnsafeCell;
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+const TAG_LIVE: u32 = 0xbadd_ecaf;
+const TAG_DEAD: u32 = 0xdead_beef;
+
+#[repr(C)]
+pub struct SocketHandle {
+    tag: AtomicU32,
+    socket: UnsafeCell<Option<Box<Socket>>>,
+}
+
+/// Closed handles, kept for reuse so that stale pointers stay readable.
+struct Graveyard(Vec<*mut SocketHandle>);
+// SAFETY: the raw pointers are only dereferenced by the thread that takes
+// them out of the graveyard for reuse.
+unsafe impl Send for Graveyard {}
+static GRAVEYARD: Mutex<Graveyard> = Mutex::new(Graveyard(Vec::new()));
+
+fn new_handle(socket: Socket) -> *mut SocketHandle {
+    let reused = GRAVEYARD.lock().0.pop();
+    match reused {
+        Some(h) => {
+            // SAFETY: a graveyard handle is a live allocation no socket uses.
+            unsafe {
+                *(*h).socket.get() = Some(Box::new(socket));
+                (*h).tag.store(TAG_LIVE, Ordering::Release);
+            }
+            h
+        }
+        None => Box::into_raw(Box::new(SocketHandle {
+            tag: AtomicU32::new(TAG_LIVE),
+            socket: UnsafeCell::new(Some(Box::new(socket))),
+        })),
+    }
+}
+
+/// Resolve a C socket handle: ENOTSOCK for NULL, closed or foreign pointers
+/// (as far as a tag check can tell, exactly like libzmq).
+///
+/// # Safety
+/// `s` must be NULL or point to readable memory of at least 4 bytes; a socket
+/// is used by one thread at a time (libzmq's rule for non-thread-safe types).
+pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<&'a mut Socket> {
+    if s.is_null() {
+        return Err(Errno::ENOTSOCK);
+    }
+    let h = s as *mut SocketHandle;
+    // SAFETY: the caller passes a pointer it got from zmq_socket (or garbage
+    // that libzmq would also have dereferenced); handles are never freed.
+    unsafe {
+        if (*h).tag.load(Ordering::Acquire) != TAG_LIVE {
+            return Err(Errno::ENOTSOCK);
+        }
+        (*(*h).socket.get()).as_deref_mut().ok_or(Errno::ENOTSOCK)
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_socket(ctx: *mut c_void, type_: c_int) -> *mut c_void {
+    ffi_try!(std::ptr::null_mut(), {
+        let ctx = with_ctx(ctx)?;
+        let socket = Socket::new(ctx, type_)?;
+        Ok(new_handle(socket) as *mut c_void)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_close(s: *mut c_void) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut.
+        unsafe { socket_mut(s)? };
+        let h = s as *mut SocketHandle;
+        // SAFETY: checked live above; the caller owns the socket now.
+        let socket = unsafe {
+            (*h).tag.store(TAG_DEAD, Ordering::Release);
+            (*(*h).socket.get()).take()
+        };
+        if let Some(socket) = socket {
+            socket.close();
+        }
+        GRAVEYARD.lock().0.push(h);
+        Ok(0)
+    })
+}
+
+/// Borrow the C option value as a slice (NULL is allowed with length 0).
+unsafe fn opt_slice<'a>(val: *const c_void, len: usize) -> Result<&'a [u8]> {
+    if val.is_null() {
+        return if len == 0 { Ok(&[]) } else { Err(Errno::EINVAL) };
+    }
+    // SAFETY: the caller promises `len` readable bytes at `val`.
+    Ok(unsafe { std::slice::from_raw_parts(val as *const u8, len) })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_setsockopt(
+    s: *mut c_void,
+    option: c_int,
+    optval: *const c_void,
+    optvallen: usize,
+) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut / opt_slice.
+        let socket = unsafe { socket_mut(s)? };
+        let val = unsafe { opt_slice(optval, optvallen)? };
+        socket.setsockopt(option, val)?;
+        Ok(0)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_getsockopt(
+    s: *mut c_void,
+    option: c_int,
+    optval: *mut c_void,
+    optvallen: *mut usize,
+) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut.
+        let socket = unsafe { socket_mut(s)? };
+        if optvallen.is_null() {
+            return Err(Errno::EFAULT);
+        }
+        // SAFETY: optvallen is non-null and points to the caller's size_t.
+        let len = unsafe { *optvallen };
+        let buf: &mut [u8] = if optval.is_null() || len == 0 {
+            &mut []
+        } else {
+            // SAFETY: the caller promises *optvallen writable bytes.
+            unsafe { std::slice::from_raw_parts_mut(optval as *mut u8, len) }
+        };
+        let mut out = OptOut::new(buf);
+        socket.getsockopt(option, &mut out)?;
+        // SAFETY: as above.
+        unsafe { *optvallen = out.len() };
+        Ok(0)
+    })
+}
+
+unsafe fn endpoint<'a>(addr: *const c_char) -> Result<&'a str> {
+    if addr.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: the caller passes a NUL-terminated string.
+    unsafe { CStr::from_ptr(addr) }
+        .to_str()
+        .map_err(|_| Errno::EINVAL)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut / endpoint.
+        let socket = unsafe { socket_mut(s)? };
+        socket.bind(unsafe { endpoint(addr)? })?;
+        Ok(0)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut / endpoint.
+        let socket = unsafe { socket_mut(s)? };
+        socket.connect(unsafe { endpoint(addr)? })?;
+        Ok(0)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut / endpoint.
+        let socket = unsafe { socket_mut(s)? };
+        socket.term_endpoint(unsafe { endpoint(addr)? }, true)?;
+        Ok(0)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut / endpoint.
+        let socket = unsafe { socket_mut(s)? };
+        socket.term_endpoint(unsafe { endpoint(addr)? }, false)?;
+        Ok(0)
+    })
+}
+
+/// Byte counts are reported as int, clamped like libzmq's.
+fn clamp(n: usize) -> c_int {
+    n.min(c_int::MAX as usize) as c_int
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut / opt_slice (same contract: len bytes at buf).
+        let socket = unsafe { socket_mut(s)? };
+        let data = unsafe { opt_slice(buf, len).map_err(|_| Errno::EFAULT)? };
+        let mut msg = Msg::from_slice(data);
+        socket.send(&mut msg, flags)?;
+        Ok(clamp(len))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_send_const(
+    s: *mut c_void,
+    buf: *const c_void,
+    len: usize,
+    flags: c_int,
+) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut.
+        let socket = unsafe { socket_mut(s)? };
+        if buf.is_null() && len != 0 {
+            return Err(Errno::EFAULT);
+        }
+        // SAFETY: the caller keeps the constant buffer alive and unchanged.
+        let mut msg = unsafe { Msg::from_raw_parts(buf as *mut u8, len, None, std::ptr::null_mut())? };
+        socket.send(&mut msg, flags)?;
+        Ok(clamp(len))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: c_int) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut.
+        let socket = unsafe { socket_mut(s)? };
+        if buf.is_null() && len != 0 {
+            return Err(Errno::EFAULT);
+        }
+        let msg = socket.recv(flags)?;
+        let data = msg.data();
+        let n = data.len().min(len);
+        if n > 0 {
+            // SAFETY: the caller provides len writable bytes; n <= len.
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), buf as *mut u8, n) };
+        }
+        // The full size is reported even when truncated, as libzmq does.
+        Ok(clamp(data.len()))
+    })
+}
+
+/// Resolve a C message pointer for send/recv.
+unsafe fn msg_mut<'a>(m: *mut zmq_msg_t) -> Result<&'a mut Msg> {
+    if m.is_null() {
+        return Err(Errno::EFAULT);
+    }
+    // SAFETY: zmq_msg_t holds a Msg (same size and alignment); is_live reads
+    // only the marker bytes, so an uninitialised or closed one is refused.
+    if !unsafe { Msg::is_live(m as *const Msg) } {
+        return Err(Errno::EFAULT);
+    }
+    // SAFETY: checked live above.
+    Ok(unsafe { &mut *(m as *mut Msg) })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut / msg_mut.
+        let socket = unsafe { socket_mut(s)? };
+        let msg = unsafe { msg_mut(msg)? };
+        let size = msg.size();
+        // On success the pattern took the content and left an empty message.
+        socket.send(msg, flags)?;
+        *msg = Msg::new();
+        Ok(clamp(size))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut / msg_mut.
+        let socket = unsafe { socket_mut(s)? };
+        let msg = unsafe { msg_mut(msg)? };
+        let got = socket.recv(flags)?;
+        let size = got.size();
+        *msg = got;
+        Ok(clamp(size))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_sendmsg(s: *mut c_void, msg: *mut zmq_msg_t, flags: c_int) -> c_int {
+    // SAFETY: same contract as zmq_msg_send.
+    unsafe { zmq_msg_send(msg, s, flags) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_recvmsg(s: *mut c_void, msg: *mut zmq_msg_t, flags: c_int) -> c_int {
+    // SAFETY: same contract as zmq_msg_recv.
+    unsafe { zmq_msg_recv(msg, s, flags) }
+}

@@ -1,0 +1,6 @@
+//! Threads and their plumbing: signalers (eventfd), command mailboxes, and
+//! (with the wire transports) the background I/O threads.
+
+pub mod command;
+pub mod mailbox;
+pub mod signaler;

@@ -1,0 +1,289 @@
+//! Refcounted message content.
+//!
+//! Every message larger than the inline limit refers to one `Content` header.
+//! The header is the unit of sharing: `zmq_msg_copy`, PUB fan-out and the
+//! decoder's receive buffer all just add a reference to it. It comes in three
+//! shapes, all released the same way (last reference wins, from any thread):
+//!
+//! - header and bytes in ONE allocation (`zmq_msg_init_size`, large copies);
+//! - header alone, pointing at a caller's buffer that is handed back through the
+//!   caller's free function exactly once (`zmq_msg_init_data` with an `ffn`);
+//! - a large receive buffer ([`SharedBuf`]) that many messages slice: each
+//!   message stores (content, data pointer, length) into the same buffer.
+
+use std::alloc::{self, Layout};
+use std::ffi::c_void;
+use std::ops::Range;
+use std::ptr::NonNull;
+use std::sync::atomic::{fence, AtomicUsize, Ordering};
+
+use crate::error::{Errno, Result};
+
+use super::Msg;
+
+/// `zmq_free_fn`: gives a zero-copy buffer back to its owner.
+pub type FreeFn = unsafe extern "C" fn(data: *mut c_void, hint: *mut c_void);
+
+/// How the storage behind a header goes away when the last reference drops.
+enum Release {
+    /// Header and bytes were allocated together with this layout.
+    Dealloc(Layout),
+    /// The header alone was allocated; the bytes are the caller's and go back
+    /// through `ffn(data, hint)`.
+    Ffn {
+        ffn: FreeFn,
+        data: *mut c_void,
+        hint: *mut c_void,
+    },
+}
+
+/// The header every shared message points at.
+#[repr(C)]
+pub(crate) struct Content {
+    refcnt: AtomicUsize,
+    release: Release,
+}
+
+/// A reference count this high means references are leaking; stop before the
+/// counter could wrap (as `Arc` does).
+const MAX_REFCOUNT: usize = isize::MAX as usize;
+
+impl Content {
+    /// One allocation holding the header followed by `size` bytes.
+    /// Returns the header and a pointer to the (uninitialised) bytes.
+    pub(crate) fn alloc_with_bytes(size: usize) -> Result<(NonNull<Content>, *mut u8)> {
+        let (layout, offset) = Layout::new::<Content>()
+            .extend(Layout::array::<u8>(size).map_err(|_| Errno::ENOMEM)?)
+            .map_err(|_| Errno::ENOMEM)?;
+        let layout = layout.pad_to_align();
+        // SAFETY: the layout has a non-zero size (it contains the header).
+        let raw = unsafe { alloc::alloc(layout) };
+        let header = NonNull::new(raw.cast::<Content>()).ok_or(Errno::ENOMEM)?;
+        // SAFETY: `raw` is a fresh allocation of `layout`, which starts with a
+        // properly aligned `Content`; the bytes start `offset` further on.
+        unsafe {
+            header.as_ptr().write(Content {
+                refcnt: AtomicUsize::new(1),
+                release: Release::Dealloc(layout),
+            });
+            Ok((header, raw.add(offset)))
+        }
+    }
+
+    /// A header for a caller's buffer, released through `ffn(data, hint)`.
+    pub(crate) fn alloc_external(
+        ffn: FreeFn,
+        data: *mut c_void,
+        hint: *mut c_void,
+    ) -> Result<NonNull<Content>> {
+        let layout = Layout::new::<Content>();
+        // SAFETY: `Content` has a non-zero size.
+        let raw = unsafe { alloc::alloc(layout) };
+        let header = NonNull::new(raw.cast::<Content>()).ok_or(Errno::ENOMEM)?;
+        // SAFETY: fresh, aligned allocation for exactly one `Content`.
+        unsafe {
+            header.as_ptr().write(Content {
+                refcnt: AtomicUsize::new(1),
+                release: Release::Ffn { ffn, data, hint },
+            })
+        };
+        Ok(header)
+    }
+
+    /// Add one reference.
+    ///
+    /// # Safety
+    /// `this` must be a live header on which the caller holds a reference.
+    pub(crate) unsafe fn add_ref(this: NonNull<Content>) {
+        // SAFETY: the caller holds a reference, so the header is alive.
+        let old = unsafe { this.as_ref() }
+            .refcnt
+            .fetch_add(1, Ordering::Relaxed);
+        if old > MAX_REFCOUNT {
+            std::process::abort();
+        }
+    }
+
+    /// Drop one reference; the last one frees the storage (calling the free
+    /// function of a zero-copy buffer exactly once, on this thread).
+    ///
+    /// # Safety
+    /// `this` must be a live header and the caller gives up its reference.
+    pub(crate) unsafe fn release(this: NonNull<Content>) {
+        // SAFETY: the caller holds a reference, so the header is alive.
+        let refcnt = unsafe { &this.as_ref().refcnt };
+        // A count of 1 read with Acquire means we are the only holder: nobody
+        // can add a reference concurrently, so skip the read-modify-write
+        // (the common case: a message sent once and dropped once).
+        if refcnt.load(Ordering::Acquire) != 1 && refcnt.fetch_sub(1, Ordering::Release) != 1 {
+            return;
+        }
+        fence(Ordering::Acquire);
+        // SAFETY: we held the last reference; nothing else can reach the header.
+        unsafe { Content::destroy(this) }
+    }
+
+    /// Current number of references (tests and `SharedBuf::is_unique`).
+    ///
+    /// # Safety
+    /// `this` must be a live header on which the caller holds a reference.
+    pub(crate) unsafe fn refs(this: NonNull<Content>) -> usize {
+        // SAFETY: the caller holds a reference, so the header is alive.
+        unsafe { this.as_ref() }.refcnt.load(Ordering::Acquire)
+    }
+
+    /// # Safety
+    /// No reference to `this` remains.
+    unsafe fn destroy(this: NonNull<Content>) {
+        // SAFETY: we own the header exclusively; read it out before freeing.
+        let release = unsafe { std::ptr::read(&this.as_ref().release) };
+        match release {
+            Release::Dealloc(layout) => {
+                // SAFETY: the header and bytes were allocated with `layout`.
+                unsafe { alloc::dealloc(this.as_ptr().cast(), layout) }
+            }
+            Release::Ffn { ffn, data, hint } => {
+                // SAFETY: the header alone was allocated with this layout.
+                unsafe { alloc::dealloc(this.as_ptr().cast(), Layout::new::<Content>()) };
+                // SAFETY: the caller of zmq_msg_init_data promised that `ffn`
+                // releases `data` given `hint`, callable from any thread; this
+                // is the one and only call.
+                unsafe { ffn(data, hint) }
+            }
+        }
+    }
+}
+
+/// A refcounted receive buffer that messages are carved out of without a copy.
+///
+/// The decoder reads network bytes into [`spare_mut`](SharedBuf::spare_mut),
+/// [`commit`](SharedBuf::commit)s what it got, and turns each complete frame
+/// into a message with [`slice`](SharedBuf::slice) (or [`Msg::from_shared`]).
+/// Committed bytes are read-only from then on, because messages on other
+/// threads may be reading them; the buffer is freed when the `SharedBuf` and
+/// every message sliced from it are gone. When [`is_unique`](SharedBuf::is_unique)
+/// says no message refers to it any more, [`clear`](SharedBuf::clear) lets the
+/// decoder reuse it from the start instead of allocating a new one.
+pub struct SharedBuf {
+    content: NonNull<Content>,
+    data: *mut u8,
+    cap: usize,
+    len: usize,
+}
+
+// SAFETY: the buffer is owned through an atomic refcount; committed bytes are
+// never written again and spare bytes are only reachable through `&mut self`.
+unsafe impl Send for SharedBuf {}
+// SAFETY: `&SharedBuf` only reads committed bytes and adds references atomically.
+unsafe impl Sync for SharedBuf {}
+
+impl SharedBuf {
+    /// A buffer of `cap` bytes, none committed yet. ENOMEM if it cannot be allocated.
+    pub fn with_capacity(cap: usize) -> Result<SharedBuf> {
+        let (content, data) = Content::alloc_with_bytes(cap)?;
+        // Start zeroed so `spare_mut` can hand out an initialised slice.
+        // SAFETY: `data` points at `cap` freshly allocated bytes.
+        unsafe { data.write_bytes(0, cap) };
+        Ok(SharedBuf {
+            content,
+            data,
+            cap,
+            len: 0,
+        })
+    }
+
+    /// Total size of the buffer.
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// Number of committed bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing has been committed.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The committed bytes.
+    pub fn filled(&self) -> &[u8] {
+        // SAFETY: `data..data+len` is inside the allocation, initialised, and
+        // never written again while any reference exists.
+        unsafe { std::slice::from_raw_parts(self.data, self.len) }
+    }
+
+    /// The uncommitted tail, to read into. No message can refer to it.
+    pub fn spare_mut(&mut self) -> &mut [u8] {
+        // SAFETY: `data+len..data+cap` is inside the allocation, initialised
+        // (zeroed at creation), and only reachable through `&mut self`: slices
+        // handed to messages never extend past `len`.
+        unsafe { std::slice::from_raw_parts_mut(self.data.add(self.len), self.cap - self.len) }
+    }
+
+    /// Mark the next `n` spare bytes as filled (read-only from now on).
+    ///
+    /// # Panics
+    /// If `n` exceeds the spare room.
+    pub fn commit(&mut self, n: usize) {
+        assert!(n <= self.cap - self.len, "SharedBuf::commit past capacity");
+        self.len += n;
+    }
+
+    /// Whether no message refers to the buffer any more.
+    pub fn is_unique(&self) -> bool {
+        // SAFETY: `self` holds a reference to the header.
+        unsafe { Content::refs(self.content) == 1 }
+    }
+
+    /// Forget the committed bytes so the buffer can be refilled from the
+    /// start. Only possible (and returns true) when [`is_unique`](Self::is_unique).
+    pub fn clear(&mut self) -> bool {
+        if self.is_unique() {
+            self.len = 0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A message holding `range` of the committed bytes. Up to
+    /// [`MAX_VSM_SIZE`](super::MAX_VSM_SIZE) bytes are copied inline (cheaper
+    /// than a shared reference); larger ranges share the buffer, no copy.
+    ///
+    /// # Panics
+    /// If `range` is not within the committed bytes.
+    pub fn slice(&self, range: Range<usize>) -> Msg {
+        assert!(
+            range.start <= range.end && range.end <= self.len,
+            "SharedBuf::slice out of the committed bytes"
+        );
+        let size = range.end - range.start;
+        if size <= super::MAX_VSM_SIZE {
+            return Msg::from_slice(&self.filled()[range]);
+        }
+        // SAFETY: `self` holds a reference, so the header is alive.
+        unsafe { Content::add_ref(self.content) };
+        // SAFETY: the range is inside the committed (immutable) bytes, and the
+        // message owns the reference just added.
+        unsafe { Msg::from_content(self.content, self.data.add(range.start), size) }
+    }
+}
+
+impl Drop for SharedBuf {
+    fn drop(&mut self) {
+        // SAFETY: `self` owns one reference and gives it up.
+        unsafe { Content::release(self.content) }
+    }
+}
+
+impl std::fmt::Debug for SharedBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedBuf")
+            .field("capacity", &self.cap)
+            .field("len", &self.len)
+            .field("unique", &self.is_unique())
+            .finish()
+    }
+}

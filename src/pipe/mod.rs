@@ -1,0 +1,365 @@
+//! Pipes: the bounded, lock-free message channels joining a socket to a peer
+//! (another socket for inproc, a session for a network connection).
+//!
+//! A pipe pair is two single-producer/single-consumer queues, one each way,
+//! plus a little shared state per end. Writers batch: a multipart message is
+//! published by one flush, and the reader is woken (a command to its mailbox)
+//! only when it went to sleep on an empty queue. Flow control is by credit:
+//! the reader publishes how many messages it has read every low-water-mark's
+//! worth, and wakes the writer only if the writer said it is waiting.
+
+pub mod ypipe;
+
+use crate::io::command::{Command, SocketMailbox};
+use crate::msg::Msg;
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use ypipe::YPipe;
+
+/// libzmq's max_wm_delta: how far below the HWM the low-water mark sits.
+const MAX_WM_DELTA: u64 = 1024;
+
+fn compute_lwm(hwm: u64) -> u64 {
+    if hwm > MAX_WM_DELTA * 2 {
+        hwm - MAX_WM_DELTA
+    } else {
+        hwm.div_ceil(2).max(1)
+    }
+}
+
+/// The state of one end that the other end (on another thread) may touch.
+struct EndShared {
+    /// Where commands for this end go (its owner's mailbox). Set when the end
+    /// is attached; commands are rare, so a lock is fine here.
+    mailbox: Mutex<Option<Arc<SocketMailbox>>>,
+    /// This end's index in its owner's pipe table (see `PipeRef`).
+    slot: AtomicUsize,
+    /// Complete messages this end has read: the other end's credit.
+    msgs_read: AtomicU64,
+    /// The other end is blocked waiting for credit from this end.
+    writer_waiting: AtomicBool,
+    /// This end has been closed by its owner.
+    closed: AtomicBool,
+    /// Closed with linger 0: the other end drops what this end left unread.
+    discard: AtomicBool,
+}
+
+impl EndShared {
+    fn new() -> EndShared {
+        EndShared {
+            mailbox: Mutex::new(None),
+            slot: AtomicUsize::new(usize::MAX),
+            msgs_read: AtomicU64::new(0),
+            writer_waiting: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            discard: AtomicBool::new(false),
+        }
+    }
+}
+
+pub struct PipePair {
+    /// `queues[i]` is read by end i and written by end 1-i.
+    queues: [YPipe<Msg>; 2],
+    /// `hwm[i]`: most complete messages in flight towards end i (0: no limit).
+    /// Atomic because an inproc connect-before-bind raises it at bind time.
+    hwm: [AtomicU64; 2],
+    ends: [EndShared; 2],
+}
+
+/// Names one end of a pipe in a command: the owner finds it by `slot()`.
+#[derive(Clone)]
+pub struct PipeRef {
+    pair: Arc<PipePair>,
+    side: usize,
+}
+
+impl PipeRef {
+    /// The slot of this end in its owner's table.
+    pub fn slot(&self) -> usize {
+        self.pair.ends[self.side].slot.load(Ordering::Acquire)
+    }
+
+    /// Is `end` the pipe end this reference names?
+    pub fn is(&self, end: &PipeEnd) -> bool {
+        Arc::ptr_eq(&self.pair, &end.pair) && self.side == end.side
+    }
+}
+
+/// One end of a pipe, owned by one socket (or session).
+pub struct PipeEnd {
+    pair: Arc<PipePair>,
+    side: usize,
+    msgs_read: u64,
+    msgs_written: u64,
+    /// The other end's read count as last seen.
+    peer_read: u64,
+    /// In the middle of writing a multipart message.
+    write_more: bool,
+    /// In the middle of reading a multipart message.
+    read_more: bool,
+    /// Complete messages still to read before we publish credit again.
+    credit_countdown: u64,
+    /// The other end is gone (PipeTerm processed or noticed).
+    peer_gone: bool,
+}
+
+/// Create a pipe pair. `hwm_to_0`/`hwm_to_1` bound the messages in flight
+/// towards end 0 and end 1 (0 = unlimited).
+pub fn pipe_pair(hwm_to_0: u64, hwm_to_1: u64) -> (PipeEnd, PipeEnd) {
+    let pair = Arc::new(PipePair {
+        queues: [YPipe::new(), YPipe::new()],
+        hwm: [AtomicU64::new(hwm_to_0), AtomicU64::new(hwm_to_1)],
+        ends: [EndShared::new(), EndShared::new()],
+    });
+    let mk = |side| PipeEnd {
+        pair: pair.clone(),
+        side,
+        msgs_read: 0,
+        msgs_written: 0,
+        peer_read: 0,
+        write_more: false,
+        read_more: false,
+        credit_countdown: 0,
+        peer_gone: false,
+    };
+    (mk(0), mk(1))
+}
+
+impl PipeEnd {
+    fn me(&self) -> &EndShared {
+        &self.pair.ends[self.side]
+    }
+
+    fn peer(&self) -> &EndShared {
+        &self.pair.ends[1 - self.side]
+    }
+
+    fn inbound(&self) -> &YPipe<Msg> {
+        &self.pair.queues[self.side]
+    }
+
+    fn outbound(&self) -> &YPipe<Msg> {
+        &self.pair.queues[1 - self.side]
+    }
+
+    /// Attach this end to its owner: commands for it go to `mailbox`, and the
+    /// owner finds it at `slot` of its pipe table.
+    pub fn attach(&self, mailbox: Arc<SocketMailbox>, slot: usize) {
+        self.me().slot.store(slot, Ordering::Release);
+        *self.me().mailbox.lock() = Some(mailbox);
+    }
+
+    pub fn as_ref(&self) -> PipeRef {
+        PipeRef {
+            pair: self.pair.clone(),
+            side: self.side,
+        }
+    }
+
+    fn peer_ref(&self) -> PipeRef {
+        PipeRef {
+            pair: self.pair.clone(),
+            side: 1 - self.side,
+        }
+    }
+
+    fn send_to_peer(&self, cmd: impl FnOnce(PipeRef) -> Command) {
+        let mb = self.peer().mailbox.lock().clone();
+        if let Some(mb) = mb {
+            mb.send(cmd(self.peer_ref()));
+        }
+    }
+
+    /// Is a message ready to read? When not, the reader side goes to sleep and
+    /// the next write from the peer will send us ActivateRead.
+    pub fn check_read(&mut self) -> bool {
+        // SAFETY: this end is the only reader of its inbound queue.
+        unsafe { self.inbound().check_read() }
+    }
+
+    /// Read the next message part.
+    #[inline]
+    pub fn read(&mut self) -> Option<Msg> {
+        // SAFETY: this end is the only reader of its inbound queue.
+        let msg = unsafe { self.inbound().read() }?;
+        self.read_more = msg.more();
+        if !self.read_more {
+            self.msgs_read += 1;
+            // Credit is returned every low-water-mark's worth of messages,
+            // not per message, so a saturated pipe does not ping-pong wake-ups.
+            if self.credit_countdown <= 1 {
+                let hwm = self.pair.hwm[self.side].load(Ordering::Relaxed);
+                self.credit_countdown = if hwm == 0 { u64::MAX } else { compute_lwm(hwm) };
+                if hwm > 0 {
+                    self.give_credit();
+                }
+            } else {
+                self.credit_countdown -= 1;
+            }
+        }
+        Some(msg)
+    }
+
+    fn give_credit(&self) {
+        self.me().msgs_read.store(self.msgs_read, Ordering::SeqCst);
+        if self.me().writer_waiting.swap(false, Ordering::SeqCst) {
+            self.send_to_peer(Command::ActivateWrite);
+        }
+    }
+
+    /// Can a (new) message be written without exceeding the HWM? When not,
+    /// the peer is asked to send ActivateWrite once it has read enough.
+    pub fn check_write(&mut self) -> bool {
+        if self.peer_gone || self.peer().closed.load(Ordering::Acquire) {
+            return false;
+        }
+        let hwm = self.pair.hwm[1 - self.side].load(Ordering::Relaxed);
+        if hwm == 0 || self.write_more || self.msgs_written - self.peer_read < hwm {
+            return true;
+        }
+        self.peer_read = self.peer().msgs_read.load(Ordering::SeqCst);
+        if self.msgs_written - self.peer_read < hwm {
+            return true;
+        }
+        self.peer().writer_waiting.store(true, Ordering::SeqCst);
+        // Re-check: the reader may have published just before seeing the flag.
+        self.peer_read = self.peer().msgs_read.load(Ordering::SeqCst);
+        self.msgs_written - self.peer_read < hwm
+    }
+
+    /// Queue one message part (call check_write first for a new message).
+    /// Nothing is visible to the peer until `flush`.
+    #[inline]
+    pub fn write(&mut self, msg: Msg) {
+        let more = msg.more();
+        // SAFETY: this end is the only writer of its outbound queue.
+        unsafe { self.outbound().write(msg, more) };
+        self.write_more = more;
+        if !more {
+            self.msgs_written += 1;
+        }
+    }
+
+    /// Publish what was written; wake the peer if it sleeps on an empty pipe.
+    #[inline]
+    pub fn flush(&mut self) {
+        // SAFETY: this end is the only writer of its outbound queue.
+        if !unsafe { self.outbound().flush() } {
+            self.send_to_peer(Command::ActivateRead);
+        }
+    }
+
+    /// Raise both HWMs by the binder's (inproc connect-before-bind: the pipe
+    /// was made before the binder's options were known).
+    pub fn boost_hwms(&self, towards_me: u64, towards_peer: u64) {
+        for (side, add) in [(self.side, towards_me), (1 - self.side, towards_peer)] {
+            let h = &self.pair.hwm[side];
+            let cur = h.load(Ordering::Relaxed);
+            if cur != 0 {
+                h.store(if add == 0 { 0 } else { cur + add }, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Is the other end gone (and, if it left messages, did it ask to drop them)?
+    pub fn peer_closed(&self) -> bool {
+        self.peer_gone || self.peer().closed.load(Ordering::Acquire)
+    }
+
+    pub fn peer_discards(&self) -> bool {
+        self.peer().discard.load(Ordering::Acquire)
+    }
+
+    /// Note that PipeTerm arrived for this end.
+    pub fn set_peer_gone(&mut self) {
+        self.peer_gone = true;
+    }
+
+    /// Are unread messages waiting (without putting the reader to sleep)?
+    pub fn has_unread(&self) -> bool {
+        // SAFETY: this end is the only reader of its inbound queue.
+        unsafe { self.inbound().probe() }
+    }
+
+    /// Messages written but not yet read by the peer (for linger decisions).
+    pub fn unread_by_peer(&self) -> u64 {
+        self.msgs_written
+            .saturating_sub(self.peer().msgs_read.load(Ordering::Acquire))
+    }
+
+    /// Close this end. With `discard` the peer drops what we sent but it has
+    /// not read (linger 0); otherwise it may still read it.
+    pub fn close(self, discard: bool) {
+        self.me().discard.store(discard, Ordering::Release);
+        self.me().closed.store(true, Ordering::Release);
+        if !self.peer_gone {
+            self.send_to_peer(Command::PipeTerm);
+        }
+    }
+}
+
+/// A socket's table of attached pipe ends, addressed by slot.
+#[derive(Default)]
+pub struct Pipes {
+    slots: Vec<Option<PipeEnd>>,
+    free: Vec<usize>,
+}
+
+impl Pipes {
+    /// Store `end`, attach it to `mailbox`, and return its slot.
+    pub fn insert(&mut self, end: PipeEnd, mailbox: &Arc<SocketMailbox>) -> usize {
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(None);
+                self.slots.len() - 1
+            }
+        };
+        end.attach(mailbox.clone(), slot);
+        self.slots[slot] = Some(end);
+        slot
+    }
+
+    pub fn remove(&mut self, slot: usize) -> Option<PipeEnd> {
+        let end = self.slots.get_mut(slot)?.take();
+        if end.is_some() {
+            self.free.push(slot);
+        }
+        end
+    }
+
+    #[inline]
+    pub fn get(&mut self, slot: usize) -> &mut PipeEnd {
+        self.slots[slot].as_mut().expect("live pipe slot")
+    }
+
+    /// Resolve a command's pipe reference to a live slot of ours.
+    pub fn resolve(&self, r: &PipeRef) -> Option<usize> {
+        let slot = r.slot();
+        match self.slots.get(slot) {
+            Some(Some(end)) if r.is(end) => Some(slot),
+            _ => None,
+        }
+    }
+
+    /// Is `slot` occupied?
+    pub fn resolve_slot(&self, slot: usize) -> bool {
+        matches!(self.slots.get(slot), Some(Some(_)))
+    }
+
+    pub fn slots(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|_| i))
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,0 +1,365 @@
+//! A single-producer/single-consumer queue of messages (libzmq's ypipe).
+//!
+//! One thread writes, one thread reads. A write is a plain store into a chunk;
+//! only `flush` publishes (one atomic compare-and-swap per batch, e.g. per
+//! multipart message). When the reader finds the queue empty it marks itself
+//! asleep inside the same atomic (`c`), so the writer's next flush learns it
+//! must wake the reader (flush returns false) and the reader never misses an
+//! item: that is what lets the steady state run without syscalls.
+//!
+//! Positions are counted as u64 sequence numbers rather than pointers; `c`
+//! holds the position up to which items are published, or ASLEEP.
+
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+
+/// Items per chunk: enough that chunk hand-over is rare, small enough that an
+/// idle pipe costs little (libzmq's message_pipe_granularity is also 256).
+const CHUNK: usize = 256;
+const ASLEEP: u64 = u64::MAX;
+
+struct Chunk<T> {
+    slots: [UnsafeCell<MaybeUninit<T>>; CHUNK],
+    next: AtomicPtr<Chunk<T>>,
+}
+
+impl<T> Chunk<T> {
+    fn alloc() -> *mut Chunk<T> {
+        let chunk: Box<Chunk<T>> = Box::new(Chunk {
+            // SAFETY: an array of MaybeUninit needs no initialisation.
+            slots: unsafe { MaybeUninit::uninit().assume_init() },
+            next: AtomicPtr::new(ptr::null_mut()),
+        });
+        Box::into_raw(chunk)
+    }
+}
+
+/// State touched only by the writer.
+struct WriterState<T> {
+    chunk: *mut Chunk<T>,
+    /// Next position to write.
+    back: u64,
+    /// End of the last complete item written (what the next flush publishes).
+    complete: u64,
+    /// What the writer last published into `c`.
+    published: u64,
+}
+
+/// State touched only by the reader.
+struct ReaderState<T> {
+    chunk: *mut Chunk<T>,
+    /// Next position to read.
+    front: u64,
+    /// Positions below this are known to be published.
+    readable: u64,
+}
+
+pub struct YPipe<T> {
+    writer: UnsafeCell<WriterState<T>>,
+    reader: UnsafeCell<ReaderState<T>>,
+    /// Published end position, or ASLEEP when the reader went to sleep.
+    c: AtomicU64,
+    /// One recycled chunk handed from the reader back to the writer, so the
+    /// steady state allocates nothing.
+    spare: AtomicPtr<Chunk<T>>,
+}
+
+// SAFETY: the writer and reader halves are each used by one thread at a time
+// (the SPSC contract, upheld by the pipe ends owning them); items are handed
+// over with release/acquire on `c`. T must be Send to cross threads.
+unsafe impl<T: Send> Send for YPipe<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for YPipe<T> {}
+
+impl<T> Default for YPipe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> YPipe<T> {
+    pub fn new() -> Self {
+        let chunk = Chunk::alloc();
+        YPipe {
+            writer: UnsafeCell::new(WriterState {
+                chunk,
+                back: 0,
+                complete: 0,
+                published: 0,
+            }),
+            reader: UnsafeCell::new(ReaderState {
+                chunk,
+                front: 0,
+                readable: 0,
+            }),
+            c: AtomicU64::new(0),
+            spare: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Append an item. `incomplete` items (non-final parts of a multipart
+    /// message) are not published by the next flush.
+    ///
+    /// # Safety
+    /// Only the single writer may call this.
+    pub unsafe fn write(&self, item: T, incomplete: bool) {
+        // SAFETY: the caller is the only writer.
+        let w = unsafe { &mut *self.writer.get() };
+        let idx = (w.back % CHUNK as u64) as usize;
+        // SAFETY: the slot at `back` is not visible to the reader until a flush
+        // publishes it, and it was vacated (read) before the chunk was recycled.
+        unsafe { (*(*w.chunk).slots[idx].get()).write(item) };
+        w.back += 1;
+        if idx == CHUNK - 1 {
+            let mut next = self.spare.swap(ptr::null_mut(), Ordering::Acquire);
+            if next.is_null() {
+                next = Chunk::alloc();
+            } else {
+                // SAFETY: a spare chunk is exclusively ours once swapped out.
+                unsafe { (*next).next.store(ptr::null_mut(), Ordering::Relaxed) };
+            }
+            // SAFETY: w.chunk is live (the reader cannot free a chunk before
+            // reading past its end, which needs this link).
+            unsafe { (*w.chunk).next.store(next, Ordering::Release) };
+            w.chunk = next;
+        }
+        if !incomplete {
+            w.complete = w.back;
+        }
+    }
+
+    /// Publish the complete items written so far. Returns false when the reader
+    /// was asleep: the caller must then wake it (send it a command).
+    ///
+    /// # Safety
+    /// Only the single writer may call this.
+    pub unsafe fn flush(&self) -> bool {
+        // SAFETY: the caller is the only writer.
+        let w = unsafe { &mut *self.writer.get() };
+        if w.published == w.complete {
+            return true;
+        }
+        match self
+            .c
+            .compare_exchange(w.published, w.complete, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => {
+                w.published = w.complete;
+                true
+            }
+            Err(_) => {
+                // The reader is asleep (only it ever changes `c` away from our
+                // last published value, and only to ASLEEP).
+                self.c.store(w.complete, Ordering::Release);
+                w.published = w.complete;
+                false
+            }
+        }
+    }
+
+    /// Number of items written but not yet published.
+    ///
+    /// # Safety
+    /// Only the single writer may call this.
+    pub unsafe fn unflushed(&self) -> u64 {
+        // SAFETY: the caller is the only writer.
+        let w = unsafe { &*self.writer.get() };
+        w.back - w.published
+    }
+
+    /// Is an item ready? When not, the reader is marked asleep and the next
+    /// flush will report it, so the reader must then wait for a wake-up.
+    ///
+    /// # Safety
+    /// Only the single reader may call this.
+    pub unsafe fn check_read(&self) -> bool {
+        // SAFETY: the caller is the only reader.
+        let r = unsafe { &mut *self.reader.get() };
+        if r.front < r.readable {
+            return true;
+        }
+        match self
+            .c
+            .compare_exchange(r.front, ASLEEP, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => false,
+            Err(ASLEEP) => false,
+            Err(end) => {
+                r.readable = end;
+                r.front < end
+            }
+        }
+    }
+
+    /// Take the next item, if one is published.
+    ///
+    /// # Safety
+    /// Only the single reader may call this.
+    pub unsafe fn read(&self) -> Option<T> {
+        // SAFETY: the caller is the only reader.
+        if !unsafe { self.check_read() } {
+            return None;
+        }
+        // SAFETY: the caller is the only reader.
+        let r = unsafe { &mut *self.reader.get() };
+        let idx = (r.front % CHUNK as u64) as usize;
+        // SAFETY: positions below `readable` were written and published with
+        // release ordering, observed by our acquire in check_read.
+        let item = unsafe { (*(*r.chunk).slots[idx].get()).assume_init_read() };
+        r.front += 1;
+        if idx == CHUNK - 1 {
+            // SAFETY: the writer linked `next` before publishing any position
+            // past this chunk, and we just read such a position's predecessor;
+            // the writer has already moved on, so it needs this chunk no more.
+            let next = unsafe { (*r.chunk).next.load(Ordering::Acquire) };
+            let old = std::mem::replace(&mut r.chunk, next);
+            let prev = self.spare.swap(old, Ordering::Release);
+            if !prev.is_null() {
+                // SAFETY: a chunk in `spare` is owned by the pipe alone.
+                drop(unsafe { Box::from_raw(prev) });
+            }
+        }
+        Some(item)
+    }
+
+    /// Peek whether an item is ready without marking the reader asleep.
+    ///
+    /// # Safety
+    /// Only the single reader may call this.
+    pub unsafe fn probe(&self) -> bool {
+        // SAFETY: the caller is the only reader.
+        let r = unsafe { &*self.reader.get() };
+        if r.front < r.readable {
+            return true;
+        }
+        let c = self.c.load(Ordering::Acquire);
+        c != ASLEEP && c > r.front
+    }
+}
+
+impl<T> Drop for YPipe<T> {
+    fn drop(&mut self) {
+        let r = self.reader.get_mut();
+        let w = self.writer.get_mut();
+        // Drop every item still in the queue, published or not.
+        let mut chunk = r.chunk;
+        let mut pos = r.front;
+        while pos < w.back {
+            let idx = (pos % CHUNK as u64) as usize;
+            // SAFETY: positions in [front, back) hold initialised items.
+            unsafe { (*(*chunk).slots[idx].get()).assume_init_drop() };
+            pos += 1;
+            if idx == CHUNK - 1 {
+                // SAFETY: the writer linked the next chunk before writing to it.
+                let next = unsafe { (*chunk).next.load(Ordering::Acquire) };
+                // SAFETY: we own every chunk now.
+                drop(unsafe { Box::from_raw(chunk) });
+                chunk = next;
+            }
+        }
+        // SAFETY: the remaining chunks are exclusively ours.
+        unsafe {
+            drop(Box::from_raw(chunk));
+            let spare = *self.spare.get_mut();
+            if !spare.is_null() {
+                drop(Box::from_raw(spare));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn fifo_and_sleep_protocol() {
+        let p = YPipe::<u32>::new();
+        unsafe {
+            assert!(!p.check_read()); // now asleep
+            p.write(1, false);
+            assert!(!p.flush(), "flush must report the sleeping reader");
+            assert_eq!(p.read(), Some(1));
+            assert_eq!(p.read(), None); // asleep again
+            p.write(2, true);
+            p.write(3, false);
+            assert!(!p.flush());
+            assert_eq!(p.read(), Some(2));
+            p.write(4, false);
+            assert!(p.flush(), "reader awake: no wake-up needed");
+            assert_eq!(p.read(), Some(3));
+            assert_eq!(p.read(), Some(4));
+        }
+    }
+
+    #[test]
+    fn incomplete_items_stay_invisible() {
+        let p = YPipe::<u32>::new();
+        unsafe {
+            p.write(1, true);
+            p.flush();
+            assert_eq!(p.read(), None);
+            p.write(2, false);
+            p.flush();
+            assert_eq!(p.read(), Some(1));
+            assert_eq!(p.read(), Some(2));
+        }
+    }
+
+    #[test]
+    fn crosses_chunks_and_drops_leftovers() {
+        let p = YPipe::<Box<u64>>::new();
+        unsafe {
+            for i in 0..1000u64 {
+                p.write(Box::new(i), false);
+                p.flush();
+            }
+            for i in 0..700u64 {
+                assert_eq!(*p.read().unwrap(), i);
+            }
+        }
+        drop(p); // the other 300 are freed (miri/valgrind would see a leak)
+    }
+
+    #[test]
+    fn two_threads_no_lost_wakeups() {
+        let p = Arc::new(YPipe::<u64>::new());
+        let wake = Arc::new(std::sync::Mutex::new(()));
+        let cv = Arc::new(std::sync::Condvar::new());
+        let n = 200_000u64;
+        let (p2, w2, cv2) = (p.clone(), wake.clone(), cv.clone());
+        let writer = std::thread::spawn(move || {
+            for i in 0..n {
+                unsafe { p2.write(i, i % 3 == 0) };
+                if i % 3 != 0 && !unsafe { p2.flush() } {
+                    let _g = w2.lock().unwrap();
+                    cv2.notify_one();
+                }
+            }
+            unsafe { p2.write(n, false) };
+            if !unsafe { p2.flush() } {
+                let _g = w2.lock().unwrap();
+                cv2.notify_one();
+            }
+        });
+        let mut expect = 0;
+        while expect <= n {
+            match unsafe { p.read() } {
+                Some(v) => {
+                    assert_eq!(v, expect);
+                    expect += 1;
+                }
+                None => {
+                    let g = wake.lock().unwrap();
+                    if !unsafe { p.probe() } {
+                        let _ = cv.wait_timeout(g, std::time::Duration::from_millis(5));
+                    }
+                }
+            }
+        }
+        writer.join().unwrap();
+    }
+}

@@ -1,0 +1,495 @@
+//! The synchronous socket core: runs on the caller's thread. Options,
+//! endpoints, blocking and timeouts, ZMQ_FD/ZMQ_EVENTS, and the dispatch to
+//! one pattern module per socket type (the routing strategy).
+
+pub mod fq;
+pub mod lb;
+pub mod options;
+pub mod patterns;
+
+use crate::constants::*;
+use crate::ctx::sockets::{InprocPeer, PendingConnect};
+use crate::ctx::Ctx;
+use crate::error::{Errno, Result};
+use crate::io::command::{Command, SocketMailbox};
+use crate::io::mailbox::Mailbox;
+use crate::msg::Msg;
+use crate::pipe::{pipe_pair, PipeEnd, Pipes};
+use options::{OptOut, Options};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The routing strategy of one socket type (libzmq's xsend/xrecv/... hooks).
+/// Every hook gets the socket's shared state; `send` leaves the message in
+/// place when it fails with EAGAIN so the caller can retry.
+pub trait Pattern: Send {
+    fn attach(&mut self, base: &mut SocketBase, slot: usize);
+    fn send(&mut self, base: &mut SocketBase, msg: &mut Msg) -> Result<()>;
+    fn recv(&mut self, base: &mut SocketBase) -> Result<Msg>;
+    fn has_in(&mut self, base: &mut SocketBase) -> bool;
+    fn has_out(&mut self, base: &mut SocketBase) -> bool;
+    fn read_activated(&mut self, base: &mut SocketBase, slot: usize);
+    fn write_activated(&mut self, base: &mut SocketBase, slot: usize);
+    /// The pipe at `slot` is going away (the base removes it afterwards).
+    fn terminated(&mut self, base: &mut SocketBase, slot: usize);
+    /// Pattern-specific options; None means "not mine, try the generic ones".
+    fn setsockopt(&mut self, _base: &mut SocketBase, _option: i32, _val: &[u8]) -> Option<Result<()>> {
+        None
+    }
+    fn getsockopt(&mut self, _base: &mut SocketBase, _option: i32, _out: &mut OptOut) -> Option<Result<()>> {
+        None
+    }
+}
+
+/// State every socket type shares.
+pub struct SocketBase {
+    pub ctx: Arc<Ctx>,
+    pub id: u64,
+    pub mailbox: Arc<SocketMailbox>,
+    pub options: Options,
+    pub pipes: Pipes,
+    /// Pipes found drained with their peer gone, to be removed.
+    pub dead: Vec<usize>,
+    /// The endpoint each pipe belongs to (for unbind/disconnect).
+    pipe_endpoints: HashMap<usize, String>,
+    inproc_bound: Vec<String>,
+    ctx_terminated: bool,
+    rcvmore: bool,
+}
+
+impl SocketBase {
+    /// Attach a new pipe end and tell the pattern.
+    fn attach_pipe(&mut self, pattern: &mut dyn Pattern, end: PipeEnd, endpoint: Option<String>) {
+        let slot = self.pipes.insert(end, &self.mailbox);
+        if let Some(ep) = endpoint {
+            self.pipe_endpoints.insert(slot, ep);
+        }
+        pattern.attach(self, slot);
+    }
+
+    fn inproc_peer(&self) -> InprocPeer {
+        InprocPeer {
+            socket_id: self.id,
+            mailbox: self.mailbox.clone(),
+            socket_type: self.options.socket_type,
+            sndhwm: self.options.sndhwm,
+            rcvhwm: self.options.rcvhwm,
+            routing_id: self.options.routing_id.clone(),
+            recv_routing_id: self.options.recv_routing_id,
+        }
+    }
+}
+
+/// The routing id a socket announces to a peer that asked for it: the first
+/// message on a new pipe, flagged as a routing id.
+fn routing_id_msg(id: &[u8]) -> Msg {
+    let mut m = Msg::from_slice(id);
+    m.set_flags(Msg::ROUTING_ID);
+    m
+}
+
+pub struct Socket {
+    pub base: SocketBase,
+    pattern: Box<dyn Pattern>,
+}
+
+fn deadline(timeout_ms: i32) -> Option<Instant> {
+    (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64))
+}
+
+/// Milliseconds left until `deadline` (-1: none), for poll().
+fn remaining(deadline: Option<Instant>) -> i32 {
+    match deadline {
+        None => -1,
+        Some(d) => {
+            let left = d.saturating_duration_since(Instant::now());
+            left.as_millis().min(i32::MAX as u128) as i32
+        }
+    }
+}
+
+impl Socket {
+    pub fn new(ctx: Arc<Ctx>, socket_type: i32) -> Result<Socket> {
+        let pattern = patterns::create(socket_type)?;
+        let mailbox: Arc<SocketMailbox> = Arc::new(Mailbox::new().map_err(|_| Errno::EMFILE)?);
+        let id = ctx.sockets.add(mailbox.clone(), ctx.max_sockets())?;
+        let mut options = Options::new(socket_type, ctx.blocky());
+        options.recv_routing_id = socket_type == ZMQ_ROUTER;
+        Ok(Socket {
+            base: SocketBase {
+                ctx,
+                id,
+                mailbox,
+                options,
+                pipes: Pipes::default(),
+                dead: Vec::new(),
+                pipe_endpoints: HashMap::new(),
+                inproc_bound: Vec::new(),
+                ctx_terminated: false,
+                rcvmore: false,
+            },
+            pattern,
+        })
+    }
+
+    /// Handle every waiting command (cheap when none: one atomic load).
+    #[inline]
+    fn process_commands(&mut self) {
+        if self.base.mailbox.has_pending() {
+            self.process_commands_slow();
+        }
+        if !self.base.dead.is_empty() {
+            self.reap_dead();
+        }
+    }
+
+    #[cold]
+    fn process_commands_slow(&mut self) {
+        let mailbox = self.base.mailbox.clone();
+        mailbox.drain(|cmd| self.process_command(cmd));
+    }
+
+    fn process_command(&mut self, cmd: Command) {
+        let base = &mut self.base;
+        match cmd {
+            Command::ActivateRead(r) => {
+                if let Some(slot) = base.pipes.resolve(&r) {
+                    self.pattern.read_activated(base, slot);
+                }
+            }
+            Command::ActivateWrite(r) => {
+                if let Some(slot) = base.pipes.resolve(&r) {
+                    self.pattern.write_activated(base, slot);
+                }
+            }
+            Command::PipeTerm(r) => {
+                if let Some(slot) = base.pipes.resolve(&r) {
+                    let pipe = base.pipes.get(slot);
+                    pipe.set_peer_gone();
+                    if pipe.has_unread() && !pipe.peer_discards() {
+                        // Let the pattern read what the peer left; the pipe
+                        // is reaped when found drained.
+                        self.pattern.read_activated(base, slot);
+                    } else {
+                        base.dead.push(slot);
+                    }
+                }
+            }
+            Command::Bind(end, endpoint) => {
+                base.attach_pipe(self.pattern.as_mut(), end, Some(endpoint));
+            }
+            Command::Stop => base.ctx_terminated = true,
+        }
+    }
+
+    fn reap_dead(&mut self) {
+        while let Some(slot) = self.base.dead.pop() {
+            if self.base.pipes.resolve_slot(slot) {
+                self.pattern.terminated(&mut self.base, slot);
+                self.base.pipe_endpoints.remove(&slot);
+                if let Some(end) = self.base.pipes.remove(slot) {
+                    end.close(true);
+                }
+            }
+        }
+    }
+
+    /// Wait for commands until `deadline`; ETERM if the context stopped us,
+    /// EAGAIN on timeout, EINTR if a signal interrupted the wait.
+    fn wait(&mut self, deadline: Option<Instant>) -> Result<()> {
+        let left = remaining(deadline);
+        if left == 0 && deadline.is_some() {
+            return Err(Errno::EAGAIN);
+        }
+        match self.base.mailbox.wait(left) {
+            Ok(_) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EINTR) => return Err(Errno::EINTR),
+            Err(e) => return Err(e.into()),
+        }
+        self.process_commands();
+        if self.base.ctx_terminated {
+            return Err(Errno::ETERM);
+        }
+        Ok(())
+    }
+
+    pub fn send(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
+        self.process_commands();
+        if self.base.ctx_terminated {
+            return Err(Errno::ETERM);
+        }
+        // Only MORE travels with the message; the rest is ours to set.
+        msg.reset_flags(Msg::MORE | Msg::ROUTING_ID);
+        if flags & ZMQ_SNDMORE != 0 {
+            msg.set_flags(Msg::MORE);
+        }
+        match self.pattern.send(&mut self.base, msg) {
+            Err(e) if e == Errno::EAGAIN => {}
+            other => return other,
+        }
+        if flags & ZMQ_DONTWAIT != 0 || self.base.options.sndtimeo == 0 {
+            return Err(Errno::EAGAIN);
+        }
+        let deadline = deadline(self.base.options.sndtimeo);
+        loop {
+            self.wait(deadline)?;
+            match self.pattern.send(&mut self.base, msg) {
+                Err(e) if e == Errno::EAGAIN => continue,
+                other => return other,
+            }
+        }
+    }
+
+    pub fn recv(&mut self, flags: i32) -> Result<Msg> {
+        self.process_commands();
+        if self.base.ctx_terminated {
+            return Err(Errno::ETERM);
+        }
+        let first = self.pattern.recv(&mut self.base);
+        if !self.base.dead.is_empty() {
+            self.reap_dead();
+        }
+        match first {
+            Err(e) if e == Errno::EAGAIN => {}
+            other => return self.received(other),
+        }
+        if flags & ZMQ_DONTWAIT != 0 || self.base.options.rcvtimeo == 0 {
+            return Err(Errno::EAGAIN);
+        }
+        let deadline = deadline(self.base.options.rcvtimeo);
+        loop {
+            self.wait(deadline)?;
+            let r = self.pattern.recv(&mut self.base);
+            if !self.base.dead.is_empty() {
+                self.reap_dead();
+            }
+            match r {
+                Err(e) if e == Errno::EAGAIN => continue,
+                other => return self.received(other),
+            }
+        }
+    }
+
+    fn received(&mut self, r: Result<Msg>) -> Result<Msg> {
+        let msg = r?;
+        self.base.rcvmore = msg.more();
+        Ok(msg)
+    }
+
+    /// ZMQ_EVENTS: process commands first (this is what re-arms ZMQ_FD).
+    pub fn events(&mut self) -> Result<i32> {
+        self.process_commands();
+        if self.base.ctx_terminated {
+            return Err(Errno::ETERM);
+        }
+        let mut ev = 0;
+        if self.pattern.has_in(&mut self.base) {
+            ev |= ZMQ_POLLIN as i32;
+        }
+        if self.pattern.has_out(&mut self.base) {
+            ev |= ZMQ_POLLOUT as i32;
+        }
+        Ok(ev)
+    }
+
+    pub fn fd(&self) -> i32 {
+        self.base.mailbox.fd()
+    }
+
+    pub fn bind(&mut self, endpoint: &str) -> Result<()> {
+        self.process_commands();
+        if self.base.ctx_terminated {
+            return Err(Errno::ETERM);
+        }
+        let (proto, addr) = split_endpoint(endpoint)?;
+        match proto {
+            "inproc" => {
+                if addr.is_empty() {
+                    return Err(Errno::EINVAL);
+                }
+                let pending = self.base.ctx.sockets.bind_inproc(addr, self.base.inproc_peer())?;
+                self.base.inproc_bound.push(addr.to_owned());
+                for p in pending {
+                    self.accept_pending(p, endpoint);
+                }
+                self.base.options.last_endpoint = endpoint.to_owned();
+                Ok(())
+            }
+            "tcp" | "ipc" | "udp" => Err(Errno::EPROTONOSUPPORT),
+            _ => Err(Errno::EPROTONOSUPPORT),
+        }
+    }
+
+    /// A connect that came before our bind: adopt its pipe.
+    fn accept_pending(&mut self, p: PendingConnect, endpoint: &str) {
+        let PendingConnect { mut end, connecter } = p;
+        let me = &self.base.options;
+        // The pipe was sized with the connecter's HWMs alone; add ours.
+        end.boost_hwms(me.rcvhwm.max(0) as u64, me.sndhwm.max(0) as u64);
+        if !me.recv_routing_id {
+            // The connecter announced its routing id unasked: drop it.
+            if end.check_read() {
+                let _ = end.read();
+            }
+        }
+        if connecter.recv_routing_id {
+            end.write(routing_id_msg(&me.routing_id));
+            end.flush();
+        }
+        self.base
+            .attach_pipe(self.pattern.as_mut(), end, Some(endpoint.to_owned()));
+    }
+
+    pub fn connect(&mut self, endpoint: &str) -> Result<()> {
+        self.process_commands();
+        if self.base.ctx_terminated {
+            return Err(Errno::ETERM);
+        }
+        let (proto, addr) = split_endpoint(endpoint)?;
+        match proto {
+            "inproc" => {
+                if addr.is_empty() {
+                    return Err(Errno::EINVAL);
+                }
+                self.connect_inproc(addr, endpoint);
+                self.base.options.last_endpoint = endpoint.to_owned();
+                Ok(())
+            }
+            "tcp" | "ipc" | "udp" => Err(Errno::EPROTONOSUPPORT),
+            _ => Err(Errno::EPROTONOSUPPORT),
+        }
+    }
+
+    fn connect_inproc(&mut self, name: &str, endpoint: &str) {
+        let opts = &self.base.options;
+        let hwm = |h: i32| if opts.conflate { 0 } else { h.max(0) as u64 };
+        // End 0 is ours, end 1 the binder's.
+        let (mut mine, theirs) = pipe_pair(hwm(opts.rcvhwm), hwm(opts.sndhwm));
+        let me = self.base.inproc_peer();
+        let mut theirs = Some(theirs);
+        let mut announce = Some(routing_id_msg(&opts.routing_id));
+        let found = self.base.ctx.sockets.connect_inproc(name, || {
+            // Parked until the bind: announce our routing id now, the binder
+            // drops it if it does not want it.
+            mine.write(announce.take().expect("once"));
+            mine.flush();
+            PendingConnect {
+                end: theirs.take().expect("once"),
+                connecter: me.clone(),
+            }
+        });
+        if let Some(peer) = found {
+            let mut theirs = theirs.take().expect("not parked");
+            mine.boost_hwms(peer.sndhwm.max(0) as u64, peer.rcvhwm.max(0) as u64);
+            if peer.recv_routing_id {
+                mine.write(announce.take().expect("once"));
+                mine.flush();
+            }
+            if me.recv_routing_id {
+                theirs.write(routing_id_msg(&peer.routing_id));
+                theirs.flush();
+            }
+            peer.mailbox.send(Command::Bind(theirs, endpoint.to_owned()));
+        }
+        self.base
+            .attach_pipe(self.pattern.as_mut(), mine, Some(endpoint.to_owned()));
+    }
+
+    /// zmq_unbind / zmq_disconnect: both end the pipes of `endpoint`.
+    pub fn term_endpoint(&mut self, endpoint: &str, unbind: bool) -> Result<()> {
+        self.process_commands();
+        if self.base.ctx_terminated {
+            return Err(Errno::ETERM);
+        }
+        let (proto, addr) = split_endpoint(endpoint)?;
+        if proto != "inproc" {
+            return Err(Errno::ENOENT);
+        }
+        let mut found = false;
+        if unbind {
+            if let Some(i) = self.base.inproc_bound.iter().position(|n| n == addr) {
+                self.base.inproc_bound.swap_remove(i);
+                self.base.ctx.sockets.unbind_inproc(addr, self.base.id);
+                found = true;
+            }
+        }
+        let slots: Vec<usize> = self
+            .base
+            .pipe_endpoints
+            .iter()
+            .filter(|(_, ep)| ep.as_str() == endpoint)
+            .map(|(s, _)| *s)
+            .collect();
+        if !unbind && slots.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        found |= !slots.is_empty();
+        for slot in slots {
+            self.base.dead.push(slot);
+        }
+        self.reap_dead();
+        if found {
+            Ok(())
+        } else {
+            Err(Errno::ENOENT)
+        }
+    }
+
+    pub fn setsockopt(&mut self, option: i32, val: &[u8]) -> Result<()> {
+        if self.base.ctx_terminated {
+            return Err(Errno::ETERM);
+        }
+        if let Some(r) = self.pattern.setsockopt(&mut self.base, option, val) {
+            return r;
+        }
+        self.base.options.set(option, val)
+    }
+
+    pub fn getsockopt(&mut self, option: i32, out: &mut OptOut) -> Result<()> {
+        if self.base.ctx_terminated {
+            return Err(Errno::ETERM);
+        }
+        match option {
+            ZMQ_RCVMORE => return out.int(self.base.rcvmore as i32),
+            ZMQ_FD => return out.fd(self.fd()),
+            ZMQ_EVENTS => {
+                let ev = self.events()?;
+                return out.int(ev);
+            }
+            ZMQ_THREAD_SAFE => return out.int(0),
+            _ => {}
+        }
+        if let Some(r) = self.pattern.getsockopt(&mut self.base, option, out) {
+            return r;
+        }
+        self.base.options.get(option, out)
+    }
+
+    /// zmq_close: our pipe ends go; what we sent stays readable by the peers
+    /// unless linger is 0.
+    pub fn close(mut self) {
+        self.process_commands();
+        let discard = self.base.options.linger == 0;
+        for name in std::mem::take(&mut self.base.inproc_bound) {
+            self.base.ctx.sockets.unbind_inproc(&name, self.base.id);
+        }
+        let slots: Vec<usize> = self.base.pipes.slots().collect();
+        for slot in slots {
+            if let Some(end) = self.base.pipes.remove(slot) {
+                end.close(discard);
+            }
+        }
+        self.base.ctx.sockets.remove(self.base.id);
+    }
+}
+
+/// Split "proto://address"; a missing "://" is EINVAL as in libzmq.
+pub fn split_endpoint(endpoint: &str) -> Result<(&str, &str)> {
+    let i = endpoint.find("://").ok_or(Errno::EINVAL)?;
+    let (proto, rest) = endpoint.split_at(i);
+    if proto.is_empty() {
+        return Err(Errno::EINVAL);
+    }
+    Ok((proto, &rest[3..]))
+}

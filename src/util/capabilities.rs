@@ -1,0 +1,44 @@
+//! What `zmq_has` reports: the one table of optional features this build supports.
+//!
+//! The names are libzmq's, compared exactly (case-sensitive). The table grows
+//! with later work: flip an entry to `true` in the same change that makes the
+//! feature work (pgm/norm/tipc/vmci transports, GSSAPI, WebSocket "WS"/"WSS").
+
+/// (capability, supported). Names not listed are unknown and reported absent.
+pub const CAPABILITIES: &[(&str, bool)] = &[
+    ("ipc", true),
+    ("curve", true), // X25519 + XSalsa20-Poly1305 from RustCrypto
+    ("draft", true), // the draft API is always exported
+    ("pgm", false),
+    ("tipc", false),
+    ("norm", false),
+    ("gssapi", false),
+    ("vmci", false),
+    ("WS", false),
+    ("WSS", false),
+];
+
+/// Whether this build supports `capability`.
+pub fn has(capability: &[u8]) -> bool {
+    CAPABILITIES
+        .iter()
+        .any(|&(name, on)| on && name.as_bytes() == capability)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        assert!(has(b"ipc"));
+        assert!(has(b"curve"));
+        assert!(has(b"draft"));
+        for absent in ["pgm", "tipc", "norm", "gssapi", "vmci", "WS", "WSS"] {
+            assert!(!has(absent.as_bytes()), "{absent}");
+        }
+        for unknown in ["", "IPC", "Curve", "ws", "ipc ", "tcp", "udp", "inproc"] {
+            assert!(!has(unknown.as_bytes()), "{unknown:?}");
+        }
+    }
+}
