@@ -109,12 +109,35 @@ fn summarize_docs(body: &str) -> String {
             if skipping {
                 continue;
             }
-            out.push_str(&line.replace("*/", "* /").replace("/*", "/ *"));
+            out.push_str(&ascii(&line.replace("*/", "* /").replace("/*", "/ *")));
             out.push('\n');
             continue;
         }
         out.push_str(line);
         out.push('\n');
+    }
+    out
+}
+
+/// zmq.h stays ASCII (some compilers read headers in a legacy code page):
+/// spell the usual typographic characters of doc comments in ASCII.
+fn ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{2192}' => out.push_str("->"),
+            '\u{2190}' => out.push_str("<-"),
+            '\u{2264}' => out.push_str("<="),
+            '\u{2265}' => out.push_str(">="),
+            '\u{2260}' => out.push_str("!="),
+            '\u{2013}' | '\u{2014}' => out.push_str("--"),
+            '\u{2018}' | '\u{2019}' => out.push('\''),
+            '\u{201c}' | '\u{201d}' => out.push('"'),
+            '\u{2026}' => out.push_str("..."),
+            '\u{00d7}' => out.push('x'),
+            c if c.is_ascii() => out.push(c),
+            _ => out.push('?'),
+        }
     }
     out
 }

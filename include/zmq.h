@@ -608,7 +608,7 @@ ZMQ_EXPORT int zmq_ctx_set(void *context, int option, int optval);
 ZMQ_EXPORT int zmq_ctx_get(void *context, int option);
 
 /*
- Legacy: a context with `io_threads` I/O threads; negative → NULL + EINVAL.
+ Legacy: a context with `io_threads` I/O threads; negative -> NULL + EINVAL.
  */
 ZMQ_EXPORT void *zmq_init(int io_threads);
 
@@ -747,6 +747,42 @@ ZMQ_EXPORT int zmq_msg_set_group(zmq_msg_t *msg_, const char *group_);
 ZMQ_EXPORT const char *zmq_msg_group(zmq_msg_t *msg_);
 #endif
 
+ZMQ_EXPORT int zmq_poll(zmq_pollitem_t *items, int nitems, long timeout);
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT void *zmq_poller_new(void);
+
+ZMQ_EXPORT int zmq_poller_destroy(void **poller_p);
+
+ZMQ_EXPORT int zmq_poller_size(void *poller);
+
+ZMQ_EXPORT int zmq_poller_add(void *poller, void *socket, void *user_data, short events);
+
+ZMQ_EXPORT int zmq_poller_modify(void *poller, void *socket, short events);
+
+ZMQ_EXPORT int zmq_poller_remove(void *poller, void *socket);
+
+ZMQ_EXPORT int zmq_poller_add_fd(void *poller, zmq_fd_t fd, void *user_data, short events);
+
+ZMQ_EXPORT int zmq_poller_modify_fd(void *poller, zmq_fd_t fd, short events);
+
+ZMQ_EXPORT int zmq_poller_remove_fd(void *poller, zmq_fd_t fd);
+
+ZMQ_EXPORT
+int zmq_poller_wait_all(void *poller,
+                        zmq_poller_event_t *events,
+                        int n_events,
+                        long timeout);
+
+ZMQ_EXPORT int zmq_poller_wait(void *poller, zmq_poller_event_t *event, long timeout);
+
+/*
+ A fd that is readable when an item may be ready. libzmq only has one for
+ pollers holding a thread-safe socket; none of ours are, so: EINVAL.
+ */
+ZMQ_EXPORT int zmq_poller_fd(void *poller, zmq_fd_t *fd);
+#endif
+
 ZMQ_EXPORT void *zmq_socket(void *ctx, int type_);
 
 ZMQ_EXPORT int zmq_close(void *s);
@@ -776,6 +812,19 @@ ZMQ_EXPORT int zmq_msg_recv(zmq_msg_t *msg, void *s, int flags);
 ZMQ_EXPORT int zmq_sendmsg(void *s, zmq_msg_t *msg, int flags);
 
 ZMQ_EXPORT int zmq_recvmsg(void *s, zmq_msg_t *msg, int flags);
+
+/*
+ zmq_sendiov (undocumented in libzmq but exported): send `count` buffers,
+ each with the caller's flags except that SNDMORE is cleared on the last
+ (so `ZMQ_SNDMORE` makes them one multipart message, as in libzmq).
+ */
+ZMQ_EXPORT int zmq_sendiov(void *s, struct iovec *iov, size_t count, int flags);
+
+/*
+ zmq_recviov: receive up to *count parts into malloc'd buffers the caller
+ frees; *count becomes the number of parts received, which is returned.
+ */
+ZMQ_EXPORT int zmq_recviov(void *s, struct iovec *iov, size_t *count, int flags);
 
 /*
  Report the libzmq version this library is compatible with (4.3.5).

@@ -57,6 +57,13 @@ for draft in "" "-DZMQ_BUILD_DRAFT_API"; do
     done
 done
 
+# zmq_utils.h: deprecated, only a note (no warning, no error under -Werror).
+printf '#include <zmq_utils.h>\n#include <zmq.h>\nint main(void) { return 0; }\n' >"$W/utils.c"
+configs=$((configs + 1))
+$CC -std=c99 -Wall -Wextra -pedantic -Werror -Iinclude -c "$W/utils.c" -o "$W/utils.o" >"$W/utils.log" 2>&1 ||
+    { fail "zmq_utils.h:"; cat "$W/utils.log"; }
+grep -q 'zmq_utils.h is deprecated' "$W/utils.log" || fail "zmq_utils.h does not say it is deprecated"
+
 # --- 2. constants ------------------------------------------------------------
 # Object-like macros named ZMQ_* or E*, from a comment-free copy of a header.
 macros() { # header -> "name<TAB>kind" (kind: int, string or empty)
@@ -179,6 +186,14 @@ prototypes "$OURS" >"$W/ours.protos"
 n_theirs=$(wc -l <"$W/theirs.protos")
 [ "$n_theirs" -ge 90 ] || fail "found only $n_theirs prototypes in $THEIRS (extraction broken?)"
 
+# A draft function must not be declared outside the draft section.
+while IFS=$'\t' read -r kind name _; do
+    [ "$kind" = stable ] || continue
+    if grep -qP "^draft\t$name\t" "$W/theirs.protos" || [ "$name" = zmq_ppoll ] || [ "$name" = zmq_disconnect_peer ]; then
+        fail "$name is a draft function but zmq.h declares it outside ZMQ_BUILD_DRAFT_API (missing #[cfg(feature = \"draft\")]?)"
+    fi
+done <"$W/ours.protos"
+
 present=0
 for mode in stable draft; do
     flag=""; [ $mode = draft ] && flag="-DZMQ_BUILD_DRAFT_API"
@@ -190,6 +205,9 @@ for mode in stable draft; do
         printf '#include <zmq.h>\nvoid (*probe)(void) = (void (*)(void)) %s;\n' "$name" >"$W/probe.c"
         if $CC -std=gnu99 $flag -I"$W/ours" -c "$W/probe.c" -o "$W/probe.o" 2>/dev/null; then
             echo "$name" >>"$W/have-$mode"
+        elif [ $mode = stable ] && cut -f2 "$W/ours.protos" | grep -qx "$name"; then
+            fail "$name is stable in libzmq but zmq.h declares it only under ZMQ_BUILD_DRAFT_API"
+            echo "$name" >>"$W/missing-$mode"
         elif [ $mode = stable ] || ! grep -qx "$name" "$W/missing-stable"; then
             echo "$name" >>"$W/missing-$mode"
             missing "$name is not declared by zmq.h ($mode)"
@@ -255,7 +273,7 @@ if [ -f "$LIB" ]; then
         missing "$name is declared by zmq.h but not exported by $LIB"
     done
     for name in $(comm -23 "$W/exported" "$W/declared"); do
-        fail "$LIB exports $name but zmq.h does not declare it"
+        fail "$LIB exports $name but zmq.h does not declare it (stale? run \`make header\`)"
     done
 else
     fail "$LIB not built"

@@ -70,8 +70,17 @@ fn event_all_v2_matches_constants() {
     assert_eq!(ZMQ_EVENT_ALL_V2, 0x1FFFF);
 }
 
+/// Some compilers read headers in a legacy code page: keep zmq.h ASCII.
+#[test]
+fn header_is_ascii() {
+    for (n, line) in GENERATED.lines().enumerate() {
+        assert!(line.is_ascii(), "zmq.h line {} is not ASCII: {line}", n + 1);
+    }
+}
+
 /// Each macro is defined once (cbindgen output, prologue and epilogue must
-/// not overlap).
+/// not overlap), and each is a libzmq name. (scripts/check-symbols.sh and
+/// check-header.sh hold the functions to libzmq's names.)
 #[test]
 fn every_macro_defined_once() {
     let mut seen = std::collections::HashSet::new();
@@ -87,6 +96,12 @@ fn every_macro_defined_once() {
                 continue;
             }
             assert!(seen.insert(name.to_owned()), "zmq.h defines {name} twice");
+            // Nothing but libzmq's names: ZMQ_* and the errno values.
+            assert!(
+                name.starts_with("ZMQ_") || name.starts_with('E'),
+                "zmq.h defines {name}, which is not a libzmq name (a `pub const` \
+                 in src/capi/ ends up in the header; move it elsewhere)"
+            );
         }
     }
     assert!(draft, "zmq.h has no draft section");

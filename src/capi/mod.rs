@@ -7,6 +7,9 @@
 pub mod ctx;
 pub mod errors;
 pub mod msg;
+pub mod poll;
+pub mod poller;
+pub mod proxy;
 pub mod socket;
 pub mod types;
 pub mod util;

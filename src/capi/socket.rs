@@ -313,3 +313,81 @@ pub unsafe extern "C" fn zmq_recvmsg(s: *mut c_void, msg: *mut zmq_msg_t, flags:
     // SAFETY: same contract as zmq_msg_recv.
     unsafe { zmq_msg_recv(msg, s, flags) }
 }
+
+/// zmq_sendiov (undocumented in libzmq but exported): send `count` buffers,
+/// each with the caller's flags except that SNDMORE is cleared on the last
+/// (so `ZMQ_SNDMORE` makes them one multipart message, as in libzmq).
+#[no_mangle]
+pub unsafe extern "C" fn zmq_sendiov(
+    s: *mut c_void,
+    iov: *mut libc::iovec,
+    count: usize,
+    flags: c_int,
+) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut.
+        let socket = unsafe { socket_mut(s)? };
+        if count == 0 || iov.is_null() {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: the caller provides `count` iovecs.
+        let parts = unsafe { std::slice::from_raw_parts(iov, count) };
+        let mut last = 0;
+        for (i, part) in parts.iter().enumerate() {
+            // SAFETY: each iovec describes iov_len readable bytes.
+            let data = unsafe { opt_slice(part.iov_base, part.iov_len)? };
+            let mut msg = Msg::from_slice(data);
+            let f = if i + 1 < count {
+                flags
+            } else {
+                flags & !crate::constants::ZMQ_SNDMORE
+            };
+            socket.send(&mut msg, f)?;
+            last = clamp(part.iov_len);
+        }
+        Ok(last)
+    })
+}
+
+/// zmq_recviov: receive up to *count parts into malloc'd buffers the caller
+/// frees; *count becomes the number of parts received, which is returned.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_recviov(
+    s: *mut c_void,
+    iov: *mut libc::iovec,
+    count: *mut usize,
+    flags: c_int,
+) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: see socket_mut.
+        let socket = unsafe { socket_mut(s)? };
+        if iov.is_null() || count.is_null() {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: count is non-null; iov has *count entries.
+        let max = unsafe { *count };
+        unsafe { *count = 0 };
+        let parts = unsafe { std::slice::from_raw_parts_mut(iov, max) };
+        let mut n = 0;
+        for part in parts.iter_mut() {
+            let msg = socket.recv(flags)?;
+            let data = msg.data();
+            // SAFETY: malloc of the part size (1 for empty parts so the caller
+            // can always free); the copy stays inside it.
+            let buf = unsafe { libc::malloc(data.len().max(1)) } as *mut u8;
+            if buf.is_null() {
+                return Err(Errno::ENOMEM);
+            }
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), buf, data.len()) };
+            part.iov_base = buf as *mut c_void;
+            part.iov_len = data.len();
+            n += 1;
+            // SAFETY: count is non-null.
+            unsafe { *count = n };
+            if !msg.more() {
+                break;
+            }
+        }
+        Ok(n as c_int)
+    })
+}

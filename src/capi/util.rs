@@ -89,7 +89,7 @@ pub unsafe extern "C" fn zmq_z85_encode(
     size: usize,
 ) -> *mut c_char {
     ffi_try!(ptr::null_mut(), {
-        if size % 4 != 0 {
+        if !size.is_multiple_of(4) {
             return Err(Errno::EINVAL);
         }
         check_null!(dest, Errno::EFAULT);
@@ -122,7 +122,7 @@ pub unsafe extern "C" fn zmq_z85_decode(dest: *mut u8, string: *const c_char) ->
         check_null!(string, Errno::EFAULT);
         // SAFETY: non-NULL, and the caller promises a NUL-terminated string.
         let text = unsafe { CStr::from_ptr(string) }.to_bytes();
-        if text.len() < 5 || text.len() % 5 != 0 {
+        if text.len() < 5 || !text.len().is_multiple_of(5) {
             return Err(Errno::EINVAL);
         }
         check_null!(dest, Errno::EFAULT);

@@ -615,7 +615,7 @@ impl Msg {
 
     /// Move the message out, leaving an empty one (`zmq_msg_move`).
     pub fn take(&mut self) -> Msg {
-        std::mem::replace(self, Msg::new())
+        std::mem::take(self)
     }
 
     #[cfg(test)]

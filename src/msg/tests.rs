@@ -207,7 +207,8 @@ struct FfnLog {
 }
 
 unsafe extern "C" fn free_boxed(data: *mut c_void, hint: *mut c_void) {
-    // SAFETY: the tests pass a leaked Box<[u8; 64]> as data and a &'static FfnLog as hint.
+    // SAFETY: the tests pass a leaked Box<[u8; 64]> as data and an FfnLog
+    // that outlives the message as hint.
     unsafe {
         drop(Box::from_raw(data.cast::<[u8; 64]>()));
         let log = &*(hint as *const FfnLog);
@@ -219,14 +220,15 @@ unsafe extern "C" fn free_boxed(data: *mut c_void, hint: *mut c_void) {
     }
 }
 
-fn leak_log() -> &'static FfnLog {
-    Box::leak(Box::new(FfnLog {
+fn new_log() -> Box<FfnLog> {
+    Box::new(FfnLog {
         calls: AtomicUsize::new(0),
         threads: Mutex::new(Vec::new()),
-    }))
+    })
 }
 
-fn zero_copy(log: &'static FfnLog, size: usize) -> Msg {
+/// A zero-copy message over a fresh boxed buffer; `log` must outlive it.
+fn zero_copy(log: &FfnLog, size: usize) -> Msg {
     let buf = Box::into_raw(Box::new([5u8; 64])).cast::<u8>();
     // SAFETY: the buffer is valid until free_boxed releases it.
     unsafe {
@@ -243,8 +245,8 @@ fn zero_copy(log: &'static FfnLog, size: usize) -> Msg {
 #[test]
 fn ffn_once_either_order() {
     for first_original in [true, false] {
-        let log = leak_log();
-        let a = zero_copy(log, 64);
+        let log = new_log();
+        let a = zero_copy(&log, 64);
         assert!(!a.is_vsm() && !a.is_shared());
         let b = a.clone();
         let c = b.clone();
@@ -266,8 +268,8 @@ fn ffn_once_either_order() {
 
 #[test]
 fn ffn_small_is_still_zero_copy() {
-    let log = leak_log();
-    let m = zero_copy(log, 3);
+    let log = new_log();
+    let m = zero_copy(&log, 3);
     assert!(!m.is_vsm(), "init_data never copies, even small buffers");
     assert_eq!(m.data(), &[5, 5, 5]);
     drop(m);
@@ -276,8 +278,8 @@ fn ffn_small_is_still_zero_copy() {
 
 #[test]
 fn ffn_on_the_thread_that_drops_last() {
-    let log = leak_log();
-    let a = zero_copy(log, 64);
+    let log = new_log();
+    let a = zero_copy(&log, 64);
     let b = a.clone();
     drop(a);
     let t = std::thread::spawn(move || {
@@ -292,8 +294,8 @@ fn ffn_on_the_thread_that_drops_last() {
 
 #[test]
 fn ffn_many_threads_once() {
-    let log = leak_log();
-    let m = zero_copy(log, 64);
+    let log = new_log();
+    let m = zero_copy(&log, 64);
     let copies: Vec<Msg> = (0..16).map(|_| m.clone()).collect();
     drop(m);
     let handles: Vec<_> = copies

@@ -100,6 +100,8 @@ pub struct PipeEnd {
     read_more: bool,
     /// Complete messages still to read before we publish credit again.
     credit_countdown: u64,
+    /// What `Drop` tells the peer about our unread messages.
+    discard_on_close: bool,
     /// The other end is gone (PipeTerm processed or noticed).
     peer_gone: bool,
 }
@@ -121,6 +123,7 @@ pub fn pipe_pair(hwm_to_0: u64, hwm_to_1: u64) -> (PipeEnd, PipeEnd) {
         write_more: false,
         read_more: false,
         credit_countdown: 0,
+        discard_on_close: true,
         peer_gone: false,
     };
     (mk(0), mk(1))
@@ -290,9 +293,23 @@ impl PipeEnd {
 
     /// Close this end. With `discard` the peer drops what we sent but it has
     /// not read (linger 0); otherwise it may still read it.
-    pub fn close(self, discard: bool) {
-        self.me().discard.store(discard, Ordering::Release);
-        self.me().closed.store(true, Ordering::Release);
+    pub fn close(mut self, discard: bool) {
+        self.discard_on_close = discard;
+        // Drop does the rest.
+    }
+}
+
+impl Drop for PipeEnd {
+    /// An end dropped without `close` (e.g. inside an undelivered command)
+    /// still tells its peer, discarding what it left.
+    fn drop(&mut self) {
+        let me = &self.pair.ends[self.side];
+        me.discard.store(self.discard_on_close, Ordering::Release);
+        me.closed.store(true, Ordering::Release);
+        // Forget our owner's mailbox: a command the peer sends from now on is
+        // dropped instead of keeping our mailbox (and, through the queued
+        // PipeRef, this pipe) alive in a reference cycle.
+        *me.mailbox.lock() = None;
         if !self.peer_gone {
             self.send_to_peer(Command::PipeTerm);
         }

@@ -480,6 +480,9 @@ impl Socket {
                 end.close(discard);
             }
         }
+        // Commands that raced with the close die here (with any pipe ends
+        // they carry, which notifies those peers).
+        self.base.mailbox.drain(|_| {});
         self.base.ctx.sockets.remove(self.base.id);
     }
 }

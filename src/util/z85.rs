@@ -37,7 +37,7 @@ pub const fn decoded_len(n: usize) -> usize {
 /// Encode `data` into `out`, which must hold exactly `encoded_len(data.len())` bytes.
 /// EINVAL when `data.len()` is not a multiple of 4 (the empty input is valid).
 pub fn encode_into(data: &[u8], out: &mut [u8]) -> Result<()> {
-    if data.len() % 4 != 0 || out.len() != encoded_len(data.len()) {
+    if !data.len().is_multiple_of(4) || out.len() != encoded_len(data.len()) {
         return Err(Errno::EINVAL);
     }
     for (word, text) in data.chunks_exact(4).zip(out.chunks_exact_mut(5)) {
@@ -64,7 +64,7 @@ pub fn encode(data: &[u8]) -> Result<String> {
 /// of 5 long, holds a character outside the alphabet, or a group of 5 encodes a
 /// value above 0xFFFFFFFF. `out` may be partly written on error.
 pub fn decode_into(text: &[u8], out: &mut [u8]) -> Result<()> {
-    if text.len() < 5 || text.len() % 5 != 0 || out.len() != decoded_len(text.len()) {
+    if text.len() < 5 || !text.len().is_multiple_of(5) || out.len() != decoded_len(text.len()) {
         return Err(Errno::EINVAL);
     }
     for (group, word) in text.chunks_exact(5).zip(out.chunks_exact_mut(4)) {
