@@ -747,33 +747,76 @@ ZMQ_EXPORT int zmq_msg_set_group(zmq_msg_t *msg_, const char *group_);
 ZMQ_EXPORT const char *zmq_msg_group(zmq_msg_t *msg_);
 #endif
 
+/*
+ Wait until one of `items` is ready or `timeout` ms pass (-1: forever).
+ */
 ZMQ_EXPORT int zmq_poll(zmq_pollitem_t *items, int nitems, long timeout);
 
 #if defined(ZMQ_BUILD_DRAFT_API)
 ZMQ_EXPORT void *zmq_poller_new(void);
 
+/*
+ # Safety
+ `poller_p` is NULL or points at a poller handle variable.
+ */
 ZMQ_EXPORT int zmq_poller_destroy(void **poller_p);
 
+/*
+ # Safety
+ `poller` is NULL or a handle from zmq_poller_new.
+ */
 ZMQ_EXPORT int zmq_poller_size(void *poller);
 
+/*
+ # Safety
+ `poller` is NULL or from zmq_poller_new; `socket` NULL or from zmq_socket.
+ */
 ZMQ_EXPORT int zmq_poller_add(void *poller, void *socket, void *user_data, short events);
 
+/*
+ # Safety
+ As zmq_poller_add.
+ */
 ZMQ_EXPORT int zmq_poller_modify(void *poller, void *socket, short events);
 
+/*
+ # Safety
+ As zmq_poller_add.
+ */
 ZMQ_EXPORT int zmq_poller_remove(void *poller, void *socket);
 
+/*
+ # Safety
+ `poller` is NULL or a handle from zmq_poller_new.
+ */
 ZMQ_EXPORT int zmq_poller_add_fd(void *poller, zmq_fd_t fd, void *user_data, short events);
 
+/*
+ # Safety
+ `poller` is NULL or a handle from zmq_poller_new.
+ */
 ZMQ_EXPORT int zmq_poller_modify_fd(void *poller, zmq_fd_t fd, short events);
 
+/*
+ # Safety
+ `poller` is NULL or a handle from zmq_poller_new.
+ */
 ZMQ_EXPORT int zmq_poller_remove_fd(void *poller, zmq_fd_t fd);
 
+/*
+ # Safety
+ `poller` is NULL or from zmq_poller_new; `events` is NULL or holds `n_events` entries.
+ */
 ZMQ_EXPORT
 int zmq_poller_wait_all(void *poller,
                         zmq_poller_event_t *events,
                         int n_events,
                         long timeout);
 
+/*
+ # Safety
+ `poller` is NULL or from zmq_poller_new; `event` is NULL or writable.
+ */
 ZMQ_EXPORT int zmq_poller_wait(void *poller, zmq_poller_event_t *event, long timeout);
 
 /*
@@ -781,6 +824,43 @@ ZMQ_EXPORT int zmq_poller_wait(void *poller, zmq_poller_event_t *event, long tim
  pollers holding a thread-safe socket; none of ours are, so: EINVAL.
  */
 ZMQ_EXPORT int zmq_poller_fd(void *poller, zmq_fd_t *fd);
+#endif
+
+/*
+ Move messages between `frontend` and `backend` until the context ends.
+ */
+ZMQ_EXPORT int zmq_proxy(void *frontend, void *backend, void *capture);
+
+/*
+ zmq_proxy with a control socket (PAUSE, RESUME, TERMINATE, STATISTICS).
+ */
+ZMQ_EXPORT int zmq_proxy_steerable(void *frontend, void *backend, void *capture, void *control);
+
+/*
+ Legacy: the device type is ignored, as in libzmq.
+ */
+ZMQ_EXPORT int zmq_device(int type_, void *frontend, void *backend);
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+/*
+ ZMQ_POLLOUT when the peer named `routing_id` can take a message now;
+ EHOSTUNREACH for an unknown peer, ENOTSUP on other socket types.
+ */
+ZMQ_EXPORT
+int zmq_socket_get_peer_state(void *socket,
+                              const void *routing_id,
+                              size_t routing_id_size);
+#endif
+
+ZMQ_EXPORT int zmq_socket_monitor(void *s, const char *addr, int events);
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT
+int zmq_socket_monitor_versioned(void *s,
+                                 const char *addr,
+                                 uint64_t events,
+                                 int event_version,
+                                 int type_);
 #endif
 
 ZMQ_EXPORT void *zmq_socket(void *ctx, int type_);

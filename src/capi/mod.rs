@@ -10,6 +10,8 @@ pub mod msg;
 pub mod poll;
 pub mod poller;
 pub mod proxy;
+pub mod router;
+pub mod monitor;
 pub mod socket;
 pub mod types;
 pub mod util;

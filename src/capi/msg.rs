@@ -49,6 +49,20 @@ unsafe fn live_msg(p: *const zmq_msg_t) -> Result<*mut Msg> {
     }
 }
 
+/// The live message behind a C pointer, for the socket calls (zmq_msg_send,
+/// zmq_msg_recv): EFAULT when NULL, misaligned, closed or never initialised,
+/// as libzmq's `msg_->check()`.
+///
+/// # Safety
+/// `p` is NULL or points at a `zmq_msg_t` that nothing else borrows for `'a`.
+pub unsafe fn msg_mut<'a>(p: *mut zmq_msg_t) -> Result<&'a mut Msg> {
+    check_null!(p, Errno::EFAULT);
+    // SAFETY: non-null `zmq_msg_t` per the caller's contract.
+    let m = unsafe { live_msg(p)? };
+    // SAFETY: a live message, exclusively ours for 'a per the contract.
+    Ok(unsafe { &mut *m })
+}
+
 /// Write a fresh message into `msg_`, overwriting whatever was there without
 /// reading it (as libzmq's init does: it is not an error to init twice, it
 /// just leaks the old content).

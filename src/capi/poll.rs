@@ -70,7 +70,11 @@ pub(crate) fn fd_revents(revents: c_short) -> c_short {
 }
 
 /// One poll(2)/ppoll(2) call; EINTR is returned to the caller as libzmq does.
-pub(crate) fn sys_poll(pfds: &mut [libc::pollfd], timeout_ms: i32, sigmask: Option<*const libc::sigset_t>) -> Result<()> {
+pub(crate) fn sys_poll(
+    pfds: &mut [libc::pollfd],
+    timeout_ms: i32,
+    sigmask: Option<*const libc::sigset_t>,
+) -> Result<()> {
     let rc = match sigmask {
         None => {
             // SAFETY: pfds is a valid, exclusively borrowed array of pollfd.
@@ -81,7 +85,11 @@ pub(crate) fn sys_poll(pfds: &mut [libc::pollfd], timeout_ms: i32, sigmask: Opti
                 tv_sec: (timeout_ms.max(0) / 1000) as libc::time_t,
                 tv_nsec: ((timeout_ms.max(0) % 1000) as libc::c_long) * 1_000_000,
             };
-            let tsp = if timeout_ms < 0 { std::ptr::null() } else { &ts as *const libc::timespec };
+            let tsp = if timeout_ms < 0 {
+                std::ptr::null()
+            } else {
+                &ts as *const libc::timespec
+            };
             // SAFETY: pfds as above; tsp is NULL or a live timespec; mask is
             // NULL or the caller's sigset_t.
             unsafe { libc::ppoll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, tsp, mask) }
@@ -97,7 +105,7 @@ pub(crate) fn sys_poll(pfds: &mut [libc::pollfd], timeout_ms: i32, sigmask: Opti
 /// Sleep for an empty item list as libzmq does (usleep of timeout ms).
 fn sleep_ms(timeout: c_long) {
     // libzmq passes `timeout * 1000` to usleep (an unsigned int): -1 wraps.
-    let us = (timeout as i64).wrapping_mul(1000) as u32;
+    let us = timeout.wrapping_mul(1000) as u32;
     std::thread::sleep(Duration::from_micros(us as u64));
 }
 
@@ -140,7 +148,9 @@ pub(crate) unsafe fn poll_items(
         } else if timeout < 0 {
             -1
         } else {
-            let left = end.map_or(Duration::ZERO, |e| e.saturating_duration_since(Instant::now()));
+            let left = end.map_or(Duration::ZERO, |e| {
+                e.saturating_duration_since(Instant::now())
+            });
             // Round up so we never wake just before the deadline and spin.
             let ms = left.as_micros().div_ceil(1000);
             ms.min(i32::MAX as u128) as i32
@@ -196,7 +206,11 @@ unsafe fn poll_entry(
         if timeout != 0 {
             match sigmask {
                 None => sleep_ms(timeout),
-                Some(_) => sys_poll(&mut [], timeout.clamp(-1, i32::MAX as c_long) as i32, sigmask)?,
+                Some(_) => sys_poll(
+                    &mut [],
+                    timeout.clamp(-1, i32::MAX as c_long) as i32,
+                    sigmask,
+                )?,
             }
         }
         return Ok(0);
@@ -210,14 +224,25 @@ unsafe fn poll_entry(
     unsafe { poll_items(items, timeout, sigmask) }
 }
 
+/// Wait until one of `items` is ready or `timeout` ms pass (-1: forever).
+///
+/// # Safety
+/// `items` points at `nitems` pollitems whose sockets are NULL or come from zmq_socket.
 #[no_mangle]
-pub unsafe extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, nitems: c_int, timeout: c_long) -> c_int {
+pub unsafe extern "C" fn zmq_poll(
+    items: *mut zmq_pollitem_t,
+    nitems: c_int,
+    timeout: c_long,
+) -> c_int {
     // SAFETY: forwarded C contract.
     ffi_try!(-1, unsafe { poll_entry(items, nitems, timeout, None) })
 }
 
 /// zmq_ppoll (draft, 4.3.5): zmq_poll with the signal mask of ppoll(2)
 /// applied while waiting; a NULL mask behaves as zmq_poll.
+///
+/// # Safety
+/// As zmq_poll; `sigmask` is NULL or a valid `sigset_t`.
 #[cfg(feature = "draft")]
 #[no_mangle]
 pub unsafe extern "C" fn zmq_ppoll(
@@ -226,7 +251,11 @@ pub unsafe extern "C" fn zmq_ppoll(
     timeout: c_long,
     sigmask: *const libc::sigset_t,
 ) -> c_int {
-    let mask = if sigmask.is_null() { None } else { Some(sigmask) };
+    let mask = if sigmask.is_null() {
+        None
+    } else {
+        Some(sigmask)
+    };
     // SAFETY: forwarded C contract.
     ffi_try!(-1, unsafe { poll_entry(items, nitems, timeout, mask) })
 }

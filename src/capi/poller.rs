@@ -81,7 +81,9 @@ impl Poller {
     }
 
     fn find_fd(&self, fd: zmq_fd_t) -> Option<usize> {
-        self.items.iter().position(|i| i.socket.is_null() && i.fd == fd)
+        self.items
+            .iter()
+            .position(|i| i.socket.is_null() && i.fd == fd)
     }
 
     /// Rebuild the pollfd array from the items that ask for events.
@@ -168,7 +170,9 @@ impl Poller {
             } else if timeout < 0 {
                 -1
             } else {
-                let left = end.map_or(Duration::ZERO, |e| e.saturating_duration_since(Instant::now()));
+                let left = end.map_or(Duration::ZERO, |e| {
+                    e.saturating_duration_since(Instant::now())
+                });
                 left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
             };
             sys_poll(&mut self.pfds, wait_ms, None)?;
@@ -224,6 +228,8 @@ pub extern "C" fn zmq_poller_new() -> *mut c_void {
     })
 }
 
+/// # Safety
+/// `poller_p` is NULL or points at a poller handle variable.
 #[cfg(feature = "draft")]
 #[no_mangle]
 pub unsafe extern "C" fn zmq_poller_destroy(poller_p: *mut *mut c_void) -> c_int {
@@ -244,6 +250,8 @@ pub unsafe extern "C" fn zmq_poller_destroy(poller_p: *mut *mut c_void) -> c_int
     })
 }
 
+/// # Safety
+/// `poller` is NULL or a handle from zmq_poller_new.
 #[cfg(feature = "draft")]
 #[no_mangle]
 pub unsafe extern "C" fn zmq_poller_size(poller: *mut c_void) -> c_int {
@@ -251,6 +259,8 @@ pub unsafe extern "C" fn zmq_poller_size(poller: *mut c_void) -> c_int {
     ffi_try!(-1, Ok(unsafe { poller_mut(poller)? }.items.len() as c_int))
 }
 
+/// # Safety
+/// `poller` is NULL or from zmq_poller_new; `socket` NULL or from zmq_socket.
 #[cfg(feature = "draft")]
 #[no_mangle]
 pub unsafe extern "C" fn zmq_poller_add(
@@ -279,9 +289,15 @@ pub unsafe extern "C" fn zmq_poller_add(
     })
 }
 
+/// # Safety
+/// As zmq_poller_add.
 #[cfg(feature = "draft")]
 #[no_mangle]
-pub unsafe extern "C" fn zmq_poller_modify(poller: *mut c_void, socket: *mut c_void, events: c_short) -> c_int {
+pub unsafe extern "C" fn zmq_poller_modify(
+    poller: *mut c_void,
+    socket: *mut c_void,
+    events: c_short,
+) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see poller_mut / socket_mut.
         let p = unsafe { poller_mut(poller)? };
@@ -294,6 +310,8 @@ pub unsafe extern "C" fn zmq_poller_modify(poller: *mut c_void, socket: *mut c_v
     })
 }
 
+/// # Safety
+/// As zmq_poller_add.
 #[cfg(feature = "draft")]
 #[no_mangle]
 pub unsafe extern "C" fn zmq_poller_remove(poller: *mut c_void, socket: *mut c_void) -> c_int {
@@ -308,6 +326,8 @@ pub unsafe extern "C" fn zmq_poller_remove(poller: *mut c_void, socket: *mut c_v
     })
 }
 
+/// # Safety
+/// `poller` is NULL or a handle from zmq_poller_new.
 #[cfg(feature = "draft")]
 #[no_mangle]
 pub unsafe extern "C" fn zmq_poller_add_fd(
@@ -336,9 +356,15 @@ pub unsafe extern "C" fn zmq_poller_add_fd(
     })
 }
 
+/// # Safety
+/// `poller` is NULL or a handle from zmq_poller_new.
 #[cfg(feature = "draft")]
 #[no_mangle]
-pub unsafe extern "C" fn zmq_poller_modify_fd(poller: *mut c_void, fd: zmq_fd_t, events: c_short) -> c_int {
+pub unsafe extern "C" fn zmq_poller_modify_fd(
+    poller: *mut c_void,
+    fd: zmq_fd_t,
+    events: c_short,
+) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see poller_mut.
         let p = unsafe { poller_mut(poller)? };
@@ -351,6 +377,8 @@ pub unsafe extern "C" fn zmq_poller_modify_fd(poller: *mut c_void, fd: zmq_fd_t,
     })
 }
 
+/// # Safety
+/// `poller` is NULL or a handle from zmq_poller_new.
 #[cfg(feature = "draft")]
 #[no_mangle]
 pub unsafe extern "C" fn zmq_poller_remove_fd(poller: *mut c_void, fd: zmq_fd_t) -> c_int {
@@ -365,7 +393,12 @@ pub unsafe extern "C" fn zmq_poller_remove_fd(poller: *mut c_void, fd: zmq_fd_t)
     })
 }
 
-unsafe fn wait_all(poller: *mut c_void, events: *mut zmq_poller_event_t, n: c_int, timeout: c_long) -> Result<c_int> {
+unsafe fn wait_all(
+    poller: *mut c_void,
+    events: *mut zmq_poller_event_t,
+    n: c_int,
+    timeout: c_long,
+) -> Result<c_int> {
     // SAFETY: see poller_mut.
     let p = unsafe { poller_mut(poller)? };
     if events.is_null() {
@@ -380,6 +413,8 @@ unsafe fn wait_all(poller: *mut c_void, events: *mut zmq_poller_event_t, n: c_in
     Ok(unsafe { p.wait(out, timeout)? } as c_int)
 }
 
+/// # Safety
+/// `poller` is NULL or from zmq_poller_new; `events` is NULL or holds `n_events` entries.
 #[cfg(feature = "draft")]
 #[no_mangle]
 pub unsafe extern "C" fn zmq_poller_wait_all(
@@ -392,9 +427,15 @@ pub unsafe extern "C" fn zmq_poller_wait_all(
     ffi_try!(-1, unsafe { wait_all(poller, events, n_events, timeout) })
 }
 
+/// # Safety
+/// `poller` is NULL or from zmq_poller_new; `event` is NULL or writable.
 #[cfg(feature = "draft")]
 #[no_mangle]
-pub unsafe extern "C" fn zmq_poller_wait(poller: *mut c_void, event: *mut zmq_poller_event_t, timeout: c_long) -> c_int {
+pub unsafe extern "C" fn zmq_poller_wait(
+    poller: *mut c_void,
+    event: *mut zmq_poller_event_t,
+    timeout: c_long,
+) -> c_int {
     // SAFETY: forwarded C contract.
     let rc = ffi_try!(-1, unsafe { wait_all(poller, event, 1, timeout) });
     if rc < 0 {
@@ -411,6 +452,9 @@ pub unsafe extern "C" fn zmq_poller_wait(poller: *mut c_void, event: *mut zmq_po
 
 /// A fd that is readable when an item may be ready. libzmq only has one for
 /// pollers holding a thread-safe socket; none of ours are, so: EINVAL.
+///
+/// # Safety
+/// `poller` is NULL or a handle from zmq_poller_new.
 #[cfg(feature = "draft")]
 #[no_mangle]
 pub unsafe extern "C" fn zmq_poller_fd(poller: *mut c_void, fd: *mut zmq_fd_t) -> c_int {

@@ -2,8 +2,11 @@
 //! endpoints, blocking and timeouts, ZMQ_FD/ZMQ_EVENTS, and the dispatch to
 //! one pattern module per socket type (the routing strategy).
 
+pub mod dist;
 pub mod fq;
 pub mod lb;
+pub mod trie;
+pub mod monitor;
 pub mod options;
 pub mod patterns;
 
@@ -40,6 +43,13 @@ pub trait Pattern: Send {
     fn getsockopt(&mut self, _base: &mut SocketBase, _option: i32, _out: &mut OptOut) -> Option<Result<()>> {
         None
     }
+    /// The next `attach` is a pipe of our own connect (libzmq's
+    /// locally_initiated; ROUTER applies ZMQ_CONNECT_ROUTING_ID to it).
+    fn before_connect(&mut self, _base: &mut SocketBase) {}
+    /// zmq_socket_get_peer_state (draft): ENOTSUP but for ROUTER.
+    fn peer_state(&mut self, _base: &mut SocketBase, _routing_id: &[u8]) -> Result<i32> {
+        Err(Errno::ENOTSUP)
+    }
 }
 
 /// State every socket type shares.
@@ -54,6 +64,8 @@ pub struct SocketBase {
     /// The endpoint each pipe belongs to (for unbind/disconnect).
     pipe_endpoints: HashMap<usize, String>,
     inproc_bound: Vec<String>,
+    /// zmq_socket_monitor's event sink, when monitoring.
+    pub monitor: Option<monitor::Monitor>,
     ctx_terminated: bool,
     rcvmore: bool,
 }
@@ -116,6 +128,10 @@ impl Socket {
         let id = ctx.sockets.add(mailbox.clone(), ctx.max_sockets())?;
         let mut options = Options::new(socket_type, ctx.blocky());
         options.recv_routing_id = socket_type == ZMQ_ROUTER;
+        if matches!(socket_type, ZMQ_SUB | ZMQ_XSUB) {
+            // libzmq: a closing subscriber does not wait to send subscriptions.
+            options.linger = 0;
+        }
         Ok(Socket {
             base: SocketBase {
                 ctx,
@@ -126,6 +142,7 @@ impl Socket {
                 dead: Vec::new(),
                 pipe_endpoints: HashMap::new(),
                 inproc_bound: Vec::new(),
+                monitor: None,
                 ctx_terminated: false,
                 rcvmore: false,
             },
@@ -293,6 +310,12 @@ impl Socket {
         Ok(ev)
     }
 
+    /// zmq_socket_get_peer_state (draft; ROUTER only).
+    pub fn peer_state(&mut self, routing_id: &[u8]) -> Result<i32> {
+        self.process_commands();
+        self.pattern.peer_state(&mut self.base, routing_id)
+    }
+
     pub fn fd(&self) -> i32 {
         self.base.mailbox.fd()
     }
@@ -392,6 +415,7 @@ impl Socket {
             }
             peer.mailbox.send(Command::Bind(theirs, endpoint.to_owned()));
         }
+        self.pattern.before_connect(&mut self.base);
         self.base
             .attach_pipe(self.pattern.as_mut(), mine, Some(endpoint.to_owned()));
     }
@@ -436,6 +460,21 @@ impl Socket {
         }
     }
 
+    /// zmq_socket_monitor(_versioned): `addr` None stops monitoring.
+    pub fn monitor(&mut self, addr: Option<&str>, events: u64, version: i32, socket_type: i32) -> Result<()> {
+        if self.base.ctx_terminated {
+            return Err(Errno::ETERM);
+        }
+        if let Some(old) = self.base.monitor.take() {
+            old.stop();
+        }
+        if let Some(addr) = addr {
+            let m = monitor::Monitor::start(self.base.ctx.clone(), addr, events, version, socket_type)?;
+            self.base.monitor = Some(m);
+        }
+        Ok(())
+    }
+
     pub fn setsockopt(&mut self, option: i32, val: &[u8]) -> Result<()> {
         if self.base.ctx_terminated {
             return Err(Errno::ETERM);
@@ -466,11 +505,15 @@ impl Socket {
         self.base.options.get(option, out)
     }
 
-    /// zmq_close: our pipe ends go; what we sent stays readable by the peers
-    /// unless linger is 0.
+    /// zmq_close: our pipe ends go; what we already sent stays readable by
+    /// inproc peers whatever the linger (as in libzmq, where linger governs
+    /// only what a session still has to transmit).
     pub fn close(mut self) {
         self.process_commands();
-        let discard = self.base.options.linger == 0;
+        if let Some(m) = self.base.monitor.take() {
+            m.stop();
+        }
+        let discard = false;
         for name in std::mem::take(&mut self.base.inproc_bound) {
             self.base.ctx.sockets.unbind_inproc(&name, self.base.id);
         }

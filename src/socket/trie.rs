@@ -391,7 +391,10 @@ mod tests {
         }
         let mut seen = Vec::new();
         t.for_each_topic(|k| seen.push(k.to_vec()));
-        assert_eq!(seen, vec![b"".to_vec(), b"ab".to_vec(), b"abc".to_vec(), b"b".to_vec()]);
+        assert_eq!(
+            seen,
+            vec![b"".to_vec(), b"ab".to_vec(), b"abc".to_vec(), b"b".to_vec()]
+        );
         assert_eq!(t.num_topics(), 4);
     }
 
@@ -463,7 +466,10 @@ mod tests {
         for i in 0..10_000u32 {
             let topic = format!("topic/{i:05}/");
             assert!(t.rm(topic.as_bytes()));
-            assert_eq!(m.rm(topic.as_bytes(), (i % 64) as usize), RmResult::LastRemoved);
+            assert_eq!(
+                m.rm(topic.as_bytes(), (i % 64) as usize),
+                RmResult::LastRemoved
+            );
         }
         assert_eq!(t.num_topics(), 0);
         assert_eq!(m.num_topics(), 0);

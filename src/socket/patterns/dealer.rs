@@ -2,13 +2,13 @@
 //! while no peer can take a message. REQ is a DEALER with a state machine on
 //! top, so the pipe-level helpers here report which pipe a part used.
 
+use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::socket::fq::FairQueue;
 use crate::socket::lb::LoadBalancer;
-use crate::socket::options::{int_value, OptOut};
+use crate::socket::options::int_value;
 use crate::socket::{Pattern, SocketBase};
-use crate::constants::*;
 
 #[derive(Default)]
 pub struct Dealer {
@@ -37,7 +37,11 @@ pub(crate) fn send_probe(base: &mut SocketBase, slot: usize) {
 
 impl Dealer {
     /// Send one part; returns the pipe it went to (None: dropped).
-    pub(crate) fn send_pipe(&mut self, base: &mut SocketBase, msg: &mut Msg) -> Result<Option<usize>> {
+    pub(crate) fn send_pipe(
+        &mut self,
+        base: &mut SocketBase,
+        msg: &mut Msg,
+    ) -> Result<Option<usize>> {
         self.lb.send(&mut base.pipes, msg)
     }
 
@@ -87,14 +91,17 @@ impl Pattern for Dealer {
         self.lb.terminated(slot);
     }
 
-    fn setsockopt(&mut self, _base: &mut SocketBase, option: i32, val: &[u8]) -> Option<Result<()>> {
+    fn setsockopt(
+        &mut self,
+        _base: &mut SocketBase,
+        option: i32,
+        val: &[u8],
+    ) -> Option<Result<()>> {
         match option {
             ZMQ_PROBE_ROUTER => Some(nonneg_flag(val).map(|v| self.probe_router = v)),
+            // Only ROUTER-like sockets (ROUTER, REP, STREAM) take it.
+            ZMQ_CONNECT_ROUTING_ID => Some(Err(Errno::EINVAL)),
             _ => None,
         }
-    }
-
-    fn getsockopt(&mut self, _base: &mut SocketBase, _option: i32, _out: &mut OptOut) -> Option<Result<()>> {
-        None
     }
 }

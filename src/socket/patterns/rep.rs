@@ -29,7 +29,6 @@ pub struct Rep {
     probe_router: bool,
     mandatory: bool,
     handover: bool,
-    connect_routing_id: Vec<u8>,
 }
 
 impl Rep {
@@ -37,7 +36,10 @@ impl Rep {
     /// are dropped whole, as libzmq does.
     fn begin_request(&mut self, base: &mut SocketBase) -> Result<()> {
         loop {
-            let (msg, slot) = self.fq.recv_from(&mut base.pipes, &mut base.dead).ok_or(Errno::EAGAIN)?;
+            let (msg, slot) = self
+                .fq
+                .recv_from(&mut base.pipes, &mut base.dead)
+                .ok_or(Errno::EAGAIN)?;
             if self.envelope.is_empty() {
                 self.reply_pipe = Some(slot);
             }
@@ -110,7 +112,10 @@ impl Pattern for Rep {
         if !self.request_begun {
             self.begin_request(base)?;
         }
-        let (msg, _) = self.fq.recv_from(&mut base.pipes, &mut base.dead).ok_or(Errno::EAGAIN)?;
+        let (msg, _) = self
+            .fq
+            .recv_from(&mut base.pipes, &mut base.dead)
+            .ok_or(Errno::EAGAIN)?;
         if !msg.more() {
             self.sending_reply = true;
             self.request_begun = false;
@@ -131,7 +136,8 @@ impl Pattern for Rep {
         if !self.mandatory || self.more_out {
             return true;
         }
-        self.reply_pipe.is_some_and(|s| base.pipes.get(s).check_write())
+        self.reply_pipe
+            .is_some_and(|s| base.pipes.get(s).check_write())
     }
 
     fn read_activated(&mut self, _base: &mut SocketBase, slot: usize) {
@@ -148,20 +154,18 @@ impl Pattern for Rep {
         }
     }
 
-    fn setsockopt(&mut self, _base: &mut SocketBase, option: i32, val: &[u8]) -> Option<Result<()>> {
+    fn setsockopt(
+        &mut self,
+        _base: &mut SocketBase,
+        option: i32,
+        val: &[u8],
+    ) -> Option<Result<()>> {
         let flag = |v: &mut bool| Some(nonneg_flag(val).map(|b| *v = b));
         match option {
             ZMQ_PROBE_ROUTER => flag(&mut self.probe_router),
             ZMQ_ROUTER_MANDATORY => flag(&mut self.mandatory),
             ZMQ_ROUTER_HANDOVER => flag(&mut self.handover),
             ZMQ_ROUTER_RAW => Some(nonneg_flag(val).map(|_| ())),
-            ZMQ_CONNECT_ROUTING_ID => {
-                if val.is_empty() {
-                    return Some(Err(Errno::EINVAL));
-                }
-                self.connect_routing_id = val.to_vec();
-                Some(Ok(()))
-            }
             _ => None,
         }
     }

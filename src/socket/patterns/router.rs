@@ -9,9 +9,14 @@ use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::socket::fq::FairQueue;
-use crate::socket::options::OptOut;
+use crate::socket::options::int_value;
 use crate::socket::{Pattern, SocketBase};
 use std::collections::HashMap;
+
+/// ZMQ_ROUTER_NOTIFY and its bits (draft API: constants.rs declares them
+/// only with the "draft" feature; the library always handles them).
+const OPT_ROUTER_NOTIFY: i32 = 97;
+const NOTIFY_ALL: i32 = 1 | 2;
 
 /// What the router knows about the pipe in one slot.
 #[derive(Default)]
@@ -45,10 +50,6 @@ pub struct Router {
     mandatory: bool,
     probe_router: bool,
     handover: bool,
-    raw: bool,
-    notify: i32,
-    /// ZMQ_CONNECT_ROUTING_ID: the id of the peer of the next connect.
-    connect_routing_id: Vec<u8>,
     /// The next attach is our own connect (see `before_connect`).
     connecting: bool,
 }
@@ -70,9 +71,6 @@ impl Default for Router {
             mandatory: false,
             probe_router: false,
             handover: false,
-            raw: false,
-            notify: 0,
-            connect_routing_id: Vec::new(),
             connecting: false,
         }
     }
@@ -106,8 +104,9 @@ impl Router {
     /// Give the pipe at `slot` its routing id. False: not yet known (the
     /// peer's routing-id message has not arrived) or refused.
     fn identify(&mut self, base: &mut SocketBase, slot: usize, locally_initiated: bool) -> bool {
-        let id = if locally_initiated && !self.connect_routing_id.is_empty() {
-            let id = std::mem::take(&mut self.connect_routing_id);
+        // ZMQ_CONNECT_ROUTING_ID names the peer of our next connect.
+        let id = if locally_initiated && !base.options.connect_routing_id.is_empty() {
+            let id = std::mem::take(&mut base.options.connect_routing_id);
             if self.ids.contains_key(&id) {
                 *self.peer_mut(slot) = Peer::Ignored;
                 return false;
@@ -292,36 +291,23 @@ impl Pattern for Router {
         }
     }
 
-    fn setsockopt(&mut self, _base: &mut SocketBase, option: i32, val: &[u8]) -> Option<Result<()>> {
+    fn setsockopt(&mut self, base: &mut SocketBase, option: i32, val: &[u8]) -> Option<Result<()>> {
         let flag = |v: &mut bool| Some(nonneg_flag(val).map(|b| *v = b));
         match option {
             ZMQ_ROUTER_MANDATORY => flag(&mut self.mandatory),
             ZMQ_PROBE_ROUTER => flag(&mut self.probe_router),
             ZMQ_ROUTER_HANDOVER => flag(&mut self.handover),
-            ZMQ_ROUTER_RAW => flag(&mut self.raw),
-            #[cfg(feature = "draft")]
-            ZMQ_ROUTER_NOTIFY => Some(match crate::socket::options::int_value(val) {
-                Ok(v) if (0..=(ZMQ_NOTIFY_CONNECT | ZMQ_NOTIFY_DISCONNECT)).contains(&v) => {
-                    self.notify = v;
+            // Raw mode belongs to STREAM sockets; the flag is only validated.
+            ZMQ_ROUTER_RAW => Some(nonneg_flag(val).map(|_| ())),
+            // Draft (97); every socket reads it back through the generic
+            // options, only ROUTER sets it.
+            OPT_ROUTER_NOTIFY => Some(match int_value(val) {
+                Ok(v) if (0..=NOTIFY_ALL).contains(&v) => {
+                    base.options.router_notify = v;
                     Ok(())
                 }
                 _ => Err(Errno::EINVAL),
             }),
-            ZMQ_CONNECT_ROUTING_ID => {
-                if val.is_empty() {
-                    return Some(Err(Errno::EINVAL));
-                }
-                self.connect_routing_id = val.to_vec();
-                Some(Ok(()))
-            }
-            _ => None,
-        }
-    }
-
-    fn getsockopt(&mut self, _base: &mut SocketBase, option: i32, out: &mut OptOut) -> Option<Result<()>> {
-        match option {
-            #[cfg(feature = "draft")]
-            ZMQ_ROUTER_NOTIFY => Some(out.int(self.notify)),
             _ => None,
         }
     }
@@ -330,7 +316,7 @@ impl Pattern for Router {
         let slot = *self.ids.get(routing_id).ok_or(Errno::EHOSTUNREACH)?;
         let mut state = 0;
         if base.pipes.get(slot).check_write() {
-            state |= ZMQ_POLLOUT as i32;
+            state |= ZMQ_POLLOUT;
         }
         Ok(state)
     }
