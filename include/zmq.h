@@ -651,6 +651,17 @@ ZMQ_EXPORT int zmq_errno(void);
  */
 ZMQ_EXPORT const char *zmq_strerror(int errnum);
 
+ZMQ_EXPORT int zmq_socket_monitor(void *s, const char *addr, int events);
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT
+int zmq_socket_monitor_versioned(void *s,
+                                 const char *addr,
+                                 uint64_t events,
+                                 int event_version,
+                                 int type_);
+#endif
+
 /*
  Initialise an empty message.
  */
@@ -850,17 +861,6 @@ ZMQ_EXPORT
 int zmq_socket_get_peer_state(void *socket,
                               const void *routing_id,
                               size_t routing_id_size);
-#endif
-
-ZMQ_EXPORT int zmq_socket_monitor(void *s, const char *addr, int events);
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT
-int zmq_socket_monitor_versioned(void *s,
-                                 const char *addr,
-                                 uint64_t events,
-                                 int event_version,
-                                 int type_);
 #endif
 
 ZMQ_EXPORT void *zmq_socket(void *ctx, int type_);

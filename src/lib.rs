@@ -6,10 +6,10 @@
 
 pub mod capi;
 pub mod constants;
-pub mod error;
-pub mod msg;
 pub mod ctx;
+pub mod error;
 pub mod io;
+pub mod msg;
 pub mod pipe;
 pub mod socket;
 pub mod util;

@@ -6,12 +6,12 @@
 
 pub mod ctx;
 pub mod errors;
+pub mod monitor;
 pub mod msg;
 pub mod poll;
 pub mod poller;
 pub mod proxy;
 pub mod router;
-pub mod monitor;
 pub mod socket;
 pub mod types;
 pub mod util;

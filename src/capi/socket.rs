@@ -4,6 +4,9 @@
 //! allocator: zmq_close marks it dead and parks it for reuse. So a handle
 //! used after close reads a valid tag and fails with ENOTSOCK, as libzmq's
 //! does (pyzmq relies on this), instead of touching freed memory.
+// The safety contract of each exported function is libzmq's: valid socket
+// handles and the buffer sizes the C caller passes (see zmq_socket(3) etc.).
+#![allow(clippy::missing_safety_doc)]
 
 use crate::capi::ffi_try;
 use crate::capi::types::zmq_msg_t;
@@ -103,7 +106,11 @@ pub unsafe extern "C" fn zmq_close(s: *mut c_void) -> c_int {
 /// Borrow the C option value as a slice (NULL is allowed with length 0).
 unsafe fn opt_slice<'a>(val: *const c_void, len: usize) -> Result<&'a [u8]> {
     if val.is_null() {
-        return if len == 0 { Ok(&[]) } else { Err(Errno::EINVAL) };
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(Errno::EINVAL)
+        };
     }
     // SAFETY: the caller promises `len` readable bytes at `val`.
     Ok(unsafe { std::slice::from_raw_parts(val as *const u8, len) })
@@ -210,7 +217,12 @@ fn clamp(n: usize) -> c_int {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_send(
+    s: *mut c_void,
+    buf: *const c_void,
+    len: usize,
+    flags: c_int,
+) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / opt_slice (same contract: len bytes at buf).
         let socket = unsafe { socket_mut(s)? };
@@ -235,14 +247,20 @@ pub unsafe extern "C" fn zmq_send_const(
             return Err(Errno::EFAULT);
         }
         // SAFETY: the caller keeps the constant buffer alive and unchanged.
-        let mut msg = unsafe { Msg::from_raw_parts(buf as *mut u8, len, None, std::ptr::null_mut())? };
+        let mut msg =
+            unsafe { Msg::from_raw_parts(buf as *mut u8, len, None, std::ptr::null_mut())? };
         socket.send(&mut msg, flags)?;
         Ok(clamp(len))
     })
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: c_int) -> c_int {
+pub unsafe extern "C" fn zmq_recv(
+    s: *mut c_void,
+    buf: *mut c_void,
+    len: usize,
+    flags: c_int,
+) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut.
         let socket = unsafe { socket_mut(s)? };

@@ -122,7 +122,10 @@ impl SocketTable {
         if let Some(p) = g.endpoints.get(name) {
             return Some(p.clone());
         }
-        g.pending.entry(name.to_owned()).or_default().push(pending());
+        g.pending
+            .entry(name.to_owned())
+            .or_default()
+            .push(pending());
         None
     }
 }

@@ -5,10 +5,10 @@
 pub mod dist;
 pub mod fq;
 pub mod lb;
-pub mod trie;
 pub mod monitor;
 pub mod options;
 pub mod patterns;
+pub mod trie;
 
 use crate::constants::*;
 use crate::ctx::sockets::{InprocPeer, PendingConnect};
@@ -37,10 +37,20 @@ pub trait Pattern: Send {
     /// The pipe at `slot` is going away (the base removes it afterwards).
     fn terminated(&mut self, base: &mut SocketBase, slot: usize);
     /// Pattern-specific options; None means "not mine, try the generic ones".
-    fn setsockopt(&mut self, _base: &mut SocketBase, _option: i32, _val: &[u8]) -> Option<Result<()>> {
+    fn setsockopt(
+        &mut self,
+        _base: &mut SocketBase,
+        _option: i32,
+        _val: &[u8],
+    ) -> Option<Result<()>> {
         None
     }
-    fn getsockopt(&mut self, _base: &mut SocketBase, _option: i32, _out: &mut OptOut) -> Option<Result<()>> {
+    fn getsockopt(
+        &mut self,
+        _base: &mut SocketBase,
+        _option: i32,
+        _out: &mut OptOut,
+    ) -> Option<Result<()>> {
         None
     }
     /// The next `attach` is a pipe of our own connect (libzmq's
@@ -302,10 +312,10 @@ impl Socket {
         }
         let mut ev = 0;
         if self.pattern.has_in(&mut self.base) {
-            ev |= ZMQ_POLLIN as i32;
+            ev |= ZMQ_POLLIN;
         }
         if self.pattern.has_out(&mut self.base) {
-            ev |= ZMQ_POLLOUT as i32;
+            ev |= ZMQ_POLLOUT;
         }
         Ok(ev)
     }
@@ -331,7 +341,11 @@ impl Socket {
                 if addr.is_empty() {
                     return Err(Errno::EINVAL);
                 }
-                let pending = self.base.ctx.sockets.bind_inproc(addr, self.base.inproc_peer())?;
+                let pending = self
+                    .base
+                    .ctx
+                    .sockets
+                    .bind_inproc(addr, self.base.inproc_peer())?;
                 self.base.inproc_bound.push(addr.to_owned());
                 for p in pending {
                     self.accept_pending(p, endpoint);
@@ -413,7 +427,8 @@ impl Socket {
                 theirs.write(routing_id_msg(&peer.routing_id));
                 theirs.flush();
             }
-            peer.mailbox.send(Command::Bind(theirs, endpoint.to_owned()));
+            peer.mailbox
+                .send(Command::Bind(theirs, endpoint.to_owned()));
         }
         self.pattern.before_connect(&mut self.base);
         self.base
@@ -461,7 +476,13 @@ impl Socket {
     }
 
     /// zmq_socket_monitor(_versioned): `addr` None stops monitoring.
-    pub fn monitor(&mut self, addr: Option<&str>, events: u64, version: i32, socket_type: i32) -> Result<()> {
+    pub fn monitor(
+        &mut self,
+        addr: Option<&str>,
+        events: u64,
+        version: i32,
+        socket_type: i32,
+    ) -> Result<()> {
         if self.base.ctx_terminated {
             return Err(Errno::ETERM);
         }
@@ -469,7 +490,8 @@ impl Socket {
             old.stop();
         }
         if let Some(addr) = addr {
-            let m = monitor::Monitor::start(self.base.ctx.clone(), addr, events, version, socket_type)?;
+            let m =
+                monitor::Monitor::start(self.base.ctx.clone(), addr, events, version, socket_type)?;
             self.base.monitor = Some(m);
         }
         Ok(())

@@ -21,7 +21,13 @@ pub struct Monitor {
 
 impl Monitor {
     /// Create the monitor's own socket and bind it to `addr` (inproc only).
-    pub fn start(ctx: Arc<Ctx>, addr: &str, events: u64, version: i32, socket_type: i32) -> Result<Monitor> {
+    pub fn start(
+        ctx: Arc<Ctx>,
+        addr: &str,
+        events: u64,
+        version: i32,
+        socket_type: i32,
+    ) -> Result<Monitor> {
         if !addr.starts_with("inproc://") {
             return Err(Errno::EPROTONOSUPPORT);
         }

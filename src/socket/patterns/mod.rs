@@ -5,10 +5,10 @@ use super::Pattern;
 use crate::constants::*;
 use crate::error::{Errno, Result};
 
+pub mod dealer;
 pub mod pair;
 pub mod pull;
 pub mod push;
-pub mod dealer;
 pub mod rep;
 pub mod req;
 pub mod router;
