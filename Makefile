@@ -60,7 +60,7 @@ lint:
 	$(CARGO) clippy --release --all-targets -- -D warnings
 
 bench: build
-	@echo "no benchmarks yet"
+	scripts/bench.sh
 
 clean:
 	$(CARGO) clean

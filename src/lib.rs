@@ -12,4 +12,5 @@ pub mod io;
 pub mod msg;
 pub mod pipe;
 pub mod socket;
+pub mod transport;
 pub mod util;

@@ -2,6 +2,10 @@
 //! (with the wire transports) the I/O threads.
 
 use crate::pipe::{PipeEnd, PipeRef};
+use crate::transport::stream::Listener;
+use crate::transport::TransportOptions;
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 pub enum Command {
     /// The peer wrote into a pipe we had found empty.
@@ -13,6 +17,67 @@ pub enum Command {
     /// A new pipe to attach (an inproc connecter's pipe reaching the binder).
     Bind(PipeEnd, String),
     /// The context is terminating: blocking calls return ETERM from now on.
+    Stop,
+    /// For an I/O thread.
+    Io(Box<IoCommand>),
+}
+
+/// What a session needs to know of its socket, copied at bind/connect time.
+pub struct SessionOptions {
+    pub socket_id: u64,
+    pub socket_mailbox: Arc<SocketMailbox>,
+    pub socket_type: i32,
+    pub routing_id: Vec<u8>,
+    pub recv_routing_id: bool,
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
+    pub conflate: bool,
+    pub linger: i32,
+    pub reconnect_ivl: i32,
+    pub reconnect_ivl_max: i32,
+    pub handshake_ivl: i32,
+    pub maxmsgsize: i64,
+    pub in_batch_size: usize,
+    pub heartbeat_ivl: i32,
+    pub heartbeat_ttl: i32,
+    pub heartbeat_timeout: i32,
+    pub metadata: Vec<(String, Vec<u8>)>,
+    pub transport: TransportOptions,
+    pub monitor: crate::socket::monitor::MonitorSink,
+}
+
+/// Where a connecter connects.
+#[derive(Clone)]
+pub enum Target {
+    Tcp {
+        addr: SocketAddr,
+        source: Option<SocketAddr>,
+    },
+    Ipc(String),
+}
+
+pub enum IoCommand {
+    /// Start accepting on a listener the socket bound.
+    Listen {
+        listener: Listener,
+        endpoint: String,
+        opts: Arc<SessionOptions>,
+    },
+    /// Start a connecter session; `pipe` is its end of the socket's pipe
+    /// (None with ZMQ_IMMEDIATE: the pipe is made once connected).
+    Connect {
+        target: Target,
+        endpoint: String,
+        opts: Arc<SessionOptions>,
+        pipe: Option<PipeEnd>,
+    },
+    /// zmq_unbind: close the listener and the connections it accepted.
+    Unbind { socket_id: u64, endpoint: String },
+    /// zmq_disconnect of a connecter without a pipe (ZMQ_IMMEDIATE).
+    Disconnect { socket_id: u64, endpoint: String },
+    /// The socket closed: its listeners go; sessions flush within linger.
+    SocketClosed { socket_id: u64 },
+    /// The context is ending: finish and exit.
     Stop,
 }
 

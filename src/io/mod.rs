@@ -3,4 +3,5 @@
 
 pub mod command;
 pub mod mailbox;
+
 pub mod signaler;

@@ -74,8 +74,8 @@ pub struct SocketBase {
     /// The endpoint each pipe belongs to (for unbind/disconnect).
     pipe_endpoints: HashMap<usize, String>,
     inproc_bound: Vec<String>,
-    /// zmq_socket_monitor's event sink, when monitoring.
-    pub monitor: Option<monitor::Monitor>,
+    /// zmq_socket_monitor's event sink (None inside when not monitoring).
+    pub monitor: monitor::MonitorSink,
     ctx_terminated: bool,
     rcvmore: bool,
 }
@@ -152,7 +152,7 @@ impl Socket {
                 dead: Vec::new(),
                 pipe_endpoints: HashMap::new(),
                 inproc_bound: Vec::new(),
-                monitor: None,
+                monitor: Default::default(),
                 ctx_terminated: false,
                 rcvmore: false,
             },
@@ -207,6 +207,7 @@ impl Socket {
                 base.attach_pipe(self.pattern.as_mut(), end, Some(endpoint));
             }
             Command::Stop => base.ctx_terminated = true,
+            Command::Io(_) => {}
         }
     }
 
@@ -486,13 +487,14 @@ impl Socket {
         if self.base.ctx_terminated {
             return Err(Errno::ETERM);
         }
-        if let Some(old) = self.base.monitor.take() {
+        let old = self.base.monitor.lock().take();
+        if let Some(old) = old {
             old.stop();
         }
         if let Some(addr) = addr {
             let m =
                 monitor::Monitor::start(self.base.ctx.clone(), addr, events, version, socket_type)?;
-            self.base.monitor = Some(m);
+            *self.base.monitor.lock() = Some(m);
         }
         Ok(())
     }
@@ -532,7 +534,8 @@ impl Socket {
     /// only what a session still has to transmit).
     pub fn close(mut self) {
         self.process_commands();
-        if let Some(m) = self.base.monitor.take() {
+        let stopped = self.base.monitor.lock().take();
+        if let Some(m) = stopped {
             m.stop();
         }
         let discard = false;

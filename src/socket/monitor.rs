@@ -13,6 +13,18 @@ use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use std::sync::Arc;
 
+/// Where a socket's events go: shared with its sessions in the I/O threads,
+/// which report connection events as they happen (the monitored socket's
+/// own thread may be blocked elsewhere).
+pub type MonitorSink = Arc<parking_lot::Mutex<Option<Monitor>>>;
+
+/// Report an event to `sink` if monitoring is on (v1 value = `value`).
+pub fn emit(sink: &MonitorSink, event: i32, value: u64, endpoint: &str) {
+    if let Some(m) = sink.lock().as_mut() {
+        m.event(event as u32 as u64, &[value], endpoint, "");
+    }
+}
+
 pub struct Monitor {
     socket: Box<Socket>,
     events: u64,

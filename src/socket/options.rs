@@ -65,13 +65,16 @@ impl TcpAcceptFilter {
             .strip_prefix('[')
             .and_then(|a| a.strip_suffix(']'))
             .unwrap_or(addr);
-        let address: IpAddr = addr.parse().map_err(|_| Errno::EINVAL)?;
-        if address.is_ipv6() && !ipv6 {
-            return Err(Errno::EINVAL);
+        let mut address: IpAddr = addr.parse().map_err(|_| Errno::EINVAL)?;
+        match address {
+            IpAddr::V6(_) if !ipv6 => return Err(Errno::EINVAL),
+            // An IPv6 socket sees IPv4 peers as v4-mapped addresses.
+            IpAddr::V4(v4) if ipv6 => address = IpAddr::V6(v4.to_ipv6_mapped()),
+            _ => {}
         }
         let full: u8 = if address.is_ipv4() { 32 } else { 128 };
         let prefix_len = match mask {
-            None | Some("") => full,
+            None => full,
             Some("0") => 0,
             Some(m) => {
                 let bits = leading_int(m);
@@ -308,7 +311,8 @@ impl Options {
                 }
                 self.routing_id = val.to_vec();
             }
-            ZMQ_CONNECT_ROUTING_ID => {
+            // libzmq takes it on the routing socket types only.
+            ZMQ_CONNECT_ROUTING_ID if matches!(self.socket_type, ZMQ_ROUTER | ZMQ_STREAM) => {
                 if val.is_empty() {
                     return Err(Errno::EINVAL);
                 }
@@ -422,13 +426,13 @@ impl Options {
                 self.mechanism = ZMQ_CURVE;
             }
             ZMQ_CURVE_SERVERKEY => {
-                // libzmq clears as_server even when the key is rejected.
-                self.as_server = false;
+                // A client's setting: the socket stops being a CURVE server.
                 self.curve_server_key = curve_key(val)?;
+                self.as_server = false;
                 self.mechanism = ZMQ_CURVE;
             }
             ZMQ_ZAP_DOMAIN => {
-                if val.len() > 255 {
+                if val.is_empty() || val.len() > 255 {
                     return Err(Errno::EINVAL);
                 }
                 self.zap_domain = val.to_vec();
@@ -768,6 +772,8 @@ mod tests {
             128
         );
         assert!(TcpAcceptFilter::parse(b"localhost", true).is_err());
+        assert!(TcpAcceptFilter::parse(b"1.2.3.4/", false).is_err());
+        assert!(TcpAcceptFilter::parse(b"1.2.3.4/33", true).is_ok());
     }
 
     #[test]

@@ -1,0 +1,75 @@
+//! ipc: Unix-domain stream sockets, including `ipc://*` (a generated path)
+//! and Linux abstract names (`ipc://@name`).
+
+use super::stream::{Listener, Stream};
+use crate::error::{Errno, Result};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::SocketAddr;
+use std::path::PathBuf;
+
+/// sockaddr_un's sun_path size minus the NUL.
+const MAX_PATH: usize = 107;
+
+fn unix_addr(path: &str) -> Result<SocketAddr> {
+    if let Some(name) = path.strip_prefix('@') {
+        return SocketAddr::from_abstract_name(name.as_bytes()).map_err(|_| Errno(libc::ENAMETOOLONG));
+    }
+    if path.len() > MAX_PATH {
+        return Err(Errno(libc::ENAMETOOLONG));
+    }
+    SocketAddr::from_pathname(path).map_err(|_| Errno::EINVAL)
+}
+
+/// A fresh path for `ipc://*`: a private temporary directory holding "socket".
+fn wildcard_path() -> Result<String> {
+    let base = std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into());
+    let mut template = format!("{base}/tmpXXXXXX\0").into_bytes();
+    // SAFETY: mkdtemp edits the NUL-terminated template in place.
+    let p = unsafe { libc::mkdtemp(template.as_mut_ptr().cast()) };
+    if p.is_null() {
+        return Err(Errno::from(std::io::Error::last_os_error()));
+    }
+    template.pop();
+    let dir = String::from_utf8(template).map_err(|_| Errno::EINVAL)?;
+    Ok(format!("{dir}/socket"))
+}
+
+/// Bind; returns the listener and the endpoint as ZMQ_LAST_ENDPOINT shows it.
+pub fn listen(path: &str, backlog: i32) -> Result<(Listener, String)> {
+    let path = if path == "*" { wildcard_path()? } else { path.to_owned() };
+    let addr = unix_addr(&path)?;
+    let abstract_name = path.starts_with('@');
+    if !abstract_name {
+        // A stale socket file from an earlier run would make bind fail.
+        let _ = std::fs::remove_file(&path);
+    }
+    let std_listener = bind_with_backlog(&addr, backlog)?;
+    std_listener.set_nonblocking(true).map_err(Errno::from)?;
+    let listener = mio::net::UnixListener::from_std(std_listener);
+    let owned = (!abstract_name).then(|| PathBuf::from(&path));
+    Ok((Listener::Ipc(listener, owned), format!("ipc://{path}")))
+}
+
+fn bind_with_backlog(addr: &SocketAddr, backlog: i32) -> Result<std::os::unix::net::UnixListener> {
+    use std::os::fd::AsRawFd;
+    let l = std::os::unix::net::UnixListener::bind_addr(addr).map_err(Errno::from)?;
+    // std listens with its own backlog; listening again sets ZMQ_BACKLOG's.
+    // SAFETY: listen on a descriptor we own.
+    unsafe { libc::listen(l.as_raw_fd(), backlog.max(1)) };
+    Ok(l)
+}
+
+/// Start a non-blocking connect.
+pub fn connect(path: &str) -> Result<Stream> {
+    let addr = unix_addr(path)?;
+    let s = std::os::unix::net::UnixStream::connect_addr(&addr).map_err(Errno::from)?;
+    s.set_nonblocking(true).map_err(Errno::from)?;
+    Ok(Stream::Ipc(mio::net::UnixStream::from_std(s)))
+}
+
+pub fn check_path(path: &str) -> Result<()> {
+    if path != "*" {
+        unix_addr(path)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! Transports: endpoint parsing, listeners and connecters for tcp and ipc,
+//! and the byte stream type the I/O threads drive.
+
+pub mod address;
+pub mod stream;
+pub mod ipc;
+pub mod tcp;
+
+/// The socket options the transports apply, copied from the socket's
+/// options when a listener or connection is made.
+#[derive(Clone, Debug)]
+pub struct TransportOptions {
+    pub sndbuf: i32,
+    pub rcvbuf: i32,
+    pub tos: i32,
+    pub backlog: i32,
+    pub bindtodevice: String,
+    pub tcp_keepalive: i32,
+    pub tcp_keepalive_cnt: i32,
+    pub tcp_keepalive_idle: i32,
+    pub tcp_keepalive_intvl: i32,
+    pub tcp_maxrt: i32,
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        TransportOptions {
+            sndbuf: -1,
+            rcvbuf: -1,
+            tos: 0,
+            backlog: 100,
+            bindtodevice: String::new(),
+            tcp_keepalive: -1,
+            tcp_keepalive_cnt: -1,
+            tcp_keepalive_idle: -1,
+            tcp_keepalive_intvl: -1,
+            tcp_maxrt: 0,
+        }
+    }
+}

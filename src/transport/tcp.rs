@@ -1,0 +1,101 @@
+//! tcp: listening and connecting sockets, with the socket options libzmq
+//! applies (buffers, TOS, keepalive, no Nagle).
+
+use super::stream::{Listener, Stream};
+use super::TransportOptions;
+use socket2::{Domain, Protocol, SockAddr, Socket, TcpKeepalive, Type};
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+fn new_socket(addr: &SocketAddr, opts: &TransportOptions) -> io::Result<Socket> {
+    let sock = Socket::new(Domain::for_address(*addr), Type::STREAM, Some(Protocol::TCP))?;
+    sock.set_cloexec(true)?;
+    sock.set_nonblocking(true)?;
+    if opts.sndbuf >= 0 {
+        sock.set_send_buffer_size(opts.sndbuf as usize)?;
+    }
+    if opts.rcvbuf >= 0 {
+        sock.set_recv_buffer_size(opts.rcvbuf as usize)?;
+    }
+    if opts.tos != 0 && addr.is_ipv4() {
+        sock.set_tos(opts.tos as u32)?;
+    }
+    if !opts.bindtodevice.is_empty() {
+        sock.bind_device(Some(opts.bindtodevice.as_bytes()))?;
+    }
+    Ok(sock)
+}
+
+fn apply_stream_options(sock: &Socket, opts: &TransportOptions) -> io::Result<()> {
+    sock.set_nodelay(true)?;
+    if opts.tcp_keepalive == 1 {
+        let mut ka = TcpKeepalive::new();
+        if opts.tcp_keepalive_idle > 0 {
+            ka = ka.with_time(Duration::from_secs(opts.tcp_keepalive_idle as u64));
+        }
+        if opts.tcp_keepalive_intvl > 0 {
+            ka = ka.with_interval(Duration::from_secs(opts.tcp_keepalive_intvl as u64));
+        }
+        if opts.tcp_keepalive_cnt > 0 {
+            ka = ka.with_retries(opts.tcp_keepalive_cnt as u32);
+        }
+        sock.set_tcp_keepalive(&ka)?;
+    } else if opts.tcp_keepalive == 0 {
+        sock.set_keepalive(false)?;
+    }
+    if opts.tcp_maxrt > 0 {
+        sock.set_tcp_user_timeout(Some(Duration::from_millis(opts.tcp_maxrt as u64)))?;
+    }
+    Ok(())
+}
+
+/// Bind and listen; returns the listener and the address actually bound
+/// (the real port for `*`).
+pub fn listen(addr: SocketAddr, opts: &TransportOptions) -> io::Result<(Listener, SocketAddr)> {
+    let sock = new_socket(&addr, opts)?;
+    sock.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        // A "*" bind with ZMQ_IPV6 accepts IPv4 too, as libzmq's does.
+        let _ = sock.set_only_v6(false);
+    }
+    sock.bind(&SockAddr::from(addr))?;
+    sock.listen(opts.backlog.max(1))?;
+    let bound = sock
+        .local_addr()?
+        .as_socket()
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
+    let std_listener: std::net::TcpListener = sock.into();
+    Ok((Listener::Tcp(mio::net::TcpListener::from_std(std_listener)), bound))
+}
+
+/// Start a non-blocking connect (completion is signalled by writability).
+pub fn connect(addr: SocketAddr, source: Option<SocketAddr>, opts: &TransportOptions) -> io::Result<Stream> {
+    let sock = new_socket(&addr, opts)?;
+    if let Some(src) = source {
+        sock.set_reuse_address(true)?;
+        sock.bind(&SockAddr::from(src))?;
+    }
+    apply_stream_options(&sock, opts)?;
+    match sock.connect(&SockAddr::from(addr)) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(e) => return Err(e),
+    }
+    let std_stream: std::net::TcpStream = sock.into();
+    Ok(Stream::Tcp(mio::net::TcpStream::from_std(std_stream)))
+}
+
+/// Options on an accepted connection.
+pub fn accepted(stream: &Stream, opts: &TransportOptions) {
+    if let Stream::Tcp(s) = stream {
+        let sock = socket2::SockRef::from(s);
+        let _ = apply_stream_options(&sock, opts);
+        if opts.sndbuf >= 0 {
+            let _ = sock.set_send_buffer_size(opts.sndbuf as usize);
+        }
+        if opts.rcvbuf >= 0 {
+            let _ = sock.set_recv_buffer_size(opts.rcvbuf as usize);
+        }
+    }
+}
