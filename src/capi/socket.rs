@@ -302,7 +302,9 @@ pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags
         let size = msg.size();
         // On success the pattern took the content and left an empty message.
         socket.send(msg, flags)?;
-        *msg = Msg::new();
+        if !msg.is_blank() {
+            *msg = Msg::new();
+        }
         Ok(clamp(size))
     })
 }
@@ -315,7 +317,7 @@ pub unsafe extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags
         let msg = unsafe { msg_mut(msg)? };
         let got = socket.recv(flags)?;
         let size = got.size();
-        *msg = got;
+        msg.replace_with(got);
         Ok(clamp(size))
     })
 }

@@ -69,6 +69,11 @@ impl Group {
         })
     }
 
+    /// Does dropping this group release anything?
+    pub(crate) fn is_long(&self) -> bool {
+        self.long().is_some()
+    }
+
     fn long(&self) -> Option<NonNull<LongGroup>> {
         // SAFETY: the first byte is initialised in both variants.
         if unsafe { self.0.inline.len } == LONG_TAG {

@@ -614,6 +614,25 @@ impl Msg {
     }
 
     /// Move the message out, leaving an empty one (`zmq_msg_move`).
+    /// `*self = new`, skipping the release work when `self` owns nothing
+    /// (the usual case on the receive path: an empty message to fill).
+    #[inline]
+    pub fn replace_with(&mut self, new: Msg) {
+        if self.kind == KIND_VSM && self.metadata.is_none() && !self.group.is_long() {
+            // SAFETY: an inline message without metadata or long group owns
+            // no resources, so overwriting it without dropping leaks nothing.
+            unsafe { std::ptr::write(self, new) }
+        } else {
+            *self = new;
+        }
+    }
+
+    /// Is this an empty inline message that owns nothing?
+    #[inline]
+    pub fn is_blank(&self) -> bool {
+        self.kind == KIND_VSM && self.size() == 0 && self.metadata.is_none() && !self.group.is_long()
+    }
+
     pub fn take(&mut self) -> Msg {
         std::mem::take(self)
     }
