@@ -300,7 +300,20 @@ impl Socket {
     }
 
     fn received(&mut self, r: Result<Msg>) -> Result<Msg> {
-        let msg = r?;
+        let mut msg = r?;
+        if self.base.options.conflate && !msg.more() {
+            // ZMQ_CONFLATE: only the newest queued message counts (libzmq
+            // supports it for single-part messages only).
+            while let Ok(newer) = self.pattern.recv(&mut self.base) {
+                msg = newer;
+                if msg.more() {
+                    break;
+                }
+            }
+            if !self.base.dead.is_empty() {
+                self.reap_dead();
+            }
+        }
         self.base.rcvmore = msg.more();
         Ok(msg)
     }
