@@ -54,6 +54,7 @@ test: build
 	scripts/check-symbols.sh
 	scripts/check-install.sh
 	scripts/check-swap.sh
+	scripts/interop.sh
 
 lint:
 	$(CARGO) fmt --check

@@ -14,3 +14,4 @@ pub mod pipe;
 pub mod socket;
 pub mod transport;
 pub mod util;
+pub mod zmtp;

@@ -27,6 +27,9 @@ pub struct Ctx {
     terminated: AtomicBool,
     /// Live sockets and the inproc endpoint table.
     pub sockets: sockets::SocketTable,
+    /// Background I/O threads, started with the first tcp/ipc endpoint.
+    io_threads: Mutex<Vec<crate::io::thread::IoThread>>,
+    next_io: std::sync::atomic::AtomicUsize,
 }
 
 impl Ctx {
@@ -36,6 +39,8 @@ impl Ctx {
             terminating: AtomicBool::new(false),
             terminated: AtomicBool::new(false),
             sockets: sockets::SocketTable::default(),
+            io_threads: Mutex::new(Vec::new()),
+            next_io: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -138,8 +143,43 @@ impl Ctx {
     pub fn terminate(&self) -> Result<()> {
         self.shutdown();
         self.sockets.wait_all_closed();
+        // The I/O threads finish sending what closed sockets left (within
+        // each socket's linger), then exit.
+        let threads = std::mem::take(&mut *self.io_threads.lock());
+        for mut t in threads {
+            t.stop();
+        }
         self.terminated.store(true, Ordering::Release);
         Ok(())
+    }
+
+    /// The mailbox of an I/O thread for a new endpoint (round robin).
+    /// Starts ZMQ_IO_THREADS threads on first use; with 0 threads there is
+    /// nothing to run a connection on (EMTHREAD, as libzmq).
+    pub fn io_thread(&self) -> Result<Arc<crate::io::command::SocketMailbox>> {
+        let mut threads = self.io_threads.lock();
+        if threads.is_empty() {
+            if self.is_terminating() {
+                return Err(crate::error::Errno::ETERM);
+            }
+            let n = self.io_threads();
+            let prefix = self.thread_name_prefix();
+            for i in 0..n {
+                let name = if prefix.is_empty() {
+                    format!("ZMQbg/IO/{i}")
+                } else {
+                    format!("{}/ZMQbg/IO/{i}", String::from_utf8_lossy(&prefix))
+                };
+                let t = crate::io::thread::IoThread::start(name)
+                    .map_err(|_| crate::error::Errno::EMTHREAD)?;
+                threads.push(t);
+            }
+        }
+        if threads.is_empty() {
+            return Err(crate::error::Errno::EMTHREAD);
+        }
+        let i = self.next_io.fetch_add(1, Ordering::Relaxed) % threads.len();
+        Ok(threads[i].mailbox().clone())
     }
 
     /// True once `shutdown` or `terminate` was called.

@@ -3,5 +3,7 @@
 
 pub mod command;
 pub mod mailbox;
+pub mod session;
 
 pub mod signaler;
+pub mod thread;

@@ -9,6 +9,7 @@ pub mod monitor;
 pub mod options;
 pub mod patterns;
 pub mod trie;
+pub mod wire;
 
 use crate::constants::*;
 use crate::ctx::sockets::{InprocPeer, PendingConnect};
@@ -74,6 +75,8 @@ pub struct SocketBase {
     /// The endpoint each pipe belongs to (for unbind/disconnect).
     pipe_endpoints: HashMap<usize, String>,
     inproc_bound: Vec<String>,
+    /// tcp/ipc endpoints (see wire.rs).
+    pub wire: Vec<wire::WireEndpoint>,
     /// zmq_socket_monitor's event sink (None inside when not monitoring).
     pub monitor: monitor::MonitorSink,
     ctx_terminated: bool,
@@ -152,6 +155,7 @@ impl Socket {
                 dead: Vec::new(),
                 pipe_endpoints: HashMap::new(),
                 inproc_bound: Vec::new(),
+                wire: Vec::new(),
                 monitor: Default::default(),
                 ctx_terminated: false,
                 rcvmore: false,
@@ -367,7 +371,7 @@ impl Socket {
                 self.base.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
-            "tcp" | "ipc" | "udp" => Err(Errno::EPROTONOSUPPORT),
+            "tcp" | "ipc" => self.bind_wire(proto, addr, endpoint),
             _ => Err(Errno::EPROTONOSUPPORT),
         }
     }
@@ -407,7 +411,7 @@ impl Socket {
                 self.base.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
-            "tcp" | "ipc" | "udp" => Err(Errno::EPROTONOSUPPORT),
+            "tcp" | "ipc" => self.connect_wire(proto, addr, endpoint),
             _ => Err(Errno::EPROTONOSUPPORT),
         }
     }
@@ -456,6 +460,9 @@ impl Socket {
             return Err(Errno::ETERM);
         }
         let (proto, addr) = split_endpoint(endpoint)?;
+        if proto == "tcp" || proto == "ipc" {
+            return self.term_wire(endpoint, unbind);
+        }
         if proto != "inproc" {
             return Err(Errno::ENOENT);
         }
@@ -487,6 +494,19 @@ impl Socket {
         } else {
             Err(Errno::ENOENT)
         }
+    }
+
+    /// Close our ends of the pipes made for `endpoint`.
+    pub(crate) fn drop_endpoint_pipes(&mut self, endpoint: &str) {
+        let slots: Vec<usize> = self
+            .base
+            .pipe_endpoints
+            .iter()
+            .filter(|(_, ep)| ep.as_str() == endpoint)
+            .map(|(s, _)| *s)
+            .collect();
+        self.base.dead.extend(slots);
+        self.reap_dead();
     }
 
     /// zmq_socket_monitor(_versioned): `addr` None stops monitoring.
@@ -561,6 +581,7 @@ impl Socket {
                 end.close(discard);
             }
         }
+        self.close_wire();
         // Commands that raced with the close die here (with any pipe ends
         // they carry, which notifies those peers).
         self.base.mailbox.drain(|_| {});

@@ -1,0 +1,695 @@
+//! Sessions: one per connection (or per connect endpoint), living in an I/O
+//! thread. A session joins a socket's pipe to an engine: the transport stream
+//! plus the sans-I/O ZMTP state machine (`crate::zmtp::Connection`).
+//!
+//! A connecter's session outlives its connections: its pipe is made at
+//! zmq_connect time, so messages queue while disconnected and go out after
+//! the reconnect. An accepted connection's session (and pipe) exists from the
+//! end of the handshake until the connection ends.
+
+use super::command::{Command, IoCommand, SessionOptions, Target};
+use crate::msg::metadata::{self, Metadata};
+use crate::msg::Msg;
+use crate::pipe::{pipe_pair, Pipes};
+use crate::transport::stream::{Listener, Stream};
+use crate::transport::{ipc, tcp};
+use crate::util::clock::now_ms;
+use crate::zmtp;
+use mio::{Interest, Registry, Token};
+use std::collections::HashMap;
+use std::io::{self, IoSlice};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Reactor<'a> {
+    registry: &'a Registry,
+}
+
+impl<'a> Reactor<'a> {
+    pub fn new(registry: &'a Registry) -> Reactor<'a> {
+        Reactor { registry }
+    }
+}
+
+struct Engine {
+    stream: Stream,
+    zmtp: zmtp::Connection,
+    /// A non-blocking connect is in progress.
+    connecting: bool,
+    /// The last write hit EAGAIN: wait for writability.
+    write_blocked: bool,
+    /// The pipe to the socket is full: stop reading until ActivateWrite.
+    read_blocked: bool,
+    /// Parts of an incoming multipart message, written to the pipe whole so
+    /// a connection dying mid-message never leaves half a message behind.
+    in_parts: Vec<Msg>,
+    metadata: Option<Arc<Metadata>>,
+    handshake_deadline: Option<u64>,
+}
+
+struct Session {
+    opts: Arc<SessionOptions>,
+    endpoint: String,
+    /// Accepted through the listener bound to this endpoint.
+    listener_endpoint: Option<String>,
+    /// Where a connecter (re)connects.
+    target: Option<Target>,
+    pipe: Option<usize>,
+    engine: Option<Engine>,
+    reconnect_at: Option<u64>,
+    reconnect_ivl: i32,
+    /// The socket let go of the pipe: flush within linger, then end.
+    closing: bool,
+    linger_deadline: Option<u64>,
+}
+
+enum Entry {
+    Listener {
+        listener: Listener,
+        endpoint: String,
+        opts: Arc<SessionOptions>,
+    },
+    Session(Box<Session>),
+}
+
+pub struct Sessions {
+    mailbox: Arc<super::command::SocketMailbox>,
+    pipes: Pipes,
+    pipe_owner: HashMap<usize, usize>,
+    entries: Vec<Option<Entry>>,
+    free: Vec<usize>,
+    stopping: bool,
+}
+
+fn token(key: usize) -> Token {
+    Token(key + 1)
+}
+
+/// Why a connection ended.
+enum Down {
+    Closed,
+    Failed,
+}
+
+impl Sessions {
+    pub fn new(mailbox: Arc<super::command::SocketMailbox>) -> Sessions {
+        Sessions {
+            mailbox,
+            pipes: Pipes::default(),
+            pipe_owner: HashMap::new(),
+            entries: Vec::new(),
+            free: Vec::new(),
+            stopping: false,
+        }
+    }
+
+    fn insert(&mut self, e: Entry) -> usize {
+        match self.free.pop() {
+            Some(k) => {
+                self.entries[k] = Some(e);
+                k
+            }
+            None => {
+                self.entries.push(Some(e));
+                self.entries.len() - 1
+            }
+        }
+    }
+
+    fn session(&mut self, key: usize) -> Option<&mut Session> {
+        match self.entries.get_mut(key) {
+            Some(Some(Entry::Session(s))) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The I/O thread may exit: stopping and nothing left to flush.
+    pub fn finished(&self) -> bool {
+        self.stopping && self.entries.iter().all(|e| e.is_none())
+    }
+
+    pub fn command(&mut self, r: &Reactor, cmd: Command) {
+        match cmd {
+            Command::Io(io) => self.io_command(r, *io),
+            Command::ActivateRead(p) => {
+                if let Some(slot) = self.pipes.resolve(&p) {
+                    if let Some(&key) = self.pipe_owner.get(&slot) {
+                        self.pump(r, key);
+                    }
+                }
+            }
+            Command::ActivateWrite(p) => {
+                if let Some(slot) = self.pipes.resolve(&p) {
+                    if let Some(&key) = self.pipe_owner.get(&slot) {
+                        if let Some(s) = self.session(key) {
+                            if let Some(e) = s.engine.as_mut() {
+                                e.read_blocked = false;
+                            }
+                        }
+                        self.pump(r, key);
+                    }
+                }
+            }
+            Command::PipeTerm(p) => {
+                if let Some(slot) = self.pipes.resolve(&p) {
+                    self.pipes.get(slot).set_peer_gone();
+                    if let Some(&key) = self.pipe_owner.get(&slot) {
+                        self.start_closing(r, key);
+                    }
+                }
+            }
+            Command::Bind(..) | Command::Stop => {}
+        }
+    }
+
+    fn io_command(&mut self, r: &Reactor, cmd: IoCommand) {
+        match cmd {
+            IoCommand::Listen {
+                listener,
+                endpoint,
+                opts,
+            } => {
+                let key = self.insert(Entry::Listener {
+                    listener,
+                    endpoint,
+                    opts,
+                });
+                let ok = match &mut self.entries[key] {
+                    Some(Entry::Listener { listener, .. }) => r
+                        .registry
+                        .register(listener, token(key), Interest::READABLE)
+                        .is_ok(),
+                    _ => false,
+                };
+                if !ok {
+                    self.destroy(r, key);
+                }
+            }
+            IoCommand::Connect {
+                target,
+                endpoint,
+                opts,
+                pipe,
+            } => {
+                let ivl = opts.reconnect_ivl;
+                let key = self.insert(Entry::Session(Box::new(Session {
+                    opts,
+                    endpoint,
+                    listener_endpoint: None,
+                    target: Some(target),
+                    pipe: None,
+                    engine: None,
+                    reconnect_at: None,
+                    reconnect_ivl: ivl,
+                    closing: false,
+                    linger_deadline: None,
+                })));
+                if let Some(end) = pipe {
+                    let slot = self.pipes.insert(end, &self.mailbox);
+                    self.pipe_owner.insert(slot, key);
+                    if let Some(s) = self.session(key) {
+                        s.pipe = Some(slot);
+                    }
+                }
+                self.start_connect(r, key);
+            }
+            IoCommand::Unbind { socket_id, endpoint } => {
+                for key in 0..self.entries.len() {
+                    let hit = match &self.entries[key] {
+                        Some(Entry::Listener { endpoint: ep, opts, .. }) => {
+                            opts.socket_id == socket_id && *ep == endpoint
+                        }
+                        Some(Entry::Session(s)) => {
+                            s.opts.socket_id == socket_id
+                                && s.listener_endpoint.as_deref() == Some(endpoint.as_str())
+                        }
+                        None => false,
+                    };
+                    if hit {
+                        self.destroy(r, key);
+                    }
+                }
+            }
+            IoCommand::Disconnect { socket_id, endpoint } => {
+                for key in 0..self.entries.len() {
+                    let hit = matches!(&self.entries[key], Some(Entry::Session(s))
+                        if s.opts.socket_id == socket_id && s.target.is_some() && s.endpoint == endpoint);
+                    if hit {
+                        self.start_closing(r, key);
+                    }
+                }
+            }
+            IoCommand::SocketClosed { socket_id } => {
+                for key in 0..self.entries.len() {
+                    let hit = match &self.entries[key] {
+                        Some(Entry::Listener { opts, .. }) => opts.socket_id == socket_id,
+                        // Not yet handed to the socket: nothing to flush.
+                        Some(Entry::Session(s)) => s.opts.socket_id == socket_id && s.pipe.is_none(),
+                        None => false,
+                    };
+                    if hit {
+                        self.destroy(r, key);
+                    }
+                }
+            }
+            IoCommand::Stop => {
+                self.stopping = true;
+                for key in 0..self.entries.len() {
+                    match &self.entries[key] {
+                        Some(Entry::Listener { .. }) => self.destroy(r, key),
+                        Some(Entry::Session(s)) if s.pipe.is_none() => self.destroy(r, key),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Readiness from the reactor.
+    pub fn ready(&mut self, r: &Reactor, tok: Token, readable: bool, writable: bool) {
+        let key = tok.0 - 1;
+        let connect_result = match self.entries.get_mut(key) {
+            Some(Some(Entry::Listener { .. })) => {
+                self.accept(r, key);
+                return;
+            }
+            Some(Some(Entry::Session(s))) => {
+                let Some(e) = s.engine.as_mut() else { return };
+                if writable {
+                    e.write_blocked = false;
+                }
+                if e.connecting {
+                    if !(readable || writable) {
+                        return;
+                    }
+                    let res = e.stream.take_connect_error();
+                    if res.is_ok() {
+                        e.connecting = false;
+                        e.write_blocked = false;
+                        s.reconnect_ivl = s.opts.reconnect_ivl;
+                    }
+                    Some(res.is_ok())
+                } else {
+                    None
+                }
+            }
+            _ => return,
+        };
+        if connect_result == Some(false) {
+            self.connection_down(r, key, Down::Failed);
+            return;
+        }
+        self.pump(r, key);
+    }
+
+    fn accept(&mut self, r: &Reactor, key: usize) {
+        loop {
+            let (stream, endpoint, opts) = match &self.entries[key] {
+                Some(Entry::Listener {
+                    listener,
+                    endpoint,
+                    opts,
+                }) => match listener.accept() {
+                    Ok(s) => (s, endpoint.clone(), opts.clone()),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    // EMFILE and friends: this connection is lost, the
+                    // listener keeps serving.
+                    Err(_) => return,
+                },
+                _ => return,
+            };
+            tcp::accepted(&stream, &opts.transport);
+            let skey = self.insert(Entry::Session(Box::new(Session {
+                opts: opts.clone(),
+                endpoint: endpoint.clone(),
+                listener_endpoint: Some(endpoint),
+                target: None,
+                pipe: None,
+                engine: None,
+                reconnect_at: None,
+                reconnect_ivl: opts.reconnect_ivl,
+                closing: false,
+                linger_deadline: None,
+            })));
+            self.start_engine(r, skey, stream, false);
+        }
+    }
+
+    fn start_connect(&mut self, r: &Reactor, key: usize) {
+        let Some(s) = self.session(key) else { return };
+        let Some(target) = s.target.clone() else { return };
+        let stream = match &target {
+            Target::Tcp { addr, source } => tcp::connect(*addr, *source, &s.opts.transport).map_err(|_| ()),
+            Target::Ipc(path) => ipc::connect(path).map_err(|_| ()),
+        };
+        match stream {
+            Ok(stream) => self.start_engine(r, key, stream, true),
+            Err(()) => self.schedule_reconnect(key),
+        }
+    }
+
+    fn start_engine(&mut self, r: &Reactor, key: usize, mut stream: Stream, connecting: bool) {
+        let Some(s) = self.session(key) else { return };
+        if r.registry
+            .register(&mut stream, token(key), Interest::READABLE | Interest::WRITABLE)
+            .is_err()
+        {
+            self.destroy(r, key);
+            return;
+        }
+        let o = &s.opts;
+        let config = zmtp::Config {
+            socket_type: o.socket_type,
+            routing_id: o.routing_id.clone(),
+            as_server: false,
+            maxmsgsize: o.maxmsgsize,
+            metadata: o.metadata.clone(),
+            in_batch_size: o.in_batch_size,
+            heartbeat_ivl: o.heartbeat_ivl,
+            heartbeat_ttl: o.heartbeat_ttl,
+            heartbeat_timeout: o.heartbeat_timeout,
+        };
+        let handshake_deadline = (o.handshake_ivl > 0).then(|| now_ms() + o.handshake_ivl as u64);
+        s.engine = Some(Engine {
+            stream,
+            zmtp: zmtp::Connection::new(config),
+            connecting,
+            write_blocked: connecting,
+            read_blocked: false,
+            in_parts: Vec::new(),
+            metadata: None,
+            handshake_deadline,
+        });
+        if !connecting {
+            self.pump(r, key);
+        }
+    }
+
+    /// Move data both ways until nothing more can move without waiting.
+    fn pump(&mut self, r: &Reactor, key: usize) {
+        match self.pump_inner(key) {
+            Ok(()) => {}
+            Err(down) => {
+                self.connection_down(r, key, down);
+                return;
+            }
+        }
+        self.check_done(r, key);
+    }
+
+    fn pump_inner(&mut self, key: usize) -> Result<(), Down> {
+        let Some(Some(Entry::Session(s))) = self.entries.get_mut(key) else {
+            return Ok(());
+        };
+        let Some(e) = s.engine.as_mut() else {
+            return Ok(());
+        };
+        if e.connecting {
+            return Ok(());
+        }
+        let pipes = &mut self.pipes;
+        // Inbound: socket stream -> ZMTP -> pipe.
+        loop {
+            // First deliver what the state machine already decoded.
+            deliver(s, pipes, &self.mailbox, &mut self.pipe_owner, key)?;
+            let e = s.engine.as_mut().expect("engine");
+            if e.read_blocked {
+                break;
+            }
+            let buf = e.zmtp.read_buf();
+            match e.stream.read(buf) {
+                Ok(0) => return Err(Down::Closed),
+                Ok(n) => {
+                    e.zmtp.commit_read(n, now_ms()).map_err(|_| Down::Failed)?;
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return Err(Down::Failed),
+            }
+        }
+        // Outbound: pipe -> ZMTP -> socket stream.
+        let e = s.engine.as_mut().expect("engine");
+        loop {
+            if e.zmtp.is_ready() {
+                if let Some(slot) = s.pipe {
+                    let pipe = pipes.get(slot);
+                    while e.zmtp.want_more_output() {
+                        match pipe.read() {
+                            Some(m) => e.zmtp.send(m).map_err(|_| Down::Failed)?,
+                            None => break,
+                        }
+                    }
+                }
+            }
+            if e.write_blocked || !e.zmtp.has_output() {
+                break;
+            }
+            let written = {
+                let mut slices = [IoSlice::new(&[]); 64];
+                let k = e.zmtp.output(&mut slices);
+                e.stream.write_vectored(&slices[..k])
+            };
+            match written {
+                Ok(n) => e.zmtp.consume_output(n),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => e.write_blocked = true,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(Down::Failed),
+            }
+        }
+        Ok(())
+    }
+
+    fn start_closing(&mut self, r: &Reactor, key: usize) {
+        let Some(s) = self.session(key) else { return };
+        if s.closing {
+            return;
+        }
+        s.closing = true;
+        s.reconnect_at = None;
+        if s.opts.linger == 0 {
+            self.destroy(r, key);
+            return;
+        }
+        if s.opts.linger > 0 {
+            s.linger_deadline = Some(now_ms() + s.opts.linger as u64);
+        }
+        self.pump(r, key);
+    }
+
+    /// A closing session ends once what the socket left is on the wire.
+    fn check_done(&mut self, r: &Reactor, key: usize) {
+        let Some(Some(Entry::Session(s))) = self.entries.get_mut(key) else {
+            return;
+        };
+        if !s.closing {
+            return;
+        }
+        let drained = match s.pipe {
+            Some(slot) => !self.pipes.get(slot).has_unread(),
+            None => true,
+        };
+        // Without a connection there is nothing in flight; with one, wait
+        // until what it took from the pipe is written.
+        let flushed = match &s.engine {
+            Some(e) => !e.connecting && !e.zmtp.has_output(),
+            None => true,
+        };
+        if drained && flushed {
+            self.destroy(r, key);
+        }
+    }
+
+    fn connection_down(&mut self, r: &Reactor, key: usize, _why: Down) {
+        let Some(s) = self.session(key) else { return };
+        if let Some(mut e) = s.engine.take() {
+            let _ = r.registry.deregister(&mut e.stream);
+        }
+        if s.target.is_none() || s.closing {
+            self.destroy(r, key);
+        } else {
+            self.schedule_reconnect(key);
+        }
+    }
+
+    fn schedule_reconnect(&mut self, key: usize) {
+        let Some(s) = self.session(key) else { return };
+        if s.opts.reconnect_ivl < 0 {
+            return;
+        }
+        let ivl = s.reconnect_ivl.max(0);
+        s.reconnect_at = Some(now_ms() + ivl as u64);
+        // Exponential back-off up to ZMQ_RECONNECT_IVL_MAX, as libzmq.
+        let max = s.opts.reconnect_ivl_max;
+        if max > 0 && max > s.opts.reconnect_ivl {
+            s.reconnect_ivl = (ivl.saturating_mul(2)).min(max);
+        }
+    }
+
+    /// End an entry: deregister, close its pipe end (the socket then drains
+    /// and drops its end).
+    fn destroy(&mut self, r: &Reactor, key: usize) {
+        let Some(entry) = self.entries.get_mut(key).and_then(|e| e.take()) else {
+            return;
+        };
+        self.free.push(key);
+        match entry {
+            Entry::Listener { mut listener, .. } => {
+                let _ = r.registry.deregister(&mut listener);
+            }
+            Entry::Session(mut s) => {
+                if let Some(mut e) = s.engine.take() {
+                    let _ = r.registry.deregister(&mut e.stream);
+                }
+                if let Some(slot) = s.pipe.take() {
+                    self.pipe_owner.remove(&slot);
+                    if let Some(end) = self.pipes.remove(slot) {
+                        end.close(false);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn next_timeout(&self) -> Option<Duration> {
+        let mut next: Option<u64> = None;
+        for e in self.entries.iter().flatten() {
+            if let Entry::Session(s) = e {
+                let mut t = [s.reconnect_at, s.linger_deadline, None, None];
+                if let Some(eng) = &s.engine {
+                    t[2] = eng.zmtp.next_timer();
+                    if !eng.zmtp.is_ready() {
+                        t[3] = eng.handshake_deadline;
+                    }
+                }
+                for d in t.into_iter().flatten() {
+                    next = Some(next.map_or(d, |n| n.min(d)));
+                }
+            }
+        }
+        next.map(|d| Duration::from_millis(d.saturating_sub(now_ms())))
+    }
+
+    pub fn timers(&mut self, r: &Reactor) {
+        let now = now_ms();
+        for key in 0..self.entries.len() {
+            enum Due {
+                Nothing,
+                Linger,
+                Reconnect,
+                Down,
+                Pump,
+            }
+            let due = match self.session(key) {
+                None => Due::Nothing,
+                Some(s) => {
+                    if s.linger_deadline.is_some_and(|d| d <= now) {
+                        Due::Linger
+                    } else if s.reconnect_at.is_some_and(|d| d <= now) {
+                        s.reconnect_at = None;
+                        Due::Reconnect
+                    } else if let Some(e) = s.engine.as_mut() {
+                        if !e.zmtp.is_ready() && e.handshake_deadline.is_some_and(|d| d <= now) {
+                            Due::Down
+                        } else if e.zmtp.next_timer().is_some_and(|d| d <= now) {
+                            if e.zmtp.on_timer(now).is_err() {
+                                Due::Down
+                            } else {
+                                Due::Pump
+                            }
+                        } else {
+                            Due::Nothing
+                        }
+                    } else {
+                        Due::Nothing
+                    }
+                }
+            };
+            match due {
+                Due::Nothing => {}
+                Due::Linger => self.destroy(r, key),
+                Due::Reconnect => self.start_connect(r, key),
+                Due::Down => self.connection_down(r, key, Down::Failed),
+                Due::Pump => self.pump(r, key),
+            }
+        }
+    }
+}
+
+/// Hand decoded events to the socket: the handshake result, then message
+/// parts, whole messages at a time, as long as the pipe has room.
+fn deliver(
+    s: &mut Session,
+    pipes: &mut Pipes,
+    mailbox: &Arc<super::command::SocketMailbox>,
+    pipe_owner: &mut HashMap<usize, usize>,
+    key: usize,
+) -> Result<(), Down> {
+    let mut wrote = false;
+    loop {
+        let e = s.engine.as_mut().expect("engine");
+        if e.read_blocked {
+            break;
+        }
+        // A complete message waiting for room goes first.
+        if e.in_parts.last().is_some_and(|m| !m.more()) {
+            let slot = s.pipe.expect("pipe after handshake");
+            let pipe = pipes.get(slot);
+            if !pipe.check_write() {
+                e.read_blocked = true;
+                break;
+            }
+            for m in e.in_parts.drain(..) {
+                pipe.write(m);
+            }
+            wrote = true;
+            continue;
+        }
+        let Some(ev) = e.zmtp.next_event() else { break };
+        match ev {
+            zmtp::Event::Ready {
+                peer,
+                peer_routing_id,
+            } => {
+                let mut md = Metadata::from_pairs(peer.iter());
+                md.set(metadata::PEER_ADDRESS, e.stream.peer_address());
+                md.set(metadata::FD, e.stream.fd().to_string());
+                e.metadata = Some(Arc::new(md));
+                let o = s.opts.clone();
+                let slot = match s.pipe {
+                    Some(slot) => slot,
+                    None => {
+                        // Towards the socket: its RCVHWM; towards us: SNDHWM.
+                        let hwm = |h: i32| if o.conflate { 0 } else { h.max(0) as u64 };
+                        let (socket_end, session_end) = pipe_pair(hwm(o.rcvhwm), hwm(o.sndhwm));
+                        let slot = pipes.insert(session_end, mailbox);
+                        pipe_owner.insert(slot, key);
+                        s.pipe = Some(slot);
+                        o.socket_mailbox
+                            .send(Command::Bind(socket_end, s.endpoint.clone()));
+                        slot
+                    }
+                };
+                if o.recv_routing_id {
+                    let mut m = Msg::from_slice(peer_routing_id.as_deref().unwrap_or(&[]));
+                    m.set_flags(Msg::ROUTING_ID);
+                    let pipe = pipes.get(slot);
+                    pipe.write(m);
+                    wrote = true;
+                }
+            }
+            zmtp::Event::Message(mut m) => {
+                if let Some(md) = &e.metadata {
+                    m.set_metadata(md.clone());
+                }
+                e.in_parts.push(m);
+            }
+        }
+    }
+    if wrote {
+        if let Some(slot) = s.pipe {
+            pipes.get(slot).flush();
+        }
+    }
+    Ok(())
+}

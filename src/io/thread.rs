@@ -1,0 +1,84 @@
+//! A background I/O thread: one mio reactor driving the listeners and the
+//! sessions (ZMTP connections) of every socket assigned to it.
+//!
+//! The thread's mailbox is an ordinary command mailbox whose eventfd is
+//! registered with the reactor, so pipe activations from sockets (ActivateRead
+//! / ActivateWrite / PipeTerm) and control commands (Listen, Connect, ...)
+//! arrive the same way they reach sockets.
+
+use super::command::{Command, IoCommand, SocketMailbox};
+use super::mailbox::Mailbox;
+use super::session::{Reactor, Sessions};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+use std::io;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+pub const MAILBOX: Token = Token(0);
+
+pub struct IoThread {
+    mailbox: Arc<SocketMailbox>,
+    join: Option<JoinHandle<()>>,
+}
+
+impl IoThread {
+    pub fn start(name: String) -> io::Result<IoThread> {
+        let mailbox: Arc<SocketMailbox> = Arc::new(Mailbox::new()?);
+        let poll = Poll::new()?;
+        poll.registry()
+            .register(&mut SourceFd(&mailbox.fd()), MAILBOX, Interest::READABLE)?;
+        let mb = mailbox.clone();
+        let join = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || run(poll, mb))?;
+        Ok(IoThread {
+            mailbox,
+            join: Some(join),
+        })
+    }
+
+    pub fn mailbox(&self) -> &Arc<SocketMailbox> {
+        &self.mailbox
+    }
+
+    pub fn send(&self, cmd: IoCommand) {
+        self.mailbox.send(Command::Io(Box::new(cmd)));
+    }
+
+    /// Ask the thread to finish (sessions flush within their linger) and wait.
+    pub fn stop(&mut self) {
+        self.send(IoCommand::Stop);
+        if let Some(j) = self.join.take() {
+            let _ = j.join();
+        }
+    }
+}
+
+fn run(mut poll: Poll, mailbox: Arc<SocketMailbox>) {
+    let mut events = Events::with_capacity(256);
+    let mut sessions = Sessions::new(mailbox.clone());
+    loop {
+        let timeout = sessions.next_timeout();
+        if let Err(e) = poll.poll(&mut events, timeout) {
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return;
+        }
+        let reactor = Reactor::new(poll.registry());
+        for ev in events.iter() {
+            if ev.token() == MAILBOX {
+                continue;
+            }
+            sessions.ready(&reactor, ev.token(), ev.is_readable() || ev.is_read_closed(), ev.is_writable() || ev.is_error());
+        }
+        // The mailbox is drained every round: cheap when empty (one load).
+        let mb = mailbox.clone();
+        mb.drain(|cmd| sessions.command(&reactor, cmd));
+        sessions.timers(&reactor);
+        if sessions.finished() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The socket side of the wire transports (tcp, ipc): bind creates the
+//! listener here, in the caller's thread, so errors are reported by zmq_bind
+//! and `*` ports are known at once; the I/O thread then accepts. Connect
+//! makes the socket's pipe at once (unless ZMQ_IMMEDIATE), so messages queue
+//! while the connection is being made or re-made.
+
+use super::Socket;
+use crate::constants::*;
+use crate::error::{Errno, Result};
+use crate::io::command::{IoCommand, SessionOptions, SocketMailbox, Target};
+use crate::pipe::pipe_pair;
+use crate::transport::address::{resolve_tcp_bind, resolve_tcp_connect, tcp_endpoint_string};
+use crate::transport::{ipc, tcp, TransportOptions};
+use std::sync::Arc;
+
+/// A tcp/ipc endpoint of this socket, for unbind/disconnect and close.
+pub struct WireEndpoint {
+    /// As given to zmq_bind/zmq_connect.
+    pub given: String,
+    /// As ZMQ_LAST_ENDPOINT reports it (the real port for `*`).
+    pub resolved: String,
+    pub io: Arc<SocketMailbox>,
+    pub bound: bool,
+}
+
+impl Socket {
+    fn session_options(&self) -> Arc<SessionOptions> {
+        let o = &self.base.options;
+        Arc::new(SessionOptions {
+            socket_id: self.base.id,
+            socket_mailbox: self.base.mailbox.clone(),
+            socket_type: o.socket_type,
+            routing_id: o.routing_id.clone(),
+            recv_routing_id: o.recv_routing_id,
+            sndhwm: o.sndhwm,
+            rcvhwm: o.rcvhwm,
+            conflate: o.conflate,
+            linger: o.linger,
+            reconnect_ivl: o.reconnect_ivl,
+            reconnect_ivl_max: o.reconnect_ivl_max,
+            handshake_ivl: o.handshake_ivl,
+            maxmsgsize: o.maxmsgsize,
+            in_batch_size: o.in_batch_size.max(1) as usize,
+            heartbeat_ivl: o.heartbeat_ivl,
+            heartbeat_ttl: o.heartbeat_ttl as i32 * 100,
+            heartbeat_timeout: o.heartbeat_timeout,
+            metadata: o
+                .app_metadata
+                .iter()
+                .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.clone()))
+                .collect(),
+            transport: TransportOptions {
+                sndbuf: o.sndbuf,
+                rcvbuf: o.rcvbuf,
+                tos: o.tos,
+                backlog: o.backlog,
+                bindtodevice: String::from_utf8_lossy(&o.bindtodevice).into_owned(),
+                tcp_keepalive: o.tcp_keepalive,
+                tcp_keepalive_cnt: o.tcp_keepalive_cnt,
+                tcp_keepalive_idle: o.tcp_keepalive_idle,
+                tcp_keepalive_intvl: o.tcp_keepalive_intvl,
+                tcp_maxrt: o.tcp_maxrt,
+            },
+            monitor: self.base.monitor.clone(),
+        })
+    }
+
+    pub(super) fn bind_wire(&mut self, proto: &str, addr: &str, endpoint: &str) -> Result<()> {
+        check_socket_type(proto, self.base.options.socket_type)?;
+        let ipv6 = self.base.options.ipv6;
+        let (listener, resolved) = match proto {
+            "tcp" => {
+                let at = resolve_tcp_bind(addr, ipv6)?;
+                let topts = self.session_options();
+                let (l, bound) = tcp::listen(at, &topts.transport).map_err(Errno::from)?;
+                (l, tcp_endpoint_string(&bound))
+            }
+            "ipc" => ipc::listen(addr, self.base.options.backlog)?,
+            _ => return Err(Errno::EPROTONOSUPPORT),
+        };
+        let io = self.base.ctx.io_thread()?;
+        io.send(crate::io::command::Command::Io(Box::new(IoCommand::Listen {
+            listener,
+            endpoint: resolved.clone(),
+            opts: self.session_options(),
+        })));
+        self.base.options.last_endpoint = resolved.clone();
+        self.base.wire.push(WireEndpoint {
+            given: endpoint.to_owned(),
+            resolved,
+            io,
+            bound: true,
+        });
+        Ok(())
+    }
+
+    pub(super) fn connect_wire(&mut self, proto: &str, addr: &str, endpoint: &str) -> Result<()> {
+        check_socket_type(proto, self.base.options.socket_type)?;
+        let target = match proto {
+            "tcp" => {
+                let (addr, source) = resolve_tcp_connect(addr, self.base.options.ipv6)?;
+                Target::Tcp { addr, source }
+            }
+            "ipc" => {
+                ipc::check_path(addr)?;
+                if addr == "*" {
+                    return Err(Errno::EINVAL);
+                }
+                Target::Ipc(addr.to_owned())
+            }
+            _ => return Err(Errno::EPROTONOSUPPORT),
+        };
+        let io = self.base.ctx.io_thread()?;
+        let opts = self.session_options();
+        let pipe = if self.base.options.immediate {
+            None
+        } else {
+            let o = &self.base.options;
+            let hwm = |h: i32| if o.conflate { 0 } else { h.max(0) as u64 };
+            // End 0 is the socket's: messages towards it are bounded by
+            // RCVHWM, towards the session by SNDHWM.
+            let (mine, theirs) = pipe_pair(hwm(o.rcvhwm), hwm(o.sndhwm));
+            self.pattern.before_connect(&mut self.base);
+            self.base
+                .attach_pipe(self.pattern.as_mut(), mine, Some(endpoint.to_owned()));
+            Some(theirs)
+        };
+        io.send(crate::io::command::Command::Io(Box::new(IoCommand::Connect {
+            target,
+            endpoint: endpoint.to_owned(),
+            opts,
+            pipe,
+        })));
+        self.base.options.last_endpoint = endpoint.to_owned();
+        self.base.wire.push(WireEndpoint {
+            given: endpoint.to_owned(),
+            resolved: endpoint.to_owned(),
+            io,
+            bound: false,
+        });
+        Ok(())
+    }
+
+    /// zmq_unbind / zmq_disconnect of a tcp/ipc endpoint. Unbind accepts
+    /// the resolved form (ZMQ_LAST_ENDPOINT) or the exact string given when
+    /// it had no wildcard, as libzmq.
+    pub(super) fn term_wire(&mut self, endpoint: &str, unbind: bool) -> Result<()> {
+        let pos = self.base.wire.iter().position(|w| {
+            w.bound == unbind && (w.resolved == endpoint || (w.given == endpoint && !w.given.contains('*')))
+        });
+        let Some(i) = pos else {
+            return Err(Errno::ENOENT);
+        };
+        let w = self.base.wire.swap_remove(i);
+        let cmd = if unbind {
+            IoCommand::Unbind {
+                socket_id: self.base.id,
+                endpoint: w.resolved.clone(),
+            }
+        } else {
+            IoCommand::Disconnect {
+                socket_id: self.base.id,
+                endpoint: w.given.clone(),
+            }
+        };
+        w.io.send(crate::io::command::Command::Io(Box::new(cmd)));
+        if !unbind {
+            // Our end of the connecter's pipe goes; the session drains it
+            // within linger and stops reconnecting.
+            self.drop_endpoint_pipes(&w.given);
+        }
+        Ok(())
+    }
+
+    /// On close: the I/O threads forget our listeners.
+    pub(super) fn close_wire(&mut self) {
+        let mut told: Vec<*const SocketMailbox> = Vec::new();
+        for w in self.base.wire.drain(..) {
+            let p = Arc::as_ptr(&w.io);
+            if !told.contains(&p) {
+                told.push(p);
+                w.io.send(crate::io::command::Command::Io(Box::new(IoCommand::SocketClosed {
+                    socket_id: self.base.id,
+                })));
+            }
+        }
+    }
+}
+
+/// Transports and socket types that do not mix, as libzmq refuses them.
+fn check_socket_type(proto: &str, socket_type: i32) -> Result<()> {
+    let _ = proto;
+    match socket_type {
+        ZMQ_DGRAM => Err(Errno::ENOCOMPATPROTO),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,511 @@
+//! One ZMTP connection's state machine: greeting, version downgrade,
+//! mechanism handshake, then messages, commands and heartbeats.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+use std::sync::Arc;
+
+use crate::constants as c;
+use crate::msg::{Metadata, Msg};
+
+use super::codec::{Decoder, Encoder, Framing, OUT_BATCH_SIZE};
+use super::command::{self, CANCEL, PING, PONG, SUBSCRIBE};
+use super::greeting::{self, Detect, Protocol};
+use super::mechanism::{Mechanism, NullMechanism, Status};
+use super::{Config, Event, ProtocolError};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum State {
+    /// Waiting for (the rest of) the peer's greeting.
+    Greeting,
+    /// ZMTP 3.x: the mechanism handshake.
+    Handshake,
+    /// ZMTP 1.0/2.0: waiting for the peer's identity frame.
+    AwaitIdentity,
+    Ready,
+    Failed(ProtocolError),
+}
+
+/// One ZMTP connection, sans I/O (see the module comment of `zmtp`).
+pub struct Connection {
+    config: Config,
+    mechanism: Box<dyn Mechanism>,
+    decoder: Decoder,
+    encoder: Encoder,
+    events: VecDeque<Event>,
+    state: State,
+    protocol: Option<Protocol>,
+    sent_major: bool,
+    sent_tail: bool,
+    greeting_size: usize,
+    /// The last part we sent had MORE (so the next is not a first part).
+    send_more: bool,
+    /// PUB/XPUB talking to an unversioned 1.0 peer: inject a subscribe-all.
+    subscription_required: bool,
+    /// Attached to every received message handed out.
+    msg_metadata: Option<Arc<Metadata>>,
+    hb_ivl_at: Option<u64>,
+    hb_timeout_at: Option<u64>,
+    hb_ttl_at: Option<u64>,
+}
+
+impl Connection {
+    /// A connection using the NULL mechanism. Our signature is queued for
+    /// output at once.
+    pub fn new(config: Config) -> Connection {
+        let mechanism = Box::new(NullMechanism::new(&config));
+        Connection::with_mechanism(config, mechanism)
+    }
+
+    /// A connection using the given mechanism.
+    ///
+    /// If the receive buffer cannot be allocated, the connection starts out
+    /// failed (every call reports [`ProtocolError::OutOfMemory`]).
+    pub fn with_mechanism(config: Config, mechanism: Box<dyn Mechanism>) -> Connection {
+        let (decoder, state) = match Decoder::new(config.in_batch_size, config.maxmsgsize) {
+            Ok(d) => (d, State::Greeting),
+            Err(e) => (
+                // A minimal decoder keeps the struct whole; the state says failed.
+                Decoder::new(0, config.maxmsgsize).unwrap_or_else(|_| {
+                    std::alloc::handle_alloc_error(std::alloc::Layout::new::<[u8; 64]>())
+                }),
+                State::Failed(e),
+            ),
+        };
+        let mut encoder = Encoder::new();
+        encoder.push_raw(&greeting::signature(config.routing_id.len()));
+        Connection {
+            config,
+            mechanism,
+            decoder,
+            encoder,
+            events: VecDeque::with_capacity(64),
+            state,
+            protocol: None,
+            sent_major: false,
+            sent_tail: false,
+            greeting_size: greeting::V2_GREETING_SIZE,
+            send_more: false,
+            subscription_required: false,
+            msg_metadata: None,
+            hb_ivl_at: None,
+            hb_timeout_at: None,
+            hb_ttl_at: None,
+        }
+    }
+
+    fn failed(&self) -> Result<(), ProtocolError> {
+        match &self.state {
+            State::Failed(e) => Err(e.clone()),
+            _ => Ok(()),
+        }
+    }
+
+    fn fail<T>(&mut self, r: Result<T, ProtocolError>) -> Result<T, ProtocolError> {
+        if let Err(e) = &r {
+            self.state = State::Failed(e.clone());
+        }
+        r
+    }
+
+    // ---------------------------------------------------------------- input
+
+    /// Free space to read into (never empty while the connection lives).
+    pub fn read_buf(&mut self) -> &mut [u8] {
+        self.decoder.read_buf()
+    }
+
+    /// `n` new bytes were read into [`read_buf`](Self::read_buf): parse
+    /// them. Events queue up for [`next_event`](Self::next_event). After an
+    /// error the connection is dead and keeps returning that error.
+    pub fn commit_read(&mut self, n: usize, now_ms: u64) -> Result<(), ProtocolError> {
+        self.failed()?;
+        self.decoder.commit(n);
+        let r = self.process(now_ms);
+        self.fail(r)
+    }
+
+    fn process(&mut self, now: u64) -> Result<(), ProtocolError> {
+        loop {
+            if self.state == State::Greeting {
+                if !self.greeting_step()? {
+                    break;
+                }
+                continue;
+            }
+            let Some(msg) = self.decoder.decode()? else {
+                break;
+            };
+            self.on_frame(msg, now)?;
+        }
+        let min_need = if self.state == State::Greeting {
+            self.greeting_size
+        } else {
+            0
+        };
+        self.decoder.make_room(min_need)
+    }
+
+    /// Advance the greeting; true once it is complete.
+    fn greeting_step(&mut self) -> Result<bool, ProtocolError> {
+        let bytes = self.decoder.unparsed();
+        match greeting::detect(bytes) {
+            Detect::NeedMore => return Ok(false),
+            Detect::Unversioned => {
+                self.start_old_peer(Protocol::V1Unversioned)?;
+                return Ok(true);
+            }
+            Detect::Versioned => {}
+        }
+        if !self.sent_major {
+            self.sent_major = true;
+            self.encoder.push_raw(&[greeting::ZMTP_3_X]);
+        }
+        let Some(&revision) = bytes.get(greeting::REVISION_POS) else {
+            return Ok(false);
+        };
+        if !self.sent_tail {
+            self.sent_tail = true;
+            if revision == greeting::ZMTP_1_0 || revision == greeting::ZMTP_2_0 {
+                self.encoder.push_raw(&[self.config.socket_type as u8]);
+            } else {
+                self.encoder
+                    .push_raw(&greeting::v3_tail(self.mechanism.name()));
+                self.greeting_size = greeting::V3_GREETING_SIZE;
+            }
+        }
+        if bytes.len() < self.greeting_size {
+            return Ok(false);
+        }
+        if self.greeting_size == greeting::V2_GREETING_SIZE {
+            self.decoder.consume(greeting::V2_GREETING_SIZE);
+            self.start_old_peer(Protocol::from_version(revision, 0))?;
+            return Ok(true);
+        }
+        let minor = bytes[greeting::MINOR_POS];
+        let mech =
+            &bytes[greeting::MECHANISM_POS..greeting::MECHANISM_POS + greeting::MECHANISM_LEN];
+        if mech != greeting::mechanism_field(self.mechanism.name()) {
+            return Err(ProtocolError::MechanismMismatch);
+        }
+        self.decoder.consume(greeting::V3_GREETING_SIZE);
+        self.protocol = Some(Protocol::from_version(revision, minor));
+        self.state = State::Handshake;
+        self.pump_handshake()?;
+        Ok(true)
+    }
+
+    /// ZMTP 1.0/2.0: switch framing and exchange identity frames.
+    fn start_old_peer(&mut self, protocol: Protocol) -> Result<(), ProtocolError> {
+        if !self.mechanism.allows_old_peers() {
+            return Err(ProtocolError::OldPeerRefused);
+        }
+        self.protocol = Some(protocol);
+        let framing = if protocol == Protocol::V2 {
+            Framing::V2
+        } else {
+            Framing::V1
+        };
+        self.decoder.set_framing(framing);
+        self.encoder.set_framing(framing);
+        let id = &self.config.routing_id;
+        if protocol == Protocol::V1Unversioned {
+            // Our signature already went out as the header of our identity
+            // frame; only its body is left to send.
+            self.encoder.push_raw(id);
+            self.subscription_required =
+                matches!(self.config.socket_type, c::ZMQ_PUB | c::ZMQ_XPUB);
+        } else {
+            let id = Msg::try_from_slice(id).map_err(|_| ProtocolError::OutOfMemory)?;
+            self.encoder.push_frame(false, false, b"", id);
+        }
+        self.state = State::AwaitIdentity;
+        Ok(())
+    }
+
+    fn pump_handshake(&mut self) -> Result<(), ProtocolError> {
+        while let Some(cmd) = self.mechanism.next_handshake_command()? {
+            self.encoder.push_bytes_frame(false, true, &cmd);
+        }
+        Ok(())
+    }
+
+    fn on_frame(&mut self, msg: Msg, now: u64) -> Result<(), ProtocolError> {
+        match self.state {
+            State::Handshake => {
+                if !msg.is_command() {
+                    return Err(ProtocolError::UnexpectedCommand);
+                }
+                self.mechanism.process_handshake_command(msg.data())?;
+                self.pump_handshake()?;
+                match self.mechanism.status() {
+                    Status::Ready => self.become_ready(now),
+                    Status::Error => {
+                        return Err(ProtocolError::Mechanism(
+                            c::ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
+                        ))
+                    }
+                    Status::Handshaking => {}
+                }
+                Ok(())
+            }
+            State::AwaitIdentity => {
+                let rid = (!msg.is_empty()).then(|| msg.data().to_vec());
+                self.events.push_back(Event::Ready {
+                    peer: Arc::new(Metadata::new()),
+                    peer_routing_id: rid,
+                });
+                self.state = State::Ready;
+                if self.subscription_required {
+                    self.events.push_back(Event::Message(Msg::from_slice(&[1])));
+                }
+                Ok(())
+            }
+            State::Ready => {
+                let msg = if self.mechanism.transforms_messages() {
+                    self.mechanism.decode(msg)?
+                } else {
+                    msg
+                };
+                // Any traffic proves the peer alive (libzmq cancels both).
+                self.hb_timeout_at = None;
+                self.hb_ttl_at = None;
+                if msg.is_command() {
+                    self.on_command(&msg, now)
+                } else {
+                    self.events.push_back(Event::Message(msg));
+                    Ok(())
+                }
+            }
+            State::Greeting | State::Failed(_) => Ok(()),
+        }
+    }
+
+    fn become_ready(&mut self, now: u64) {
+        let peer = Arc::new(Metadata::from_pairs(
+            self.mechanism
+                .peer_properties()
+                .iter()
+                .map(|(n, v)| (&n[..], &v[..])),
+        ));
+        if !peer.is_empty() && self.msg_metadata.is_none() {
+            self.msg_metadata = Some(peer.clone());
+        }
+        self.events.push_back(Event::Ready {
+            peer,
+            peer_routing_id: self.mechanism.peer_routing_id().map(<[u8]>::to_vec),
+        });
+        self.state = State::Ready;
+        if self.config.heartbeat_ivl > 0 {
+            self.hb_ivl_at = Some(now + self.config.heartbeat_ivl as u64);
+        }
+    }
+
+    /// A command after the handshake: PING/PONG handled here,
+    /// SUBSCRIBE/CANCEL passed up as 0x01/0x00-prefixed parts, the rest
+    /// ignored (as libzmq's session drops them).
+    fn on_command(&mut self, msg: &Msg, now: u64) -> Result<(), ProtocolError> {
+        let malformed = ProtocolError::MalformedCommand(
+            c::ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
+        );
+        let Some((name, data)) = command::split(msg.data()) else {
+            return Err(malformed);
+        };
+        match name {
+            PING => {
+                let ttl = command::ping_ttl_ms(data).ok_or(malformed)?;
+                if self.hb_ttl_at.is_none() && ttl > 0 {
+                    self.hb_ttl_at = Some(now + ttl);
+                }
+                let (body, n) = command::pong(data);
+                self.queue_command(&body[..n])?;
+            }
+            SUBSCRIBE | CANCEL => {
+                let mut m =
+                    Msg::with_size(data.len() + 1).map_err(|_| ProtocolError::OutOfMemory)?;
+                if let Some(d) = m.data_mut() {
+                    d[0] = u8::from(name == SUBSCRIBE);
+                    d[1..].copy_from_slice(data);
+                }
+                self.events.push_back(Event::Message(m));
+            }
+            PONG => {}
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn queue_command(&mut self, body: &[u8]) -> Result<(), ProtocolError> {
+        if self.mechanism.transforms_messages() {
+            let mut m = Msg::try_from_slice(body).map_err(|_| ProtocolError::OutOfMemory)?;
+            m.set_flags(Msg::COMMAND);
+            let m = self.mechanism.encode(m)?;
+            self.encoder.push_frame(m.more(), m.is_command(), b"", m);
+        } else {
+            self.encoder.push_bytes_frame(false, true, body);
+        }
+        Ok(())
+    }
+
+    /// The next queued event.
+    pub fn next_event(&mut self) -> Option<Event> {
+        let mut ev = self.events.pop_front()?;
+        if let (Event::Message(m), Some(md)) = (&mut ev, &self.msg_metadata) {
+            m.set_metadata(md.clone());
+        }
+        Some(ev)
+    }
+
+    /// The properties to attach to every received message from now on
+    /// (the engine's merged map: peer properties plus Peer-Address etc.).
+    /// Until set, messages carry the peer's properties from READY when
+    /// there are any.
+    pub fn set_message_metadata(&mut self, metadata: Option<Arc<Metadata>>) {
+        self.msg_metadata = metadata;
+    }
+
+    // --------------------------------------------------------------- output
+
+    /// Queue one message part for the peer (only once Ready). For a local
+    /// SUB/XSUB, a single-part message starting with 0x01/0x00 goes to a
+    /// ZMTP 3.1 peer as a SUBSCRIBE/CANCEL command, as-is to older peers.
+    pub fn send(&mut self, msg: Msg) -> Result<(), ProtocolError> {
+        self.failed()?;
+        if self.state != State::Ready {
+            return Err(ProtocolError::NotReady);
+        }
+        let first = !self.send_more;
+        let more = msg.more();
+        self.send_more = more;
+        if first
+            && !more
+            && self.protocol == Some(Protocol::V31)
+            && matches!(self.config.socket_type, c::ZMQ_SUB | c::ZMQ_XSUB)
+            && matches!(msg.data().first(), Some(0) | Some(1))
+        {
+            let subscribe = msg.data()[0] == 1;
+            let prefix: &[u8] = if subscribe {
+                b"\x09SUBSCRIBE"
+            } else {
+                b"\x06CANCEL"
+            };
+            let mut topic = msg;
+            topic.advance(1);
+            if self.mechanism.transforms_messages() {
+                let mut body = Vec::with_capacity(prefix.len() + topic.size());
+                body.extend_from_slice(prefix);
+                body.extend_from_slice(topic.data());
+                let r = self.queue_command(&body);
+                return self.fail(r);
+            }
+            self.encoder.push_frame(false, true, prefix, topic);
+            return Ok(());
+        }
+        let msg = if self.mechanism.transforms_messages() {
+            let r = self.mechanism.encode(msg);
+            self.fail(r)?
+        } else {
+            msg
+        };
+        let (more, command) = (msg.more(), msg.is_command());
+        self.encoder.push_frame(more, command, b"", msg);
+        Ok(())
+    }
+
+    /// Whether anything is waiting to be written.
+    pub fn has_output(&self) -> bool {
+        self.encoder.pending() > 0
+    }
+
+    /// Bytes waiting to be written.
+    pub fn pending_output(&self) -> usize {
+        self.encoder.pending()
+    }
+
+    /// What to write next, for `writev`: returns how many of `slices` were
+    /// filled.
+    pub fn output<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        self.encoder.output(slices)
+    }
+
+    /// `n` bytes of [`output`](Self::output) were written.
+    pub fn consume_output(&mut self, n: usize) {
+        self.encoder.consume(n);
+    }
+
+    /// Whether the engine should pull more messages from the pipe now.
+    pub fn want_more_output(&self) -> bool {
+        self.state == State::Ready && self.encoder.pending() < OUT_BATCH_SIZE
+    }
+
+    // --------------------------------------------------------------- timers
+
+    /// When [`on_timer`](Self::on_timer) must be called next (absolute ms).
+    pub fn next_timer(&self) -> Option<u64> {
+        if matches!(self.state, State::Failed(_)) {
+            return None;
+        }
+        [self.hb_ivl_at, self.hb_timeout_at, self.hb_ttl_at]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Run due timers: queue a PING, or fail on a heartbeat timeout.
+    pub fn on_timer(&mut self, now_ms: u64) -> Result<(), ProtocolError> {
+        self.failed()?;
+        let due = |t: Option<u64>| t.is_some_and(|t| t <= now_ms);
+        if due(self.hb_ttl_at) || due(self.hb_timeout_at) {
+            return self.fail(Err(ProtocolError::HeartbeatTimeout));
+        }
+        if due(self.hb_ivl_at) {
+            let ivl = self.config.heartbeat_ivl.max(1) as u64;
+            self.hb_ivl_at = Some(now_ms + ivl);
+            let r = self.queue_command(&command::ping(self.config.heartbeat_ttl));
+            self.fail(r)?;
+            let timeout = match self.config.heartbeat_timeout {
+                -1 => self.config.heartbeat_ivl,
+                t => t,
+            };
+            if self.hb_timeout_at.is_none() && timeout > 0 {
+                self.hb_timeout_at = Some(now_ms + timeout as u64);
+            }
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /// Whether the handshake has finished (and the connection not failed).
+    pub fn is_ready(&self) -> bool {
+        self.state == State::Ready
+    }
+
+    /// The error the connection failed with, if it did.
+    pub fn error(&self) -> Option<&ProtocolError> {
+        match &self.state {
+            State::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the connection is still in its greeting or handshake (for
+    /// ZMQ_HANDSHAKE_IVL and the monitor's HANDSHAKE_FAILED_* events).
+    pub fn is_handshaking(&self) -> bool {
+        matches!(
+            self.state,
+            State::Greeting | State::Handshake | State::AwaitIdentity
+        )
+    }
+
+    /// The protocol version in use once the greeting is done: (1,0), (2,0),
+    /// (3,0) or (3,1).
+    pub fn peer_version(&self) -> Option<(u8, u8)> {
+        self.protocol.map(Protocol::version)
+    }
+
+    /// The protocol in use once the greeting is done.
+    pub fn protocol(&self) -> Option<Protocol> {
+        self.protocol
+    }
+}
