@@ -213,12 +213,15 @@ impl Sessions {
                 }
                 self.start_connect(r, key);
             }
-            IoCommand::Unbind { socket_id, endpoint } => {
+            IoCommand::Unbind {
+                socket_id,
+                endpoint,
+            } => {
                 for key in 0..self.entries.len() {
                     let hit = match &self.entries[key] {
-                        Some(Entry::Listener { endpoint: ep, opts, .. }) => {
-                            opts.socket_id == socket_id && *ep == endpoint
-                        }
+                        Some(Entry::Listener {
+                            endpoint: ep, opts, ..
+                        }) => opts.socket_id == socket_id && *ep == endpoint,
                         Some(Entry::Session(s)) => {
                             s.opts.socket_id == socket_id
                                 && s.listener_endpoint.as_deref() == Some(endpoint.as_str())
@@ -230,7 +233,10 @@ impl Sessions {
                     }
                 }
             }
-            IoCommand::Disconnect { socket_id, endpoint } => {
+            IoCommand::Disconnect {
+                socket_id,
+                endpoint,
+            } => {
                 for key in 0..self.entries.len() {
                     let hit = matches!(&self.entries[key], Some(Entry::Session(s))
                         if s.opts.socket_id == socket_id && s.target.is_some() && s.endpoint == endpoint);
@@ -244,7 +250,9 @@ impl Sessions {
                     let hit = match &self.entries[key] {
                         Some(Entry::Listener { opts, .. }) => opts.socket_id == socket_id,
                         // Not yet handed to the socket: nothing to flush.
-                        Some(Entry::Session(s)) => s.opts.socket_id == socket_id && s.pipe.is_none(),
+                        Some(Entry::Session(s)) => {
+                            s.opts.socket_id == socket_id && s.pipe.is_none()
+                        }
                         None => false,
                     };
                     if hit {
@@ -338,9 +346,13 @@ impl Sessions {
 
     fn start_connect(&mut self, r: &Reactor, key: usize) {
         let Some(s) = self.session(key) else { return };
-        let Some(target) = s.target.clone() else { return };
+        let Some(target) = s.target.clone() else {
+            return;
+        };
         let stream = match &target {
-            Target::Tcp { addr, source } => tcp::connect(*addr, *source, &s.opts.transport).map_err(|_| ()),
+            Target::Tcp { addr, source } => {
+                tcp::connect(*addr, *source, &s.opts.transport).map_err(|_| ())
+            }
             Target::Ipc(path) => ipc::connect(path).map_err(|_| ()),
         };
         match stream {
@@ -352,7 +364,11 @@ impl Sessions {
     fn start_engine(&mut self, r: &Reactor, key: usize, mut stream: Stream, connecting: bool) {
         let Some(s) = self.session(key) else { return };
         if r.registry
-            .register(&mut stream, token(key), Interest::READABLE | Interest::WRITABLE)
+            .register(
+                &mut stream,
+                token(key),
+                Interest::READABLE | Interest::WRITABLE,
+            )
             .is_err()
         {
             self.destroy(r, key);

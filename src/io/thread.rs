@@ -71,7 +71,12 @@ fn run(mut poll: Poll, mailbox: Arc<SocketMailbox>) {
             if ev.token() == MAILBOX {
                 continue;
             }
-            sessions.ready(&reactor, ev.token(), ev.is_readable() || ev.is_read_closed(), ev.is_writable() || ev.is_error());
+            sessions.ready(
+                &reactor,
+                ev.token(),
+                ev.is_readable() || ev.is_read_closed(),
+                ev.is_writable() || ev.is_error(),
+            );
         }
         // The mailbox is drained every round: cheap when empty (one load).
         let mb = mailbox.clone();

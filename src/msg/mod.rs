@@ -630,7 +630,10 @@ impl Msg {
     /// Is this an empty inline message that owns nothing?
     #[inline]
     pub fn is_blank(&self) -> bool {
-        self.kind == KIND_VSM && self.size() == 0 && self.metadata.is_none() && !self.group.is_long()
+        self.kind == KIND_VSM
+            && self.size() == 0
+            && self.metadata.is_none()
+            && !self.group.is_long()
     }
 
     pub fn take(&mut self) -> Msg {

@@ -79,11 +79,13 @@ impl Socket {
             _ => return Err(Errno::EPROTONOSUPPORT),
         };
         let io = self.base.ctx.io_thread()?;
-        io.send(crate::io::command::Command::Io(Box::new(IoCommand::Listen {
-            listener,
-            endpoint: resolved.clone(),
-            opts: self.session_options(),
-        })));
+        io.send(crate::io::command::Command::Io(Box::new(
+            IoCommand::Listen {
+                listener,
+                endpoint: resolved.clone(),
+                opts: self.session_options(),
+            },
+        )));
         self.base.options.last_endpoint = resolved.clone();
         self.base.wire.push(WireEndpoint {
             given: endpoint.to_owned(),
@@ -125,12 +127,14 @@ impl Socket {
                 .attach_pipe(self.pattern.as_mut(), mine, Some(endpoint.to_owned()));
             Some(theirs)
         };
-        io.send(crate::io::command::Command::Io(Box::new(IoCommand::Connect {
-            target,
-            endpoint: endpoint.to_owned(),
-            opts,
-            pipe,
-        })));
+        io.send(crate::io::command::Command::Io(Box::new(
+            IoCommand::Connect {
+                target,
+                endpoint: endpoint.to_owned(),
+                opts,
+                pipe,
+            },
+        )));
         self.base.options.last_endpoint = endpoint.to_owned();
         self.base.wire.push(WireEndpoint {
             given: endpoint.to_owned(),
@@ -146,7 +150,8 @@ impl Socket {
     /// it had no wildcard, as libzmq.
     pub(super) fn term_wire(&mut self, endpoint: &str, unbind: bool) -> Result<()> {
         let pos = self.base.wire.iter().position(|w| {
-            w.bound == unbind && (w.resolved == endpoint || (w.given == endpoint && !w.given.contains('*')))
+            w.bound == unbind
+                && (w.resolved == endpoint || (w.given == endpoint && !w.given.contains('*')))
         });
         let Some(i) = pos else {
             return Err(Errno::ENOENT);
@@ -179,9 +184,11 @@ impl Socket {
             let p = Arc::as_ptr(&w.io);
             if !told.contains(&p) {
                 told.push(p);
-                w.io.send(crate::io::command::Command::Io(Box::new(IoCommand::SocketClosed {
-                    socket_id: self.base.id,
-                })));
+                w.io.send(crate::io::command::Command::Io(Box::new(
+                    IoCommand::SocketClosed {
+                        socket_id: self.base.id,
+                    },
+                )));
             }
         }
     }

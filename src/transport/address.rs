@@ -68,7 +68,11 @@ fn split_host_port(addr: &str) -> Result<(&str, &str)> {
 
 fn parse_port(port: &str, wildcard_ok: bool) -> Result<u16> {
     if port == "*" || port == "0" {
-        return if wildcard_ok { Ok(0) } else { Err(Errno::EINVAL) };
+        return if wildcard_ok {
+            Ok(0)
+        } else {
+            Err(Errno::EINVAL)
+        };
     }
     port.parse::<u16>()
         .ok()
@@ -122,7 +126,9 @@ fn interface_addr(name: &str, ipv6: bool) -> Option<IpAddr> {
         if family == libc::AF_INET {
             // SAFETY: family says this is a sockaddr_in.
             let sin = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in) };
-            found = Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr))));
+            found = Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(
+                sin.sin_addr.s_addr,
+            ))));
             break;
         } else if family == libc::AF_INET6 && ipv6 && found.is_none() {
             // SAFETY: family says this is a sockaddr_in6.
@@ -149,13 +155,25 @@ mod tests {
 
     #[test]
     fn bind_forms() {
-        assert_eq!(resolve_tcp_bind("*:5555", false).unwrap().to_string(), "0.0.0.0:5555");
+        assert_eq!(
+            resolve_tcp_bind("*:5555", false).unwrap().to_string(),
+            "0.0.0.0:5555"
+        );
         assert_eq!(resolve_tcp_bind("127.0.0.1:*", false).unwrap().port(), 0);
-        assert_eq!(resolve_tcp_bind("lo:0", false).unwrap().ip().to_string(), "127.0.0.1");
-        assert_eq!(resolve_tcp_bind("[::1]:5", true).unwrap().to_string(), "[::1]:5");
+        assert_eq!(
+            resolve_tcp_bind("lo:0", false).unwrap().ip().to_string(),
+            "127.0.0.1"
+        );
+        assert_eq!(
+            resolve_tcp_bind("[::1]:5", true).unwrap().to_string(),
+            "[::1]:5"
+        );
         assert_eq!(resolve_tcp_bind("127.0.0.1", false), Err(Errno::EINVAL));
         assert_eq!(resolve_tcp_bind("127.0.0.1:x", false), Err(Errno::EINVAL));
-        assert_eq!(resolve_tcp_bind("no-such-iface-x:1", false), Err(Errno::ENODEV));
+        assert_eq!(
+            resolve_tcp_bind("no-such-iface-x:1", false),
+            Err(Errno::ENODEV)
+        );
     }
 
     #[test]
@@ -166,8 +184,14 @@ mod tests {
         let (d, s) = resolve_tcp_connect("127.0.0.1:0;127.0.0.1:6", false).unwrap();
         assert_eq!(d.port(), 6);
         assert_eq!(s.unwrap().port(), 0);
-        assert_eq!(resolve_tcp_connect("localhost:7", false).unwrap().0.port(), 7);
-        assert_eq!(resolve_tcp_connect("127.0.0.1:*", false), Err(Errno::EINVAL));
+        assert_eq!(
+            resolve_tcp_connect("localhost:7", false).unwrap().0.port(),
+            7
+        );
+        assert_eq!(
+            resolve_tcp_connect("127.0.0.1:*", false),
+            Err(Errno::EINVAL)
+        );
         assert_eq!(resolve_tcp_connect("*:5", false), Err(Errno::EINVAL));
     }
 }

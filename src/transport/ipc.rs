@@ -12,7 +12,8 @@ const MAX_PATH: usize = 107;
 
 fn unix_addr(path: &str) -> Result<SocketAddr> {
     if let Some(name) = path.strip_prefix('@') {
-        return SocketAddr::from_abstract_name(name.as_bytes()).map_err(|_| Errno(libc::ENAMETOOLONG));
+        return SocketAddr::from_abstract_name(name.as_bytes())
+            .map_err(|_| Errno(libc::ENAMETOOLONG));
     }
     if path.len() > MAX_PATH {
         return Err(Errno(libc::ENAMETOOLONG));
@@ -36,7 +37,11 @@ fn wildcard_path() -> Result<String> {
 
 /// Bind; returns the listener and the endpoint as ZMQ_LAST_ENDPOINT shows it.
 pub fn listen(path: &str, backlog: i32) -> Result<(Listener, String)> {
-    let path = if path == "*" { wildcard_path()? } else { path.to_owned() };
+    let path = if path == "*" {
+        wildcard_path()?
+    } else {
+        path.to_owned()
+    };
     let addr = unix_addr(&path)?;
     let abstract_name = path.starts_with('@');
     if !abstract_name {

@@ -2,8 +2,8 @@
 //! and the byte stream type the I/O threads drive.
 
 pub mod address;
-pub mod stream;
 pub mod ipc;
+pub mod stream;
 pub mod tcp;
 
 /// The socket options the transports apply, copied from the socket's

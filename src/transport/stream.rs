@@ -37,7 +37,10 @@ impl Stream {
     /// The remote address as ZMQ's "Peer-Address" property shows it.
     pub fn peer_address(&self) -> String {
         match self {
-            Stream::Tcp(s) => s.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
+            Stream::Tcp(s) => s
+                .peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
             Stream::Ipc(_) => String::new(),
         }
     }

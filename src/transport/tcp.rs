@@ -9,7 +9,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 fn new_socket(addr: &SocketAddr, opts: &TransportOptions) -> io::Result<Socket> {
-    let sock = Socket::new(Domain::for_address(*addr), Type::STREAM, Some(Protocol::TCP))?;
+    let sock = Socket::new(
+        Domain::for_address(*addr),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
     sock.set_cloexec(true)?;
     sock.set_nonblocking(true)?;
     if opts.sndbuf >= 0 {
@@ -66,11 +70,18 @@ pub fn listen(addr: SocketAddr, opts: &TransportOptions) -> io::Result<(Listener
         .as_socket()
         .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
     let std_listener: std::net::TcpListener = sock.into();
-    Ok((Listener::Tcp(mio::net::TcpListener::from_std(std_listener)), bound))
+    Ok((
+        Listener::Tcp(mio::net::TcpListener::from_std(std_listener)),
+        bound,
+    ))
 }
 
 /// Start a non-blocking connect (completion is signalled by writability).
-pub fn connect(addr: SocketAddr, source: Option<SocketAddr>, opts: &TransportOptions) -> io::Result<Stream> {
+pub fn connect(
+    addr: SocketAddr,
+    source: Option<SocketAddr>,
+    opts: &TransportOptions,
+) -> io::Result<Stream> {
     let sock = new_socket(&addr, opts)?;
     if let Some(src) = source {
         sock.set_reuse_address(true)?;
