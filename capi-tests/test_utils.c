@@ -25,6 +25,7 @@ static void test_version (void)
  * of libzmq-rs is checked in test_utils_ours.c. */
 static void test_has (void)
 {
+    CHECK (zmq_has ("ipc") == 1);
     CHECK (zmq_has ("vmci") == 0);
     /* Exact case, exact names. */
     CHECK (zmq_has ("IPC") == 0);

@@ -32,7 +32,9 @@ pub struct SessionOptions {
     pub sndhwm: i32,
     pub rcvhwm: i32,
     pub conflate: bool,
-    pub linger: i32,
+    /// ZMQ_LINGER as it is now: libzmq uses the value in force at close,
+    /// so the socket shares it rather than copying it.
+    pub linger: Arc<std::sync::atomic::AtomicI32>,
     pub reconnect_ivl: i32,
     pub reconnect_ivl_max: i32,
     pub handshake_ivl: i32,

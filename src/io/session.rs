@@ -8,6 +8,7 @@
 //! end of the handshake until the connection ends.
 
 use super::command::{Command, IoCommand, SessionOptions, Target};
+use crate::constants::*;
 use crate::msg::metadata::{self, Metadata};
 use crate::msg::Msg;
 use crate::pipe::{pipe_pair, Pipes};
@@ -87,8 +88,17 @@ fn token(key: usize) -> Token {
 
 /// Why a connection ended.
 enum Down {
+    /// The peer closed, or the stream failed.
     Closed,
+    /// Handshake timeout or an I/O error.
     Failed,
+    /// The ZMTP state machine refused the peer.
+    Protocol(zmtp::ProtocolError),
+}
+
+/// Report a socket event to the monitor, if any.
+fn emit(opts: &SessionOptions, event: i32, value: i64, endpoint: &str) {
+    crate::socket::monitor::emit(&opts.monitor, event, value as u64, endpoint);
 }
 
 impl Sessions {
@@ -291,10 +301,14 @@ impl Sessions {
                         return;
                     }
                     let res = e.stream.take_connect_error();
+                    let fd = e.stream.fd() as i64;
                     if res.is_ok() {
                         e.connecting = false;
                         e.write_blocked = false;
                         s.reconnect_ivl = s.opts.reconnect_ivl;
+                        emit(&s.opts, ZMQ_EVENT_CONNECTED, fd, &s.endpoint);
+                    } else {
+                        emit(&s.opts, ZMQ_EVENT_CLOSED, fd, &s.endpoint);
                     }
                     Some(res.is_ok())
                 } else {
@@ -328,6 +342,7 @@ impl Sessions {
                 _ => return,
             };
             tcp::accepted(&stream, &opts.transport);
+            emit(&opts, ZMQ_EVENT_ACCEPTED, stream.fd() as i64, &endpoint);
             let skey = self.insert(Entry::Session(Box::new(Session {
                 opts: opts.clone(),
                 endpoint: endpoint.clone(),
@@ -356,7 +371,18 @@ impl Sessions {
             Target::Ipc(path) => ipc::connect(path).map_err(|_| ()),
         };
         match stream {
-            Ok(stream) => self.start_engine(r, key, stream, true),
+            Ok(stream) => {
+                if matches!(target, Target::Tcp { .. }) {
+                    // A non-blocking tcp connect is under way.
+                    emit(
+                        &s.opts,
+                        ZMQ_EVENT_CONNECT_DELAYED,
+                        libc::EINPROGRESS as i64,
+                        &s.endpoint,
+                    );
+                }
+                self.start_engine(r, key, stream, true)
+            }
             Err(()) => self.schedule_reconnect(key),
         }
     }
@@ -437,7 +463,7 @@ impl Sessions {
             match e.stream.read(buf) {
                 Ok(0) => return Err(Down::Closed),
                 Ok(n) => {
-                    e.zmtp.commit_read(n, now_ms()).map_err(|_| Down::Failed)?;
+                    e.zmtp.commit_read(n, now_ms()).map_err(Down::Protocol)?;
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
@@ -452,7 +478,7 @@ impl Sessions {
                     let pipe = pipes.get(slot);
                     while e.zmtp.want_more_output() {
                         match pipe.read() {
-                            Some(m) => e.zmtp.send(m).map_err(|_| Down::Failed)?,
+                            Some(m) => e.zmtp.send(m).map_err(Down::Protocol)?,
                             None => break,
                         }
                     }
@@ -483,12 +509,13 @@ impl Sessions {
         }
         s.closing = true;
         s.reconnect_at = None;
-        if s.opts.linger == 0 {
+        let linger = s.opts.linger.load(std::sync::atomic::Ordering::Relaxed);
+        if linger == 0 {
             self.destroy(r, key);
             return;
         }
-        if s.opts.linger > 0 {
-            s.linger_deadline = Some(now_ms() + s.opts.linger as u64);
+        if linger > 0 {
+            s.linger_deadline = Some(now_ms() + linger as u64);
         }
         self.pump(r, key);
     }
@@ -516,10 +543,27 @@ impl Sessions {
         }
     }
 
-    fn connection_down(&mut self, r: &Reactor, key: usize, _why: Down) {
+    fn connection_down(&mut self, r: &Reactor, key: usize, why: Down) {
         let Some(s) = self.session(key) else { return };
         if let Some(mut e) = s.engine.take() {
             let _ = r.registry.deregister(&mut e.stream);
+            let fd = e.stream.fd() as i64;
+            if e.connecting {
+                // A failed connect attempt: CLOSED was reported already.
+            } else if e.metadata.is_some() {
+                emit(&s.opts, ZMQ_EVENT_DISCONNECTED, fd, &s.endpoint);
+            } else {
+                let (event, value) = match &why {
+                    Down::Protocol(p) => match (p.auth_status(), p.monitor_code()) {
+                        (Some(status), _) => (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status as i64),
+                        (None, Some(code)) => (ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as i64),
+                        (None, None) => (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, p.errno() as i64),
+                    },
+                    Down::Failed => (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::ETIMEDOUT as i64),
+                    Down::Closed => (ZMQ_EVENT_DISCONNECTED, fd),
+                };
+                emit(&s.opts, event, value, &s.endpoint);
+            }
         }
         if s.target.is_none() || s.closing {
             self.destroy(r, key);
@@ -535,6 +579,7 @@ impl Sessions {
         }
         let ivl = s.reconnect_ivl.max(0);
         s.reconnect_at = Some(now_ms() + ivl as u64);
+        emit(&s.opts, ZMQ_EVENT_CONNECT_RETRIED, ivl as i64, &s.endpoint);
         // Exponential back-off up to ZMQ_RECONNECT_IVL_MAX, as libzmq.
         let max = s.opts.reconnect_ivl_max;
         if max > 0 && max > s.opts.reconnect_ivl {
@@ -550,8 +595,13 @@ impl Sessions {
         };
         self.free.push(key);
         match entry {
-            Entry::Listener { mut listener, .. } => {
+            Entry::Listener {
+                mut listener,
+                endpoint,
+                opts,
+            } => {
                 let _ = r.registry.deregister(&mut listener);
+                emit(&opts, ZMQ_EVENT_CLOSED, listener.fd() as i64, &endpoint);
             }
             Entry::Session(mut s) => {
                 if let Some(mut e) = s.engine.take() {
@@ -672,6 +722,7 @@ fn deliver(
                 md.set(metadata::FD, e.stream.fd().to_string());
                 e.metadata = Some(Arc::new(md));
                 let o = s.opts.clone();
+                emit(&o, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &s.endpoint);
                 let slot = match s.pipe {
                     Some(slot) => slot,
                     None => {

@@ -75,6 +75,9 @@ pub struct SocketBase {
     /// The endpoint each pipe belongs to (for unbind/disconnect).
     pipe_endpoints: HashMap<usize, String>,
     inproc_bound: Vec<String>,
+    /// ZMQ_LINGER shared with this socket's sessions (kept in step with
+    /// options.linger by setsockopt).
+    pub linger: Arc<std::sync::atomic::AtomicI32>,
     /// tcp/ipc endpoints (see wire.rs).
     pub wire: Vec<wire::WireEndpoint>,
     /// zmq_socket_monitor's event sink (None inside when not monitoring).
@@ -145,6 +148,7 @@ impl Socket {
             // libzmq: a closing subscriber does not wait to send subscriptions.
             options.linger = 0;
         }
+        let linger = Arc::new(std::sync::atomic::AtomicI32::new(options.linger));
         Ok(Socket {
             base: SocketBase {
                 ctx,
@@ -156,6 +160,7 @@ impl Socket {
                 pipe_endpoints: HashMap::new(),
                 inproc_bound: Vec::new(),
                 wire: Vec::new(),
+                linger,
                 monitor: Default::default(),
                 ctx_terminated: false,
                 rcvmore: false,
@@ -539,7 +544,14 @@ impl Socket {
         if let Some(r) = self.pattern.setsockopt(&mut self.base, option, val) {
             return r;
         }
-        self.base.options.set(option, val)
+        self.base.options.set(option, val)?;
+        if option == ZMQ_LINGER {
+            self.base.linger.store(
+                self.base.options.linger,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+        Ok(())
     }
 
     pub fn getsockopt(&mut self, option: i32, out: &mut OptOut) -> Result<()> {

@@ -9,6 +9,7 @@ use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::io::command::{IoCommand, SessionOptions, SocketMailbox, Target};
 use crate::pipe::pipe_pair;
+use crate::socket::monitor::emit;
 use crate::transport::address::{resolve_tcp_bind, resolve_tcp_connect, tcp_endpoint_string};
 use crate::transport::{ipc, tcp, TransportOptions};
 use std::sync::Arc;
@@ -35,7 +36,7 @@ impl Socket {
             sndhwm: o.sndhwm,
             rcvhwm: o.rcvhwm,
             conflate: o.conflate,
-            linger: o.linger,
+            linger: self.base.linger.clone(),
             reconnect_ivl: o.reconnect_ivl,
             reconnect_ivl_max: o.reconnect_ivl_max,
             handshake_ivl: o.handshake_ivl,
@@ -68,16 +69,33 @@ impl Socket {
     pub(super) fn bind_wire(&mut self, proto: &str, addr: &str, endpoint: &str) -> Result<()> {
         check_socket_type(proto, self.base.options.socket_type)?;
         let ipv6 = self.base.options.ipv6;
-        let (listener, resolved) = match proto {
-            "tcp" => {
-                let at = resolve_tcp_bind(addr, ipv6)?;
+        let listened = match proto {
+            "tcp" => resolve_tcp_bind(addr, ipv6).and_then(|at| {
                 let topts = self.session_options();
                 let (l, bound) = tcp::listen(at, &topts.transport).map_err(Errno::from)?;
-                (l, tcp_endpoint_string(&bound))
-            }
-            "ipc" => ipc::listen(addr, self.base.options.backlog)?,
+                Ok((l, tcp_endpoint_string(&bound)))
+            }),
+            "ipc" => ipc::listen(addr, self.base.options.backlog),
             _ => return Err(Errno::EPROTONOSUPPORT),
         };
+        let (listener, resolved) = match listened {
+            Ok(l) => l,
+            Err(e) => {
+                emit(
+                    &self.base.monitor,
+                    ZMQ_EVENT_BIND_FAILED,
+                    e.0 as u64,
+                    endpoint,
+                );
+                return Err(e);
+            }
+        };
+        emit(
+            &self.base.monitor,
+            ZMQ_EVENT_LISTENING,
+            listener.fd() as u64,
+            &resolved,
+        );
         let io = self.base.ctx.io_thread()?;
         io.send(crate::io::command::Command::Io(Box::new(
             IoCommand::Listen {

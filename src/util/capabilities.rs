@@ -6,8 +6,7 @@
 
 /// (capability, supported). Names not listed are unknown and reported absent.
 pub const CAPABILITIES: &[(&str, bool)] = &[
-    // Grows with the transports: ipc is reported once the ipc transport exists.
-    ("ipc", false),
+    ("ipc", true),
     // CURVE security (the mechanism, not just zmq_curve_keypair) comes with
     // the security work; until then libzmq-rs does not claim it.
     ("curve", false),
@@ -34,7 +33,7 @@ mod tests {
 
     #[test]
     fn table() {
-        assert!(!has(b"ipc"));
+        assert!(has(b"ipc"));
         assert!(!has(b"curve"));
         assert!(has(b"draft"));
         for absent in ["pgm", "tipc", "norm", "gssapi", "vmci", "WS", "WSS"] {
