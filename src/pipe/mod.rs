@@ -182,6 +182,7 @@ impl PipeEnd {
 
     /// Is a message ready to read? When not, the reader side goes to sleep and
     /// the next write from the peer will send us ActivateRead.
+    #[inline]
     pub fn check_read(&mut self) -> bool {
         // SAFETY: this end is the only reader of its inbound queue.
         unsafe { self.inbound().check_read() }
@@ -219,6 +220,7 @@ impl PipeEnd {
 
     /// Can a (new) message be written without exceeding the HWM? When not,
     /// the peer is asked to send ActivateWrite once it has read enough.
+    #[inline]
     pub fn check_write(&mut self) -> bool {
         if self.peer_gone || self.peer().closed.load(Ordering::Acquire) {
             return false;

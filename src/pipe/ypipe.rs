@@ -104,6 +104,7 @@ impl<T> YPipe<T> {
     ///
     /// # Safety
     /// Only the single writer may call this.
+    #[inline]
     pub unsafe fn write(&self, item: T, incomplete: bool) {
         // SAFETY: the caller is the only writer.
         let w = unsafe { &mut *self.writer.get() };
@@ -135,6 +136,7 @@ impl<T> YPipe<T> {
     ///
     /// # Safety
     /// Only the single writer may call this.
+    #[inline]
     pub unsafe fn flush(&self) -> bool {
         // SAFETY: the caller is the only writer.
         let w = unsafe { &mut *self.writer.get() };
@@ -174,6 +176,7 @@ impl<T> YPipe<T> {
     ///
     /// # Safety
     /// Only the single reader may call this.
+    #[inline]
     pub unsafe fn check_read(&self) -> bool {
         // SAFETY: the caller is the only reader.
         let r = unsafe { &mut *self.reader.get() };
@@ -197,6 +200,7 @@ impl<T> YPipe<T> {
     ///
     /// # Safety
     /// Only the single reader may call this.
+    #[inline]
     pub unsafe fn read(&self) -> Option<T> {
         // SAFETY: the caller is the only reader.
         if !unsafe { self.check_read() } {

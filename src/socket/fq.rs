@@ -53,6 +53,7 @@ impl FairQueue {
     /// Read the next part, noting which pipe it came from. Pipes found empty
     /// are deactivated (their reader is then asleep and will be re-activated
     /// by a command). Pipes whose peer is gone and drained go to `dead`.
+    #[inline]
     pub fn recv_from(&mut self, pipes: &mut Pipes, dead: &mut Vec<usize>) -> Option<(Msg, usize)> {
         while self.active > 0 {
             if self.current >= self.active {
@@ -79,6 +80,7 @@ impl FairQueue {
         None
     }
 
+    #[inline]
     pub fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         if self.more {
             return true;

@@ -53,6 +53,7 @@ impl LoadBalancer {
     }
 
     /// Send one part. On EAGAIN the message is left in `msg`.
+    #[inline]
     pub fn send(&mut self, pipes: &mut Pipes, msg: &mut Msg) -> Result<Option<usize>> {
         if self.dropping {
             self.more = msg.more();
@@ -82,6 +83,7 @@ impl LoadBalancer {
         Err(Errno::EAGAIN)
     }
 
+    #[inline]
     pub fn has_out(&mut self, pipes: &mut Pipes) -> bool {
         if self.more {
             return true;

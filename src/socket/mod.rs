@@ -308,6 +308,7 @@ impl Socket {
         }
     }
 
+    #[inline]
     fn received(&mut self, r: Result<Msg>) -> Result<Msg> {
         let mut msg = r?;
         if self.base.options.conflate && !msg.more() {
