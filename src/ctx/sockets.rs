@@ -98,6 +98,11 @@ impl SocketTable {
         Ok(g.pending.remove(name).unwrap_or_default())
     }
 
+    /// Is something bound to the inproc name (e.g. a ZAP handler)?
+    pub fn has_inproc(&self, name: &str) -> bool {
+        self.inner.lock().endpoints.contains_key(name)
+    }
+
     /// Drop an inproc name if `socket_id` owns it.
     pub fn unbind_inproc(&self, name: &str, socket_id: u64) -> bool {
         let mut g = self.inner.lock();

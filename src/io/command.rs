@@ -37,6 +37,8 @@ pub struct SessionOptions {
     pub linger: Arc<std::sync::atomic::AtomicI32>,
     pub reconnect_ivl: i32,
     pub reconnect_ivl_max: i32,
+    /// ZMQ_RECONNECT_STOP_* bits (4.3.5 values).
+    pub reconnect_stop: i32,
     pub handshake_ivl: i32,
     pub maxmsgsize: i64,
     pub in_batch_size: usize,
@@ -44,8 +46,20 @@ pub struct SessionOptions {
     pub heartbeat_ttl: i32,
     pub heartbeat_timeout: i32,
     pub metadata: Vec<(String, Vec<u8>)>,
+    /// Security: ZMQ_MECHANISM, the side (PLAIN/CURVE_SERVER) and credentials.
+    pub mechanism: i32,
+    pub as_server: bool,
+    pub plain_username: Vec<u8>,
+    pub plain_password: Vec<u8>,
+    pub curve_public_key: [u8; 32],
+    pub curve_secret_key: [u8; 32],
+    pub curve_server_key: [u8; 32],
+    pub zap_domain: Vec<u8>,
+    pub zap_enforce_domain: bool,
     pub transport: TransportOptions,
     pub monitor: crate::socket::monitor::MonitorSink,
+    /// The context, to look for a ZAP handler (inproc://zeromq.zap.01).
+    pub ctx: Arc<crate::ctx::Ctx>,
 }
 
 /// Where a connecter connects.

@@ -61,6 +61,11 @@ struct Session {
     reconnect_ivl: i32,
     /// The socket let go of the pipe: flush within linger, then end.
     closing: bool,
+    /// ZMQ_IMMEDIATE connecter: a pipe per connection, dropped with it.
+    pipe_per_connection: bool,
+    /// A SUB/XSUB connecter lost its connection: on the next one the
+    /// socket gets a fresh pipe, and so sends its subscriptions again.
+    resubscribe: bool,
     linger_deadline: Option<u64>,
 }
 
@@ -90,8 +95,9 @@ fn token(key: usize) -> Token {
 enum Down {
     /// The peer closed, or the stream failed.
     Closed,
-    /// Handshake timeout or an I/O error.
-    Failed,
+    /// Handshake timeout or an I/O error, with the errno libzmq reports
+    /// for it (EAGAIN for a timeout, as libzmq leaves it).
+    Failed(i32),
     /// The ZMTP state machine refused the peer.
     Protocol(zmtp::ProtocolError),
 }
@@ -212,6 +218,8 @@ impl Sessions {
                     reconnect_at: None,
                     reconnect_ivl: ivl,
                     closing: false,
+                    pipe_per_connection: pipe.is_none(),
+                    resubscribe: false,
                     linger_deadline: None,
                 })));
                 if let Some(end) = pipe {
@@ -310,15 +318,15 @@ impl Sessions {
                     } else {
                         emit(&s.opts, ZMQ_EVENT_CLOSED, fd, &s.endpoint);
                     }
-                    Some(res.is_ok())
+                    Some(res.map_err(|err| err.raw_os_error().unwrap_or(0)))
                 } else {
                     None
                 }
             }
             _ => return,
         };
-        if connect_result == Some(false) {
-            self.connection_down(r, key, Down::Failed);
+        if let Some(Err(errno)) = connect_result {
+            self.connection_down(r, key, Down::Failed(errno));
             return;
         }
         self.pump(r, key);
@@ -353,6 +361,8 @@ impl Sessions {
                 reconnect_at: None,
                 reconnect_ivl: opts.reconnect_ivl,
                 closing: false,
+                pipe_per_connection: false,
+                resubscribe: false,
                 linger_deadline: None,
             })));
             self.start_engine(r, skey, stream, false);
@@ -366,9 +376,10 @@ impl Sessions {
         };
         let stream = match &target {
             Target::Tcp { addr, source } => {
-                tcp::connect(*addr, *source, &s.opts.transport).map_err(|_| ())
+                tcp::connect(*addr, *source, &s.opts.transport)
+                    .map_err(|err| err.raw_os_error().unwrap_or(0))
             }
-            Target::Ipc(path) => ipc::connect(path).map_err(|_| ()),
+            Target::Ipc(path) => ipc::connect(path).map_err(|err| err.0),
         };
         match stream {
             Ok(stream) => {
@@ -383,7 +394,8 @@ impl Sessions {
                 }
                 self.start_engine(r, key, stream, true)
             }
-            Err(()) => self.schedule_reconnect(key),
+            Err(errno) if refusal_ends(s, errno) => self.destroy(r, key),
+            Err(_) => self.schedule_reconnect(key),
         }
     }
 
@@ -404,7 +416,7 @@ impl Sessions {
         let config = zmtp::Config {
             socket_type: o.socket_type,
             routing_id: o.routing_id.clone(),
-            as_server: false,
+            as_server: o.as_server,
             maxmsgsize: o.maxmsgsize,
             metadata: o.metadata.clone(),
             in_batch_size: o.in_batch_size,
@@ -412,10 +424,44 @@ impl Sessions {
             heartbeat_ttl: o.heartbeat_ttl,
             heartbeat_timeout: o.heartbeat_timeout,
         };
+        // The security mechanism (libzmq: ZMQ_MECHANISM and the side).
+        use zmtp::mechanism::{curve, plain, Mechanism, NullMechanism};
+        let mechanism: Box<dyn Mechanism> = match o.mechanism {
+            ZMQ_CURVE if o.as_server => {
+                // ZAP requests are not implemented yet. Without a handler
+                // libzmq proceeds (unless the domain is enforced); with a
+                // handler bound it would ask it, and since we cannot, we
+                // refuse rather than let in clients the handler may deny.
+                let handler = o.ctx.sockets.has_inproc("zeromq.zap.01");
+                let zap = if handler || (o.zap_enforce_domain && !o.zap_domain.is_empty()) {
+                    curve::ZapPolicy::Refuse
+                } else {
+                    curve::ZapPolicy::Accept
+                };
+                Box::new(curve::CurveServer::new(&config, o.curve_secret_key, zap))
+            }
+            ZMQ_CURVE => Box::new(curve::CurveClient::new(
+                &config,
+                o.curve_public_key,
+                o.curve_secret_key,
+                o.curve_server_key,
+            )),
+            // Without a ZAP handler libzmq's PLAIN server fails every HELLO.
+            ZMQ_PLAIN if o.as_server => Box::new(plain::PlainServer::new(
+                &config,
+                plain::ZapVerdict::Unavailable,
+            )),
+            ZMQ_PLAIN => Box::new(plain::PlainClient::new(
+                &config,
+                &o.plain_username,
+                &o.plain_password,
+            )),
+            _ => Box::new(NullMechanism::new(&config)),
+        };
         let handshake_deadline = (o.handshake_ivl > 0).then(|| now_ms() + o.handshake_ivl as u64);
         s.engine = Some(Engine {
             stream,
-            zmtp: zmtp::Connection::new(config),
+            zmtp: zmtp::Connection::with_mechanism(config, mechanism),
             connecting,
             write_blocked: connecting,
             read_blocked: false,
@@ -467,7 +513,7 @@ impl Sessions {
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => return Err(Down::Failed),
+                Err(err) => return Err(Down::Failed(err.raw_os_error().unwrap_or(libc::EIO))),
             }
         }
         // Outbound: pipe -> ZMTP -> socket stream.
@@ -496,7 +542,7 @@ impl Sessions {
                 Ok(n) => e.zmtp.consume_output(n),
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => e.write_blocked = true,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Err(Down::Failed),
+                Err(err) => return Err(Down::Failed(err.raw_os_error().unwrap_or(libc::EIO))),
             }
         }
         Ok(())
@@ -545,45 +591,86 @@ impl Sessions {
 
     fn connection_down(&mut self, r: &Reactor, key: usize, why: Down) {
         let Some(s) = self.session(key) else { return };
+        let phase = match &s.engine {
+            Some(e) if e.connecting => Phase::Connecting,
+            Some(e) if e.metadata.is_some() => Phase::Established,
+            _ => Phase::Handshaking,
+        };
         if let Some(mut e) = s.engine.take() {
             let _ = r.registry.deregister(&mut e.stream);
             let fd = e.stream.fd() as i64;
             if e.connecting {
                 // A failed connect attempt: CLOSED was reported already.
-            } else if e.metadata.is_some() {
-                emit(&s.opts, ZMQ_EVENT_DISCONNECTED, fd, &s.endpoint);
             } else {
-                let (event, value) = match &why {
-                    Down::Protocol(p) => match (p.auth_status(), p.monitor_code()) {
-                        (Some(status), _) => (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status as i64),
-                        (None, Some(code)) => (ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as i64),
-                        (None, None) => (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, p.errno() as i64),
-                    },
-                    Down::Failed => (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::ETIMEDOUT as i64),
-                    Down::Closed => (ZMQ_EVENT_DISCONNECTED, fd),
+                // As libzmq: a protocol fault during the handshake is
+                // reported with its code (or not at all, e.g. a framing
+                // error); an I/O failure or timeout with no mechanism ready
+                // (handshaking, or a ZMTP 1.0/2.0 peer at any time) is
+                // NO_DETAIL with its errno; DISCONNECTED always follows.
+                let handshaking = e.metadata.is_none()
+                    || matches!(e.zmtp.peer_version(), Some((1, _)) | Some((2, _)));
+                let failed = match &why {
+                    Down::Protocol(p) if e.metadata.is_none() => {
+                        match (p.auth_status(), p.monitor_code()) {
+                            (Some(status), _) => {
+                                Some((ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status as i64))
+                            }
+                            (None, Some(code)) => {
+                                Some((ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as i64))
+                            }
+                            (None, None) => None,
+                        }
+                    }
+                    Down::Failed(errno) if handshaking => {
+                        Some((ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, *errno as i64))
+                    }
+                    Down::Closed if handshaking => {
+                        Some((ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EPIPE as i64))
+                    }
+                    _ => None,
                 };
-                emit(&s.opts, event, value, &s.endpoint);
+                if let Some((event, value)) = failed {
+                    emit(&s.opts, event, value, &s.endpoint);
+                }
+                emit(&s.opts, ZMQ_EVENT_DISCONNECTED, fd, &s.endpoint);
             }
         }
-        if s.target.is_none() || s.closing {
+        if s.target.is_none() || s.closing || endpoint_ends(s, phase, &why) {
             self.destroy(r, key);
-        } else {
-            self.schedule_reconnect(key);
+            return;
         }
+        if phase == Phase::Established && matches!(s.opts.socket_type, ZMQ_SUB | ZMQ_XSUB) {
+            s.resubscribe = true;
+        }
+        if s.pipe_per_connection && phase != Phase::Connecting {
+            // ZMQ_IMMEDIATE: nothing queues for a peer that is not there.
+            if let Some(slot) = s.pipe.take() {
+                self.pipe_owner.remove(&slot);
+                if let Some(end) = self.pipes.remove(slot) {
+                    end.close(false);
+                }
+            }
+        }
+        self.schedule_reconnect(key);
     }
 
     fn schedule_reconnect(&mut self, key: usize) {
         let Some(s) = self.session(key) else { return };
-        if s.opts.reconnect_ivl < 0 {
+        // libzmq retries only with a positive interval (0 and -1 both mean
+        // never).
+        if s.opts.reconnect_ivl <= 0 {
             return;
         }
-        let ivl = s.reconnect_ivl.max(0);
+        let base = s.reconnect_ivl.max(1);
+        // Up to one ZMQ_RECONNECT_IVL of jitter, as libzmq, so peers that
+        // lost the same server do not all come back in step.
+        let ivl = base.saturating_add(jitter(s.opts.reconnect_ivl));
         s.reconnect_at = Some(now_ms() + ivl as u64);
         emit(&s.opts, ZMQ_EVENT_CONNECT_RETRIED, ivl as i64, &s.endpoint);
         // Exponential back-off up to ZMQ_RECONNECT_IVL_MAX, as libzmq.
         let max = s.opts.reconnect_ivl_max;
         if max > 0 && max > s.opts.reconnect_ivl {
-            s.reconnect_ivl = (ivl.saturating_mul(2)).min(max);
+            s.reconnect_ivl = (base.saturating_mul(2)).min(max);
         }
     }
 
@@ -675,11 +762,52 @@ impl Sessions {
                 Due::Nothing => {}
                 Due::Linger => self.destroy(r, key),
                 Due::Reconnect => self.start_connect(r, key),
-                Due::Down => self.connection_down(r, key, Down::Failed),
+                Due::Down => self.connection_down(r, key, Down::Failed(libc::EAGAIN)),
                 Due::Pump => self.pump(r, key),
             }
         }
     }
+}
+
+/// How far a connecter's connection had got when it ended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Connecting,
+    Handshaking,
+    Established,
+}
+
+/// ZMQ_RECONNECT_STOP_CONN_REFUSED: a refused connect ends the endpoint.
+fn refusal_ends(s: &Session, errno: i32) -> bool {
+    errno == libc::ECONNREFUSED && s.opts.reconnect_stop & ZMQ_RECONNECT_STOP_CONN_REFUSED != 0
+}
+
+/// Whether a connecter gives up instead of reconnecting, as libzmq: after a
+/// protocol error (the peer is not one we can talk to), after a lost
+/// connection when reconnection is off (ZMQ_RECONNECT_IVL 0 or -1), and as
+/// ZMQ_RECONNECT_STOP asks.
+fn endpoint_ends(s: &Session, phase: Phase, why: &Down) -> bool {
+    let stop = s.opts.reconnect_stop;
+    match (phase, why) {
+        (_, Down::Protocol(_)) => true,
+        (Phase::Connecting, Down::Failed(errno)) => refusal_ends(s, *errno),
+        (Phase::Connecting, _) => false,
+        (Phase::Handshaking, _) if stop & ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED != 0 => true,
+        (Phase::Established, _) if stop & ZMQ_RECONNECT_STOP_AFTER_DISCONNECT != 0 => true,
+        _ => s.opts.reconnect_ivl <= 0,
+    }
+}
+
+/// A random number in [0, range) (0 if range <= 0).
+fn jitter(range: i32) -> i32 {
+    if range <= 0 {
+        return 0;
+    }
+    let mut b = [0u8; 4];
+    if getrandom::getrandom(&mut b).is_err() {
+        return 0;
+    }
+    (u32::from_ne_bytes(b) % range as u32) as i32
 }
 
 /// Hand decoded events to the socket: the handshake result, then message
@@ -722,7 +850,26 @@ fn deliver(
                 md.set(metadata::FD, e.stream.fd().to_string());
                 e.metadata = Some(Arc::new(md));
                 let o = s.opts.clone();
-                emit(&o, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &s.endpoint);
+                // libzmq reports it when a ZMTP 3 mechanism is ready; a
+                // ZMTP 1.0/2.0 peer has no mechanism and gets no event.
+                if matches!(e.zmtp.peer_version(), Some((3, _))) {
+                    emit(&o, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &s.endpoint);
+                }
+                if std::mem::take(&mut s.resubscribe) {
+                    if let Some(old) = s.pipe.take() {
+                        // What the socket queued while we were away goes
+                        // out first; the fresh pipe below makes the socket
+                        // send its subscriptions again (libzmq's hiccup).
+                        let pipe = pipes.get(old);
+                        while let Some(m) = pipe.read() {
+                            e.zmtp.send(m).map_err(Down::Protocol)?;
+                        }
+                        pipe_owner.remove(&old);
+                        if let Some(end) = pipes.remove(old) {
+                            end.close(false);
+                        }
+                    }
+                }
                 let slot = match s.pipe {
                     Some(slot) => slot,
                     None => {

@@ -39,6 +39,7 @@ impl Socket {
             linger: self.base.linger.clone(),
             reconnect_ivl: o.reconnect_ivl,
             reconnect_ivl_max: o.reconnect_ivl_max,
+            reconnect_stop: o.reconnect_stop,
             handshake_ivl: o.handshake_ivl,
             maxmsgsize: o.maxmsgsize,
             in_batch_size: o.in_batch_size.max(1) as usize,
@@ -50,6 +51,15 @@ impl Socket {
                 .iter()
                 .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.clone()))
                 .collect(),
+            mechanism: o.mechanism,
+            as_server: o.as_server,
+            plain_username: o.plain_username.clone(),
+            plain_password: o.plain_password.clone(),
+            curve_public_key: o.curve_public_key,
+            curve_secret_key: o.curve_secret_key,
+            curve_server_key: o.curve_server_key,
+            zap_domain: o.zap_domain.clone(),
+            zap_enforce_domain: o.zap_enforce_domain,
             transport: TransportOptions {
                 sndbuf: o.sndbuf,
                 rcvbuf: o.rcvbuf,
@@ -63,6 +73,7 @@ impl Socket {
                 tcp_maxrt: o.tcp_maxrt,
             },
             monitor: self.base.monitor.clone(),
+            ctx: self.base.ctx.clone(),
         })
     }
 
@@ -122,10 +133,8 @@ impl Socket {
                 Target::Tcp { addr, source }
             }
             "ipc" => {
+                // libzmq takes "ipc://*" literally when connecting.
                 ipc::check_path(addr)?;
-                if addr == "*" {
-                    return Err(Errno::EINVAL);
-                }
                 Target::Ipc(addr.to_owned())
             }
             _ => return Err(Errno::EPROTONOSUPPORT),

@@ -7,9 +7,8 @@
 /// (capability, supported). Names not listed are unknown and reported absent.
 pub const CAPABILITIES: &[(&str, bool)] = &[
     ("ipc", true),
-    // CURVE security (the mechanism, not just zmq_curve_keypair) comes with
-    // the security work; until then libzmq-rs does not claim it.
-    ("curve", false),
+    // The CURVE mechanism (src/zmtp/mechanism/curve.rs), not just the keys.
+    ("curve", true),
     ("draft", true), // the draft API is always exported
     ("pgm", false),
     ("tipc", false),
@@ -34,7 +33,7 @@ mod tests {
     #[test]
     fn table() {
         assert!(has(b"ipc"));
-        assert!(!has(b"curve"));
+        assert!(has(b"curve"));
         assert!(has(b"draft"));
         for absent in ["pgm", "tipc", "norm", "gssapi", "vmci", "WS", "WSS"] {
             assert!(!has(absent.as_bytes()), "{absent}");

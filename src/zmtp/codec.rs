@@ -33,6 +33,12 @@ pub const LARGE_BODY: usize = 1024;
 pub const OUT_BATCH_SIZE: usize = 8192;
 /// Smallest receive buffer: a whole ZMTP 3.x greeting must fit.
 pub const MIN_IN_BATCH: usize = 64;
+/// Receive buffer during the greeting and handshake: enough for a greeting
+/// and a typical READY, small so that a flood of half-open connections
+/// costs little memory (the full buffer comes with the handshake's end, see
+/// [`Decoder::set_batch_size`]; a larger handshake command takes the large
+/// frame path).
+pub const HANDSHAKE_IN_BATCH: usize = 512;
 
 /// Which framing the peer speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,9 +72,15 @@ fn be64(b: &[u8]) -> u64 {
     u64::from_be_bytes(a)
 }
 
+/// Frames of this size or more can never be held: the user address space
+/// of x86-64 is 2^47 bytes. libzmq's allocation fails for such a claim and
+/// it drops the peer at once; waiting for a body that can never fit would
+/// only keep a hostile connection open.
+pub const MAX_FRAME_SIZE: u64 = 1 << 47;
+
 /// Check a frame length before anything is allocated for it.
 fn check_size(size: u64, maxmsgsize: i64) -> Result<usize, ProtocolError> {
-    if size >= 1 << 63 {
+    if size >= MAX_FRAME_SIZE {
         return Err(ProtocolError::MessageTooLarge);
     }
     if maxmsgsize >= 0 && size > maxmsgsize as u64 {
@@ -236,6 +248,24 @@ impl Decoder {
 
     pub fn set_framing(&mut self, framing: Framing) {
         self.framing = framing;
+    }
+
+    /// Switch to a receive buffer of `in_batch_size` bytes (at least
+    /// [`MIN_IN_BATCH`]), keeping the unparsed bytes. Messages already
+    /// carved out of the old buffer keep it alive as long as they need it.
+    pub fn set_batch_size(&mut self, in_batch_size: usize) -> Result<(), ProtocolError> {
+        let cap = in_batch_size.max(MIN_IN_BATCH);
+        let pending = self.buf.len() - self.pos;
+        if cap == self.cap || pending > cap {
+            return Ok(());
+        }
+        let mut nb = SharedBuf::with_capacity(cap).map_err(|_| ProtocolError::OutOfMemory)?;
+        nb.spare_mut()[..pending].copy_from_slice(&self.buf.filled()[self.pos..]);
+        nb.commit(pending);
+        self.buf = nb;
+        self.pos = 0;
+        self.cap = cap;
+        Ok(())
     }
 
     pub fn framing(&self) -> Framing {
@@ -418,7 +448,9 @@ impl Encoder {
     pub fn new() -> Encoder {
         Encoder {
             framing: Framing::V2,
-            batch: Vec::with_capacity(OUT_BATCH_SIZE + LARGE_BODY + 16),
+            // Grows to a batch's worth once messages flow; a connection
+            // that never gets past its handshake stays small.
+            batch: Vec::with_capacity(128),
             head: 0,
             segs: VecDeque::with_capacity(16),
             front_off: 0,
@@ -663,6 +695,11 @@ mod tests {
             (b"\x05\x00", ProtocolError::MalformedFrame), // command + MORE
             (b"\x02\x80\0\0\0\0\0\0\0", ProtocolError::MessageTooLarge), // 2^63
             (
+                b"\x02\x7f\xff\xff\xff\xff\xff\xff\xff",
+                ProtocolError::MessageTooLarge,
+            ),
+            (b"\x02\0\0\x80\0\0\0\0\0", ProtocolError::MessageTooLarge), // 2^47
+            (
                 b"\x02\xff\xff\xff\xff\xff\xff\xff\xff",
                 ProtocolError::MessageTooLarge,
             ),
@@ -680,7 +717,7 @@ mod tests {
         // A huge but legal claim under an unlimited maxmsgsize commits
         // memory only as bytes arrive.
         let mut d = Decoder::new(8192, -1).unwrap();
-        let mut wire = b"\x02\x7f\xff\xff\xff\xff\xff\xff\xff".to_vec();
+        let mut wire = b"\x02\0\0\x7f\xff\xff\xff\xff\xff".to_vec();
         wire.extend_from_slice(&[0u8; 100_000]);
         assert!(decode_all(&mut d, &wire).unwrap().is_empty());
         match &d.large {

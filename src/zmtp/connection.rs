@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::constants as c;
 use crate::msg::{Metadata, Msg};
 
-use super::codec::{Decoder, Encoder, Framing, OUT_BATCH_SIZE};
+use super::codec::{Decoder, Encoder, Framing, HANDSHAKE_IN_BATCH, OUT_BATCH_SIZE};
 use super::command::{self, CANCEL, PING, PONG, SUBSCRIBE};
 use super::greeting::{self, Detect, Protocol};
 use super::mechanism::{Mechanism, NullMechanism, Status};
@@ -62,7 +62,8 @@ impl Connection {
     /// If the receive buffer cannot be allocated, the connection starts out
     /// failed (every call reports [`ProtocolError::OutOfMemory`]).
     pub fn with_mechanism(config: Config, mechanism: Box<dyn Mechanism>) -> Connection {
-        let (decoder, state) = match Decoder::new(config.in_batch_size, config.maxmsgsize) {
+        let handshake_batch = config.in_batch_size.min(HANDSHAKE_IN_BATCH);
+        let (decoder, state) = match Decoder::new(handshake_batch, config.maxmsgsize) {
             Ok(d) => (d, State::Greeting),
             Err(e) => (
                 // A minimal decoder keeps the struct whole; the state says failed.
@@ -79,7 +80,7 @@ impl Connection {
             mechanism,
             decoder,
             encoder,
-            events: VecDeque::with_capacity(64),
+            events: VecDeque::new(),
             state,
             protocol: None,
             sent_major: false,
@@ -239,7 +240,7 @@ impl Connection {
                 self.mechanism.process_handshake_command(msg.data())?;
                 self.pump_handshake()?;
                 match self.mechanism.status() {
-                    Status::Ready => self.become_ready(now),
+                    Status::Ready => self.become_ready(now)?,
                     Status::Error => {
                         return Err(ProtocolError::Mechanism(
                             c::ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
@@ -255,6 +256,7 @@ impl Connection {
                     peer: Arc::new(Metadata::new()),
                     peer_routing_id: rid,
                 });
+                self.decoder.set_batch_size(self.config.in_batch_size)?;
                 self.state = State::Ready;
                 if self.subscription_required {
                     self.events.push_back(Event::Message(Msg::from_slice(&[1])));
@@ -281,7 +283,7 @@ impl Connection {
         }
     }
 
-    fn become_ready(&mut self, now: u64) {
+    fn become_ready(&mut self, now: u64) -> Result<(), ProtocolError> {
         let peer = Arc::new(Metadata::from_pairs(
             self.mechanism
                 .peer_properties()
@@ -295,10 +297,13 @@ impl Connection {
             peer,
             peer_routing_id: self.mechanism.peer_routing_id().map(<[u8]>::to_vec),
         });
+        // The handshake is over: now the full receive buffer.
+        self.decoder.set_batch_size(self.config.in_batch_size)?;
         self.state = State::Ready;
         if self.config.heartbeat_ivl > 0 {
             self.hb_ivl_at = Some(now + self.config.heartbeat_ivl as u64);
         }
+        Ok(())
     }
 
     /// A command after the handshake: PING/PONG handled here,

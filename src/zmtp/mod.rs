@@ -95,7 +95,8 @@ pub enum ProtocolError {
     MechanismMismatch,
     /// A frame with reserved flag bits set, or a command frame with MORE.
     MalformedFrame,
-    /// A frame longer than ZMQ_MAXMSGSIZE, or with a length of 2^63 or more.
+    /// A frame longer than ZMQ_MAXMSGSIZE, or with a length no process
+    /// could hold (2^47 or more, see `codec::MAX_FRAME_SIZE`).
     MessageTooLarge,
     /// A message frame during the handshake, or an unknown / repeated
     /// handshake command.
@@ -105,6 +106,9 @@ pub enum ProtocolError {
     MalformedCommand(i32),
     /// READY/INITIATE properties that do not parse.
     InvalidMetadata,
+    /// READY properties that do not parse under the NULL mechanism, which
+    /// libzmq reports without a protocol code (just DISCONNECTED).
+    MalformedProperties,
     /// The peer's Socket-Type may not talk to ours.
     IncompatibleSocketType,
     /// The peer sent an ERROR command with this reason.
@@ -123,13 +127,15 @@ pub enum ProtocolError {
 
 impl ProtocolError {
     /// The ZMQ_PROTOCOL_ERROR_* value for a HANDSHAKE_FAILED_PROTOCOL monitor
-    /// event, or None where the failure has no protocol code
-    /// (HANDSHAKE_FAILED_NO_DETAIL during a handshake, plain disconnect after).
+    /// event, or None where the failure has no protocol code (then libzmq
+    /// reports only DISCONNECTED).
     ///
-    /// libzmq's NULL mechanism fails an incompatible Socket-Type or
-    /// unparsable READY properties without a protocol code; malformed READY
-    /// properties are reported here as INVALID_METADATA, which is what the
-    /// PLAIN and CURVE mechanisms of libzmq report for the same fault.
+    /// libzmq 4.3.4's NULL mechanism fails an incompatible Socket-Type or
+    /// unparsable READY properties without a protocol code (checked against
+    /// Debian's build by capi-tests/test_hostile_wire.c); PLAIN and CURVE
+    /// report INVALID_METADATA for bad properties. Framing faults (reserved
+    /// bits, oversized frames) have no code either: libzmq's decoder fails
+    /// them before any mechanism sees them.
     pub fn monitor_code(&self) -> Option<i32> {
         match self {
             ProtocolError::MechanismMismatch => Some(c::ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH),
@@ -178,7 +184,9 @@ impl fmt::Display for ProtocolError {
             ProtocolError::MessageTooLarge => f.write_str("frame exceeds the maximum size"),
             ProtocolError::UnexpectedCommand => f.write_str("unexpected command"),
             ProtocolError::MalformedCommand(code) => write!(f, "malformed command ({code:#x})"),
-            ProtocolError::InvalidMetadata => f.write_str("invalid metadata"),
+            ProtocolError::InvalidMetadata | ProtocolError::MalformedProperties => {
+                f.write_str("invalid metadata")
+            }
             ProtocolError::IncompatibleSocketType => f.write_str("incompatible socket type"),
             ProtocolError::PeerError(r) => {
                 write!(f, "peer sent ERROR: {}", String::from_utf8_lossy(r))

@@ -474,11 +474,9 @@ fn malformed_ready() {
         let mut g = v3_greeting(1, b"NULL");
         g.extend_from_slice(bad);
         let e = handshake_error(c::ZMQ_PAIR, &g);
-        assert_eq!(e, ProtocolError::InvalidMetadata, "{bad:?}");
-        assert_eq!(
-            e.monitor_code(),
-            Some(c::ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA)
-        );
+        // libzmq 4.3.4's NULL mechanism reports no protocol code for it.
+        assert_eq!(e, ProtocolError::MalformedProperties, "{bad:?}");
+        assert_eq!(e.monitor_code(), None);
     }
     // A second READY is unexpected... but only during the handshake; after
     // it, unknown commands are ignored as libzmq does.

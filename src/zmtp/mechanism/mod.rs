@@ -12,7 +12,9 @@
 //! outside the connection (a ZAP reply, later) simply returns `None` from
 //! `next_handshake_command` until the answer has been handed to it.
 
+pub mod curve;
 pub mod null;
+pub mod plain;
 
 use crate::constants as c;
 use crate::msg::Msg;

@@ -56,7 +56,12 @@ impl Mechanism for NullMechanism {
         match command::split(body) {
             Some((READY, data)) => {
                 self.ready_received = true;
-                self.peer = parse_peer_properties(data, self.local_type)?;
+                // libzmq's NULL mechanism reports no protocol code for bad
+                // properties (PLAIN and CURVE report INVALID_METADATA).
+                self.peer = parse_peer_properties(data, self.local_type).map_err(|e| match e {
+                    ProtocolError::InvalidMetadata => ProtocolError::MalformedProperties,
+                    e => e,
+                })?;
                 Ok(())
             }
             Some((ERROR, data)) => {
@@ -172,7 +177,7 @@ mod tests {
         let mut m = NullMechanism::new(&cfg(c::ZMQ_ROUTER, b""));
         assert_eq!(
             m.process_handshake_command(b"\x05READY\x0bSocket-Type\x00\x00"),
-            Err(ProtocolError::InvalidMetadata)
+            Err(ProtocolError::MalformedProperties)
         );
     }
 }
