@@ -1,30 +1,77 @@
 #!/usr/bin/env bash
-# `make bench`: build capi-tests/perf/inproc_{thr,lat}.c against libzmq-rs
-# (include/, target/release) and against Debian's libzmq, run them side by
-# side and print ours, libzmq and ours/libzmq, plus user-space instructions
-# per message for each library. Timings on a shared machine are noisy:
-# nothing here passes or fails on a number.
+# `make bench`: build the C perf programs of capi-tests/perf/ against
+# libzmq-rs (include/, a snapshot of target/release/libzmq.so) and against
+# Debian's libzmq, run them side by side and print ours, libzmq and
+# ours/libzmq, plus user-space instructions per message for each library.
+# Timings on a shared machine are noisy: nothing here passes or fails on a
+# number.
 #
-# Environment: BENCH_THR_COUNT (default 2000000), BENCH_LAT_COUNT (20000),
-# BENCH_RUNS (median of N timing runs, default 5), BENCH_IR_COUNT (messages
-# for the instruction count, default 200000), BENCH_SIZES ("1 16 64 256 1024").
+#   inproc    inproc_thr / inproc_lat (one process, two threads)
+#   tcp, ipc  local_thr + remote_thr, local_lat + remote_lat (libzmq's perf
+#             tool interface), two processes: ours<->ours and
+#             libzmq<->libzmq over tcp://127.0.0.1:<port> and ipc://
+#
+# For tcp/ipc each timing run also records, per process, CPU time (user +
+# system: perf stat task-clock, a software counter) and system calls
+# (raw_syscalls:sys_enter) per message: sturdier than msg/s when other work
+# shares the CPUs.
+#
+# Instructions per message are counted per process (per side: the sender and
+# the receiver of a throughput run, each end of a latency run) as
+# (I(2N) - I(N)) / N, so setup and teardown cancel out; both sides run under
+# the counter at once. perf stat -e instructions:u when the PMU is usable,
+# else valgrind --tool=callgrind (all threads, user space). Under callgrind a
+# `rep movsb`/`rep stosb` counts one instruction per byte, so a large memcpy
+# or memset shows up as ~1 instruction per byte: read those as "touches the
+# whole payload once more", not as their cycle cost.
+#
+# Environment:
+#   BENCH_TRANSPORTS   "inproc tcp ipc"
+#   BENCH_RUNS         timing runs per figure, the median is kept (3)
+#   BENCH_IR=0         skip the instruction counts
+#   BENCH_PROFILE=1    also print the top functions of ours over tcp (1 B and
+#                      64 KiB throughput, each side) from callgrind_annotate
+#   inproc: BENCH_THR_COUNT (2000000), BENCH_LAT_COUNT (20000),
+#           BENCH_IR_COUNT (200000), BENCH_SIZES ("1 16 64 256 1024")
+#   tcp/ipc: BENCH_NET_SIZES ("1 64 256 1024 8192 65536 1048576"),
+#           BENCH_NET_LAT_SIZES ("1 1024 65536"), BENCH_NET_SCALE (1.0:
+#           multiplies every tcp/ipc message and round-trip count)
 set -u
 cd "$(dirname "$0")/.."
+# Each binary must load the library it was linked with (rpath / system path).
+unset LD_PRELOAD LD_LIBRARY_PATH
 ROOT=$PWD
-OUT=target/bench
+OUT=$ROOT/target/bench
 mkdir -p "$OUT"
-ln -sf libzmq.so target/release/libzmq.so.5
-OURLIB=$ROOT/target/release
 DEBLIB=/usr/lib/x86_64-linux-gnu/libzmq.so.5
-CFLAGS="-std=gnu99 -O2 -Wall -Wextra -Werror -pthread"
+CFLAGS="-std=gnu99 -O2 -g -Wall -Wextra -Werror -pthread"
+TRANSPORTS=${BENCH_TRANSPORTS:-"inproc tcp ipc"}
+RUNS=${BENCH_RUNS:-3}
+DO_IR=${BENCH_IR:-1}
+PROFILE=${BENCH_PROFILE:-0}
 THR_COUNT=${BENCH_THR_COUNT:-2000000}
 LAT_COUNT=${BENCH_LAT_COUNT:-20000}
-RUNS=${BENCH_RUNS:-5}
 IR_COUNT=${BENCH_IR_COUNT:-200000}
 SIZES=${BENCH_SIZES:-"1 16 64 256 1024"}
 LAT_SIZES="1 1024"
+NET_SIZES=${BENCH_NET_SIZES:-"1 64 256 1024 8192 65536 1048576"}
+NET_LAT_SIZES=${BENCH_NET_LAT_SIZES:-"1 1024 65536"}
+NET_SCALE=${BENCH_NET_SCALE:-1}
+T0=$(date +%s)
 
-for prog in inproc_thr inproc_lat; do
+# Other work may rebuild target/release while this runs: measure one
+# snapshot of the library throughout.
+OURLIB=$OUT/lib
+mkdir -p "$OURLIB"
+if [ ! -f target/release/libzmq.so ]; then
+    echo "target/release/libzmq.so is missing: run make build" >&2
+    exit 1
+fi
+cp target/release/libzmq.so "$OURLIB/libzmq.so.tmp"
+mv -f "$OURLIB/libzmq.so.tmp" "$OURLIB/libzmq.so"
+ln -sf libzmq.so "$OURLIB/libzmq.so.5"
+
+for prog in inproc_thr inproc_lat local_thr remote_thr local_lat remote_lat; do
     gcc $CFLAGS -Iinclude capi-tests/perf/$prog.c -o "$OUT/${prog}_ours" \
         -L"$OURLIB" -Wl,-rpath,"$OURLIB" -lzmq || exit 1
     gcc $CFLAGS -I/usr/include capi-tests/perf/$prog.c -o "$OUT/${prog}_libzmq" \
@@ -33,7 +80,9 @@ done
 
 # How to count user-space instructions: perf if the PMU is usable here,
 # else callgrind (every thread, user space only).
-if perf stat -x, -e instructions:u true 2>&1 | grep -q '^[0-9]'; then
+if [ "$DO_IR" = 0 ]; then
+    IR_METHOD=none
+elif perf stat -x, -e instructions:u true 2>&1 | grep -q '^[0-9]'; then
     IR_METHOD=perf
 elif command -v valgrind >/dev/null; then
     IR_METHOD=callgrind
@@ -41,25 +90,32 @@ else
     IR_METHOD=none
 fi
 
-# median_of <field-regex> cmd...: run RUNS times, keep the median figure
-# (sturdier than the best run on a shared machine).
-median_of() {
-    local pat=$1; shift
-    local vals="" v
-    for _ in $(seq "$RUNS"); do
-        v=$(timeout 300 "$@" | sed -n "s/^$pat: \([0-9.]*\).*/\1/p" | head -n 1)
-        [ -z "$v" ] && { echo "n/a"; return; }
-        vals="$vals$v"$'\n'
-    done
-    printf "%s" "$vals" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+# CPU time per process during the timing runs: perf's task-clock is a
+# software counter, so it works where the PMU does not.
+if perf stat -x, -e task-clock,raw_syscalls:sys_enter true 2>&1 | grep -q '^[0-9].*raw_syscalls'; then
+    CPU_WRAP="perf stat -x, -e task-clock,raw_syscalls:sys_enter --"
+elif perf stat -x, -e task-clock true 2>&1 | grep -q 'task-clock'; then
+    CPU_WRAP="perf stat -x, -e task-clock --"
+else
+    CPU_WRAP=""
+fi
+
+# ---- helpers ----------------------------------------------------------------
+
+# median of the numbers on stdin ("n/a" if any run failed)
+median() {
+    local vals
+    vals=$(cat)
+    if [ -z "$vals" ] || grep -qv '^[0-9.][0-9.e+-]*$' <<<"$vals"; then echo "n/a"; return; fi
+    sort -g <<<"$vals" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-# instructions <count> cmd...: total user-space instructions of one run.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+
+# instructions cmd...: total user-space instructions of one run, on stdout.
 instructions() {
-    local n=$1; shift
     case $IR_METHOD in
     perf)
-        "$@" >/dev/null 2>&1 # warm up
         perf stat -x, -e instructions:u "$@" 2>&1 >/dev/null | awk -F, '/instructions/ { print $1 }' ;;
     callgrind)
         valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null \
@@ -68,44 +124,305 @@ instructions() {
     esac
 }
 
-# Per message: the difference between a run of 2N and one of N messages,
-# divided by N, so setup and teardown cancel out.
-ir_per_msg() { # count-arg-builder: prog size
-    local prog=$1 size=$2 n=$IR_COUNT a b
-    [ "$prog" = "${prog%lat_*}" ] || n=$(( IR_COUNT / 10 ))
-    a=$(instructions "$n" "$OUT/$prog" "$size" "$n")
-    b=$(instructions "$((2 * n))" "$OUT/$prog" "$size" "$((2 * n))")
-    if [ -z "$a" ] || [ -z "$b" ]; then echo "n/a"; return; fi
-    awk -v a="$a" -v b="$b" -v n="$n" 'BEGIN { printf "%.0f", (b - a) / n }'
+# (I(2N) - I(N)) / N from two totals
+per_msg() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (a == "" || b == "" || a !~ /^[0-9]+$/ || b !~ /^[0-9]+$/) print "n/a"; else printf "%.0f", (b - a) / n }'; }
+
+# ---- inproc -----------------------------------------------------------------
+
+# median_of <field-regex> cmd...: run RUNS times, keep the median figure
+# (sturdier than the best run on a shared machine).
+median_of() {
+    local pat=$1; shift
+    for _ in $(seq "$RUNS"); do
+        timeout 300 "$@" | sed -n "s/^$pat: \([0-9.]*\).*/\1/p" | head -n 1 | grep . || echo n/a
+    done | median
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+# Per message: the difference between a run of 2N and one of N messages,
+# divided by N, so setup and teardown cancel out.
+ir_per_msg() { # prog size
+    local prog=$1 size=$2 n=$IR_COUNT a b
+    [ "$IR_METHOD" = none ] && { echo "n/a"; return; }
+    [ "$prog" = "${prog%lat_*}" ] || n=$(( IR_COUNT / 10 ))
+    a=$(instructions "$OUT/$prog" "$size" "$n")
+    b=$(instructions "$OUT/$prog" "$size" "$((2 * n))")
+    per_msg "$a" "$b" "$n"
+}
 
-echo "inproc benchmarks: ours = libzmq-rs ($OURLIB), libzmq = Debian's $(readlink -f $DEBLIB)"
-echo "throughput: $THR_COUNT messages, latency: $LAT_COUNT round trips, median of $RUNS runs"
+inproc_bench() {
+    echo "== inproc: throughput $THR_COUNT messages, latency $LAT_COUNT round trips, median of $RUNS runs"
+    echo "   instructions: one process (both threads), N = $IR_COUNT messages (latency: N/10 round trips)"
+    printf "%-22s %14s %14s %8s %10s %10s %8s\n" test ours libzmq ratio "ours I/msg" "zmq I/msg" ratio
+    local size o l io il
+    for size in $SIZES; do
+        o=$(median_of "mean throughput" "$OUT/inproc_thr_ours" "$size" "$THR_COUNT")
+        l=$(median_of "mean throughput" "$OUT/inproc_thr_libzmq" "$size" "$THR_COUNT")
+        io=$(ir_per_msg inproc_thr_ours "$size")
+        il=$(ir_per_msg inproc_thr_libzmq "$size")
+        printf "%-22s %14s %14s %8s %10s %10s %8s\n" "thr ${size}B [msg/s]" "$o" "$l" "$(ratio "$o" "$l")" \
+            "$io" "$il" "$(ratio "$io" "$il")"
+    done
+    for size in $LAT_SIZES; do
+        o=$(median_of "average latency" "$OUT/inproc_lat_ours" "$size" "$LAT_COUNT")
+        l=$(median_of "average latency" "$OUT/inproc_lat_libzmq" "$size" "$LAT_COUNT")
+        io=$(ir_per_msg inproc_lat_ours "$size")
+        il=$(ir_per_msg inproc_lat_libzmq "$size")
+        printf "%-22s %14s %14s %8s %10s %10s %8s\n" "lat ${size}B [us]" "$o" "$l" "$(ratio "$o" "$l")" \
+            "$io" "$il" "$(ratio "$io" "$il")"
+    done
+}
+
+# ---- tcp / ipc --------------------------------------------------------------
+
+# Message counts per size, so that one timing run takes ~0.5-2 s here
+# (libzmq 4.3.4 does ~5 M msg/s at 1 B and ~20 k msg/s at 64 KiB over tcp).
+thr_count() {
+    local n
+    case $1 in
+    1) n=3000000 ;; 64) n=2000000 ;; 256) n=1000000 ;; 1024) n=500000 ;;
+    8192) n=100000 ;; 65536) n=20000 ;; 1048576) n=1000 ;;
+    *) n=$(( 2000000000 / ($1 + 500) )) ;;
+    esac
+    awk -v n="$n" -v s="$NET_SCALE" 'BEGIN { n = int(n * s); print (n < 2 ? 2 : n) }'
+}
+lat_count() {
+    local n
+    case $1 in 65536) n=3000 ;; 1048576) n=300 ;; *) n=5000 ;; esac
+    awk -v n="$n" -v s="$NET_SCALE" 'BEGIN { n = int(n * s); print (n < 1 ? 1 : n) }'
+}
+# N for the instruction counts (the runs are N and 2N messages/round trips);
+# callgrind runs ~50x slower and copies are expensive under it.
+thr_ir_count() {
+    case $1 in
+    1 | 64) echo 100000 ;; 256 | 1024) echo 50000 ;; 8192) echo 10000 ;;
+    65536) echo 1000 ;; *) echo 50 ;;
+    esac
+}
+lat_ir_count() { case $1 in 1 | 64 | 256 | 1024) echo 2000 ;; 65536) echo 300 ;; *) echo 30 ;; esac; }
+
+PORT=$(( 20000 + $$ % 20000 ))
+SEQ=0
+# new_endpoint transport: a fresh tcp port or ipc path for one run
+new_endpoint() {
+    SEQ=$((SEQ + 1))
+    case $1 in
+    tcp)
+        PORT=$((PORT + 1))
+        while ss -Htan "( sport = :$PORT )" 2>/dev/null | grep -q .; do PORT=$((PORT + 1)); done
+        echo "tcp://127.0.0.1:$PORT" ;;
+    ipc)
+        local path=/tmp/zmq-rs-bench.$$.$SEQ.ipc
+        rm -f "$path"
+        echo "ipc://$path" ;;
+    esac
+}
+
+# wait_listen endpoint pid: until the bound side listens (so the connecting
+# side does not start with a reconnect interval), or the bound side died
+wait_listen() {
+    local ep=$1 pid=$2 i
+    for i in $(seq 500); do
+        case $ep in
+        tcp://*) ss -Hltn "( sport = :${ep##*:} )" 2>/dev/null | grep -q . && return 0 ;;
+        ipc://*) [ -S "${ep#ipc://}" ] && return 0 ;;
+        esac
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.02
+    done
+    return 1
+}
+
+# run_pair wrapper lib kind transport size count: one local_<kind> +
+# remote_<kind> run, each under `wrapper` (a command prefix, "" for none);
+# leaves their output in $OUT/local.out and $OUT/remote.out.
+run_pair() {
+    local wrap=$1 lib=$2 kind=$3 transport=$4 size=$5 count=$6 ep lpid
+    ep=$(new_endpoint "$transport")
+    timeout 300 $wrap "$OUT/local_${kind}_$lib" "$ep" "$size" "$count" >"$OUT/local.out" 2>&1 &
+    lpid=$!
+    if wait_listen "$ep" "$lpid"; then
+        timeout 300 $wrap "$OUT/remote_${kind}_$lib" "$ep" "$size" "$count" >"$OUT/remote.out" 2>&1
+    else
+        echo "local_${kind} did not start listening on $ep" >"$OUT/remote.out"
+        kill "$lpid" 2>/dev/null
+    fi
+    wait "$lpid"
+    case $ep in ipc://*) rm -f "${ep#ipc://}" ;; esac
+}
+
+# net_median lib kind transport size: the medians over RUNS of
+# "<figure> <cpu remote> <cpu local> <syscalls remote> <syscalls local>":
+# msg/s (thr, from local_thr) or average latency in us (lat, from
+# remote_lat); each process's CPU time (user + system, perf stat task-clock)
+# in ns and its system calls, per message (thr) or round trip (lat).
+net_median() {
+    local lib=$1 kind=$2 transport=$3 size=$4 count file pat f
+    if [ "$kind" = thr ]; then
+        count=$(thr_count "$size"); file=$OUT/local.out; pat='mean throughput: \([0-9.]*\) \[msg/s\]'
+    else
+        count=$(lat_count "$size"); file=$OUT/remote.out; pat='average latency: \([0-9.]*\) \[us\]'
+    fi
+    rm -f "$OUT"/runs.*
+    for _ in $(seq "$RUNS"); do
+        run_pair "$CPU_WRAP" "$lib" "$kind" "$transport" "$size" "$count"
+        f=$(sed -n "s|^$pat.*|\1|p" "$file" | head -n 1)
+        if [ -z "$f" ]; then
+            f=n/a
+            sed 's/^/    | /' "$OUT/local.out" "$OUT/remote.out" >&2
+        fi
+        echo "$f" >>"$OUT/runs.fig"
+        perf_per "$OUT/remote.out" task-clock 1e6 "%.0f" "$count" >>"$OUT/runs.cpur"
+        perf_per "$OUT/local.out" task-clock 1e6 "%.0f" "$count" >>"$OUT/runs.cpul"
+        perf_per "$OUT/remote.out" raw_syscalls:sys_enter 1 "%.3g" "$count" >>"$OUT/runs.scr"
+        perf_per "$OUT/local.out" raw_syscalls:sys_enter 1 "%.3g" "$count" >>"$OUT/runs.scl"
+    done
+    local x out=""
+    for x in fig cpur cpul scr scl; do out="$out $(median <"$OUT/runs.$x")"; done
+    echo "$out"
+}
+# perf_per perf-output event scale format count: the event's count * scale
+# / count (task-clock is in ms: scale 1e6 gives ns)
+perf_per() {
+    awk -F, -v ev="$2" -v k="$3" -v fmt="$4\n" -v n="$5" '
+        $3 == ev && $1 ~ /^[0-9.]+$/ { printf fmt, $1 * k / n; found = 1 }
+        END { if (!found) print "n/a" }' "$1"
+}
+
+# net_ir lib kind transport size: "<local I/msg> <remote I/msg>"
+net_ir() {
+    local lib=$1 kind=$2 transport=$3 size=$4 n a_l a_r b_l b_r wrap
+    [ "$IR_METHOD" = none ] && { echo "n/a n/a"; return; }
+    if [ "$kind" = thr ]; then n=$(thr_ir_count "$size"); else n=$(lat_ir_count "$size"); fi
+    case $IR_METHOD in
+    perf) wrap="perf stat -x, -e instructions:u --" ;;
+    callgrind) wrap="valgrind --tool=callgrind --callgrind-out-file=/dev/null" ;;
+    esac
+    run_pair "$wrap" "$lib" "$kind" "$transport" "$size" "$n"
+    a_l=$(ir_total "$OUT/local.out"); a_r=$(ir_total "$OUT/remote.out")
+    run_pair "$wrap" "$lib" "$kind" "$transport" "$size" "$((2 * n))"
+    b_l=$(ir_total "$OUT/local.out"); b_r=$(ir_total "$OUT/remote.out")
+    echo "$(per_msg "$a_l" "$b_l" "$n") $(per_msg "$a_r" "$b_r" "$n")"
+}
+ir_total() {
+    case $IR_METHOD in
+    perf) awk -F, '/instructions/ { print $1; exit }' "$1" ;;
+    callgrind) sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$1" | head -n 1 ;;
+    esac
+}
+
+# pair a b: "a/b"
+pair() { echo "$1/$2"; }
+
+net_bench() {
+    local transport=$1 size kind o l mo ml i
+    local ocr ocl osr osl lcr lcl lsr lsl oir oil lir lil
+    local -a speed cost
+    case $transport in
+    tcp) echo "== tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq, two processes, median of $RUNS runs" ;;
+    ipc) echo "== ipc:///tmp/...: ours<->ours vs libzmq<->libzmq, two processes, median of $RUNS runs" ;;
+    esac
+    for kind in thr lat; do
+        local sizes=$NET_SIZES
+        [ $kind = lat ] && sizes=$NET_LAT_SIZES
+        for size in $sizes; do
+            read -r o ocr ocl osr osl <<<"$(net_median ours $kind "$transport" "$size")"
+            read -r l lcr lcl lsr lsl <<<"$(net_median libzmq $kind "$transport" "$size")"
+            read -r oil oir <<<"$(net_ir ours $kind "$transport" "$size")"
+            read -r lil lir <<<"$(net_ir libzmq $kind "$transport" "$size")"
+            if [ $kind = thr ]; then
+                mo=$(awk -v m="$o" -v s="$size" 'BEGIN { if (m == "n/a") print m; else printf "%.1f", m * s * 8 / 1e6 }')
+                ml=$(awk -v m="$l" -v s="$size" 'BEGIN { if (m == "n/a") print m; else printf "%.1f", m * s * 8 / 1e6 }')
+                speed+=("$(printf "%-14s %9s %12s %10s %12s %10s %7s" "thr ${size}B" "$(thr_count "$size")" \
+                    "$o" "$mo" "$l" "$ml" "$(ratio "$o" "$l")")")
+            else
+                speed+=("$(printf "%-14s %9s %12s %10s %12s %10s %7s" "lat ${size}B" "$(lat_count "$size")" \
+                    "$o [us]" "" "$l [us]" "" "$(ratio "$o" "$l")")")
+            fi
+            # remote_* is the sender (thr) / REQ (lat), local_* the receiver / REP
+            cost+=("$(printf "%-14s %13s %13s %11s | %15s %15s %11s | %13s %13s %11s" "$kind ${size}B" \
+                "$(pair "$ocr" "$ocl")" "$(pair "$lcr" "$lcl")" "$(pair "$(ratio "$ocr" "$lcr")" "$(ratio "$ocl" "$lcl")")" \
+                "$(pair "$osr" "$osl")" "$(pair "$lsr" "$lsl")" "$(pair "$(ratio "$osr" "$lsr")" "$(ratio "$osl" "$lsl")")" \
+                "$(pair "$oir" "$oil")" "$(pair "$lir" "$lil")" "$(pair "$(ratio "$oir" "$lir")" "$(ratio "$oil" "$lil")")")")
+        done
+    done
+    printf "%-14s %9s %12s %10s %12s %10s %7s\n" test count/trips "ours msg/s" "ours Mb/s" "zmq msg/s" "zmq Mb/s" ratio
+    for i in "${speed[@]}"; do echo "$i"; done
+    echo
+    echo "   cost per message of each process, sender/receiver (lat: per round trip, REQ/REP):"
+    echo "   cpu = user+system time (perf stat task-clock) and syscalls (raw_syscalls:sys_enter), medians of the timing runs;"
+    [ "$IR_METHOD" = none ] || echo "   I = user instructions, both processes counted at once, N = $(for z in $NET_SIZES; do printf "%s " "${z}B:$(thr_ir_count "$z")"; done)(lat: $(for z in $NET_LAT_SIZES; do printf "%s " "${z}B:$(lat_ir_count "$z")"; done | sed 's/ $//'))"
+    printf "%-14s %13s %13s %11s | %15s %15s %11s | %13s %13s %11s\n" test "ours cpu ns" "zmq cpu ns" ratio \
+        "ours sysc" "zmq sysc" ratio "ours I" "zmq I" ratio
+    for i in "${cost[@]}"; do echo "$i"; done
+}
+
+# ---- profile ----------------------------------------------------------------
+
+# top_functions callgrind-file n: the 12 costliest functions, exclusive Ir
+# summed per symbol (code inlined from other files counts for the function
+# it was inlined into), with Ir per message.
+top_functions() {
+    callgrind_annotate --inclusive=no --threshold=100 --auto=no "$1" 2>/dev/null | awk '
+        /^Ir +file:function/ { on = 1; next }
+        on && /^$/ { on = 0 }
+        on && /^ *[0-9,]+ \(/ {
+            ir = $1; gsub(",", "", ir)
+            f = $0; sub(/^ *[0-9,]+ \( *[0-9.]+%\) +/, "", f)
+            sub(/ \[[^]]*\]$/, "", f); sub(/^[^:]*:/, "", f)
+            sum[f] += ir; total += ir }
+        END { for (f in sum) printf "%.0f\t%s\n", sum[f], f }' \
+        | sort -t "$(printf '\t')" -k1,1nr | head -n 12 \
+        | awk -F '\t' -v n="$2" '{ printf "%14.0f %9.1f/msg  %s\n", $1, $1 / n, $2 }'
+}
+
+# Where ours spends its instructions over tcp: callgrind_annotate of each
+# side of a throughput run at 1 B and 64 KiB.
+profile_ours() {
+    command -v valgrind >/dev/null || { echo "profile: valgrind is missing"; return; }
+    local size n side
+    for size in 1 65536; do
+        n=$(( 2 * $(thr_ir_count "$size") ))
+        rm -f "$OUT"/prof.*
+        run_pair "valgrind --tool=callgrind --callgrind-out-file=$OUT/prof.%p" ours thr tcp "$size" "$n"
+        for side in remote local; do
+            local pid
+            pid=$(sed -n 's/^==\([0-9]*\)== Collected.*/\1/p' "$OUT/$side.out" | head -n 1)
+            [ -n "$pid" ] && [ -f "$OUT/prof.$pid" ] || { echo "profile: no callgrind output for $side"; continue; }
+            cp "$OUT/prof.$pid" "$OUT/profile-tcp-${size}B-$side.callgrind"
+            echo "== ours, tcp thr ${size}B x $n, $( [ $side = remote ] && echo "sender (remote_thr)" || echo "receiver (local_thr)"): top functions (exclusive Ir; per message = Ir / $n)"
+            top_functions "$OUT/prof.$pid" "$n"
+        done
+    done
+    echo "(full profiles: $OUT/profile-tcp-*.callgrind; callgrind_annotate --inclusive=yes FILE)"
+}
+
+# ---- main -------------------------------------------------------------------
+
+echo "ours = libzmq-rs (snapshot of target/release/libzmq.so in $OURLIB), libzmq = Debian's $(readlink -f $DEBLIB)"
+echo "$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 case $IR_METHOD in
-perf) echo "instructions/msg: perf stat -e instructions:u, (I(2N) - I(N)) / N, N = $IR_COUNT (latency: N/10 round trips)" ;;
-callgrind) echo "instructions/msg: valgrind --tool=callgrind (perf stat -e instructions:u is not supported here), all threads, (Ir(2N) - Ir(N)) / N, N = $IR_COUNT messages (latency: N/10 round trips)" ;;
-*) echo "instructions/msg: no method available (neither perf nor valgrind)" ;;
+perf) echo "instructions: perf stat -e instructions:u, (I(2N) - I(N)) / N per process" ;;
+callgrind) echo "instructions: valgrind --tool=callgrind (perf stat -e instructions:u is not supported here), all threads, (Ir(2N) - Ir(N)) / N per process" ;;
+*) echo "instructions: not counted" ;;
 esac
 echo
-printf "%-22s %14s %14s %8s %10s %10s %8s\n" test ours libzmq ratio "ours I/msg" "zmq I/msg" ratio
-for size in $SIZES; do
-    o=$(median_of "mean throughput" "$OUT/inproc_thr_ours" "$size" "$THR_COUNT")
-    l=$(median_of "mean throughput" "$OUT/inproc_thr_libzmq" "$size" "$THR_COUNT")
-    io=$(ir_per_msg inproc_thr_ours "$size")
-    il=$(ir_per_msg inproc_thr_libzmq "$size")
-    printf "%-22s %14s %14s %8s %10s %10s %8s\n" "thr ${size}B [msg/s]" "$o" "$l" "$(ratio "$o" "$l")" \
-        "$io" "$il" "$(ratio "$io" "$il")"
+for t in $TRANSPORTS; do
+    t1=$(date +%s)
+    case $t in
+    inproc) inproc_bench ;;
+    tcp | ipc) net_bench "$t" ;;
+    *) echo "unknown transport $t" >&2 ;;
+    esac
+    echo "($t: $(( $(date +%s) - t1 )) s)"
+    echo
 done
-for size in $LAT_SIZES; do
-    o=$(median_of "average latency" "$OUT/inproc_lat_ours" "$size" "$LAT_COUNT")
-    l=$(median_of "average latency" "$OUT/inproc_lat_libzmq" "$size" "$LAT_COUNT")
-    io=$(ir_per_msg inproc_lat_ours "$size")
-    il=$(ir_per_msg inproc_lat_libzmq "$size")
-    printf "%-22s %14s %14s %8s %10s %10s %8s\n" "lat ${size}B [us]" "$o" "$l" "$(ratio "$o" "$l")" \
-        "$io" "$il" "$(ratio "$io" "$il")"
-done
-echo
-echo "ratio = ours/libzmq: above 1 is better for throughput, below 1 is better for latency and instructions."
-echo "Latency instructions are per round trip."
+if [ "$PROFILE" = 1 ]; then
+    t1=$(date +%s)
+    profile_ours
+    echo "(profile: $(( $(date +%s) - t1 )) s)"
+    echo
+fi
+echo "ratio = ours/libzmq: above 1 is better for throughput; below 1 is better for latency, cpu, syscalls, instructions."
+echo "tcp/ipc costs: sender/receiver = remote_thr/local_thr, REQ/REP = remote_lat/local_lat; ratios side by side."
+echo "inproc latency instructions: per round trip, both threads."
+echo "total time: $(( $(date +%s) - T0 )) s"

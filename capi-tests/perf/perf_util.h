@@ -1,0 +1,88 @@
+/* Shared by the tcp/ipc perf programs (local_thr, remote_thr, local_lat,
+ * remote_lat): error exit, and waiting for the peer to hang up.
+ *
+ * Why wait: libzmq 4.3.4 can lose the tail of an ipc stream when the
+ * sender closes right after its last send, even with ZMQ_LINGER -1. So the
+ * side that sends last (remote_thr; local_lat with its final reply) keeps
+ * its socket open until the socket monitor reports that the peer has
+ * disconnected: the peer closes only once it has everything. The monitor is
+ * an inproc PAIR that sees a handful of events per run, off the message path.
+ * Builds against any zmq.h. */
+#ifndef PERF_UTIL_H
+#define PERF_UTIL_H
+
+#include <zmq.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline void die (const char *what)
+{
+    fprintf (stderr, "error in %s: %s\n", what, zmq_strerror (zmq_errno ()));
+    exit (1);
+}
+
+static inline int parse_count (const char *arg, const char *what)
+{
+    int n = atoi (arg);
+    if (n < 1) {
+        fprintf (stderr, "%s must be at least 1\n", what);
+        exit (1);
+    }
+    return n;
+}
+
+/* Call before bind/connect: returns the PAIR that receives s's
+ * DISCONNECTED events. */
+static inline void *watch_disconnect (void *ctx, void *s)
+{
+    if (zmq_socket_monitor (s, "inproc://perf-disconnect", ZMQ_EVENT_DISCONNECTED) != 0)
+        die ("zmq_socket_monitor");
+    void *mon = zmq_socket (ctx, ZMQ_PAIR);
+    if (!mon)
+        die ("zmq_socket (monitor)");
+    int linger = 0;
+    if (zmq_setsockopt (mon, ZMQ_LINGER, &linger, sizeof linger) != 0)
+        die ("zmq_setsockopt (ZMQ_LINGER)");
+    if (zmq_connect (mon, "inproc://perf-disconnect") != 0)
+        die ("zmq_connect (monitor)");
+    return mon;
+}
+
+/* Block until the peer has hung up (at most timeout_ms; a warning then, as
+ * the run's figures are still good). */
+static inline void wait_disconnect (void *mon, long timeout_ms)
+{
+    void *watch = zmq_stopwatch_start ();
+    for (;;) {
+        long left = timeout_ms - (long) (zmq_stopwatch_intermediate (watch) / 1000);
+        if (left <= 0) {
+            fprintf (stderr, "warning: the peer did not disconnect within %ld ms\n",
+                     timeout_ms);
+            break;
+        }
+        zmq_pollitem_t item = {mon, 0, ZMQ_POLLIN, 0};
+        int rc = zmq_poll (&item, 1, left);
+        if (rc < 0)
+            die ("zmq_poll (monitor)");
+        if (rc == 0)
+            continue;
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        if (zmq_msg_recv (&frame, mon, 0) < 0)
+            die ("zmq_msg_recv (monitor)");
+        uint16_t event = 0;
+        if (zmq_msg_size (&frame) >= 2)
+            memcpy (&event, zmq_msg_data (&frame), 2);
+        while (zmq_msg_more (&frame)) /* the endpoint frame */
+            if (zmq_msg_recv (&frame, mon, 0) < 0)
+                die ("zmq_msg_recv (monitor)");
+        zmq_msg_close (&frame);
+        if (event == ZMQ_EVENT_DISCONNECTED)
+            break;
+    }
+    zmq_stopwatch_stop (watch);
+}
+
+#endif
