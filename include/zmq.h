@@ -660,6 +660,13 @@ int zmq_socket_monitor_versioned(void *s,
                                  uint64_t events,
                                  int event_version,
                                  int type_);
+
+/*
+ Ask every peer connection of `s` for its queue sizes: each answers with
+ a ZMQ_EVENT_PIPES_STATS event on the (version 2) monitor. EINVAL unless
+ the monitor asked for that event; EAGAIN without any peer.
+ */
+ZMQ_EXPORT int zmq_socket_monitor_pipes_stats(void *s);
 #endif
 
 /*

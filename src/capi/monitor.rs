@@ -58,3 +58,16 @@ pub unsafe extern "C" fn zmq_socket_monitor_versioned(
         monitor(s, addr, events, event_version, type_)
     })
 }
+
+/// Ask every peer connection of `s` for its queue sizes: each answers with
+/// a ZMQ_EVENT_PIPES_STATS event on the (version 2) monitor. EINVAL unless
+/// the monitor asked for that event; EAGAIN without any peer.
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
+    // SAFETY: the caller's handle, checked by socket_mut.
+    ffi_try!(-1, unsafe {
+        let socket = socket_mut(s)?;
+        socket.pipes_stats().map(|()| 0)
+    })
+}

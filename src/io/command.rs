@@ -18,6 +18,9 @@ pub enum Command {
     Bind(PipeEnd, String),
     /// The context is terminating: blocking calls return ETERM from now on.
     Stop,
+    /// zmq_socket_monitor_pipes_stats: the far end of this pipe reports its
+    /// queue to the requesting socket's monitor.
+    PipeStats(PipeRef, Box<crate::socket::monitor::PipeStatsQuery>),
     /// For an I/O thread.
     Io(Box<IoCommand>),
 }

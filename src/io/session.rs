@@ -12,6 +12,8 @@ use crate::constants::*;
 use crate::msg::metadata::{self, Metadata};
 use crate::msg::Msg;
 use crate::pipe::{pipe_pair, Pipes};
+use crate::socket::monitor::Ends;
+use crate::transport::address::tcp_endpoint_string;
 use crate::transport::stream::{Listener, Stream};
 use crate::transport::{ipc, tcp};
 use crate::util::clock::now_ms;
@@ -46,11 +48,20 @@ struct Engine {
     in_parts: Vec<Msg>,
     metadata: Option<Arc<Metadata>>,
     handshake_deadline: Option<u64>,
+    /// The connection's ends as monitor events name them (libzmq's
+    /// endpoint_uri_pair_t): "tcp://ip:port", "ipc://path". A connecter's
+    /// remote end is its endpoint string.
+    local: String,
+    remote: String,
 }
 
 struct Session {
     opts: Arc<SessionOptions>,
     endpoint: String,
+    /// A connecter's endpoint as its monitor events name it: as given until
+    /// a connection has been made, then the address it resolved to (libzmq
+    /// makes every later connecter from the resolved address).
+    event_endpoint: String,
     /// Accepted through the listener bound to this endpoint.
     listener_endpoint: Option<String>,
     /// Where a connecter (re)connects.
@@ -105,6 +116,74 @@ enum Down {
 /// Report a socket event to the monitor, if any.
 fn emit(opts: &SessionOptions, event: i32, value: i64, endpoint: &str) {
     crate::socket::monitor::emit(&opts.monitor, event, value as u64, endpoint);
+}
+
+/// Write what the state machine has queued, without waiting.
+fn flush_best_effort(e: &mut Engine) {
+    while e.zmtp.has_output() {
+        let written = {
+            let mut slices = [IoSlice::new(&[]); 64];
+            let k = e.zmtp.output(&mut slices);
+            e.stream.write_vectored(&slices[..k])
+        };
+        match written {
+            Ok(n) if n > 0 => e.zmtp.consume_output(n),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            _ => return,
+        }
+    }
+}
+
+/// Report an event about a connection or connecter, named by both ends.
+fn emit_at(opts: &SessionOptions, event: i32, value: i64, ends: Ends) {
+    crate::socket::monitor::emit_at(&opts.monitor, event, value as u64, ends);
+}
+
+fn engine_ends(e: &Engine, bound: bool) -> Ends<'_> {
+    Ends {
+        local: &e.local,
+        remote: &e.remote,
+        bound,
+    }
+}
+
+/// A stream's local address as libzmq names it ("tcp://127.0.0.1:5555",
+/// "ipc:///tmp/x"); empty if the kernel will not say.
+fn local_name(stream: &Stream) -> String {
+    match stream {
+        Stream::Tcp(s) => s.local_addr().map(|a| tcp_endpoint_string(&a)),
+        Stream::Ipc(s) => s.local_addr().map(|a| ipc_name(&a)),
+    }
+    .unwrap_or_default()
+}
+
+/// The peer's address, named as `local_name` names ours.
+fn remote_name(stream: &Stream) -> String {
+    match stream {
+        Stream::Tcp(s) => s.peer_addr().map(|a| tcp_endpoint_string(&a)),
+        Stream::Ipc(s) => s.peer_addr().map(|a| ipc_name(&a)),
+    }
+    .unwrap_or_default()
+}
+
+/// "ipc://path", "ipc://@abstract", or "ipc://" for an unnamed socket.
+fn ipc_name(a: &std::os::unix::net::SocketAddr) -> String {
+    use std::os::linux::net::SocketAddrExt;
+    if let Some(p) = a.as_pathname() {
+        format!("ipc://{}", p.display())
+    } else if let Some(n) = a.as_abstract_name() {
+        format!("ipc://@{}", String::from_utf8_lossy(n))
+    } else {
+        "ipc://".to_owned()
+    }
+}
+
+/// A connecter's address once resolved, as libzmq prints it.
+fn resolved_endpoint(t: &Target) -> String {
+    match t {
+        Target::Tcp { addr, .. } => tcp_endpoint_string(addr),
+        Target::Ipc(path) => format!("ipc://{path}"),
+    }
 }
 
 impl Sessions {
@@ -174,6 +253,28 @@ impl Sessions {
                     }
                 }
             }
+            Command::PipeStats(p, query) => {
+                let Some(slot) = self.pipes.resolve(&p) else {
+                    return;
+                };
+                let inbound = self.pipes.get(slot).unread_by_peer();
+                let Some(&key) = self.pipe_owner.get(&slot) else {
+                    return;
+                };
+                if let Some(Some(Entry::Session(s))) = self.entries.get(key) {
+                    // libzmq names the socket's end of the pipe: a
+                    // connecter's pipe by its endpoint, a connection's by
+                    // its two addresses.
+                    let ends = match &s.engine {
+                        _ if s.target.is_some() && !s.pipe_per_connection => {
+                            Ends::connect("", &s.endpoint)
+                        }
+                        Some(e) => engine_ends(e, s.target.is_none()),
+                        None => Ends::connect("", &s.endpoint),
+                    };
+                    query.answer(inbound, ends);
+                }
+            }
             Command::Bind(..) | Command::Stop => {}
         }
     }
@@ -210,6 +311,7 @@ impl Sessions {
                 let ivl = opts.reconnect_ivl;
                 let key = self.insert(Entry::Session(Box::new(Session {
                     opts,
+                    event_endpoint: endpoint.clone(),
                     endpoint,
                     listener_endpoint: None,
                     target: Some(target),
@@ -230,6 +332,15 @@ impl Sessions {
                     }
                 }
                 self.start_connect(r, key);
+                // The socket may have let go of its end before we attached
+                // ours, when no PipeTerm could reach us: close now.
+                let gone = match self.session(key).and_then(|s| s.pipe) {
+                    Some(slot) => self.pipes.get(slot).peer_closed(),
+                    None => false,
+                };
+                if gone {
+                    self.start_closing(r, key);
+                }
             }
             IoCommand::Unbind {
                 socket_id,
@@ -314,9 +425,10 @@ impl Sessions {
                         e.connecting = false;
                         e.write_blocked = false;
                         s.reconnect_ivl = s.opts.reconnect_ivl;
-                        emit(&s.opts, ZMQ_EVENT_CONNECTED, fd, &s.endpoint);
+                        emit_at(&s.opts, ZMQ_EVENT_CONNECTED, fd, engine_ends(e, false));
                     } else {
-                        emit(&s.opts, ZMQ_EVENT_CLOSED, fd, &s.endpoint);
+                        let ends = Ends::connect("", &s.event_endpoint);
+                        emit_at(&s.opts, ZMQ_EVENT_CLOSED, fd, ends);
                     }
                     Some(res.map_err(|err| err.raw_os_error().unwrap_or(0)))
                 } else {
@@ -345,15 +457,22 @@ impl Sessions {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     // EMFILE and friends: this connection is lost, the
                     // listener keeps serving.
-                    Err(_) => return,
+                    Err(e) => {
+                        let errno = e.raw_os_error().unwrap_or(0) as i64;
+                        emit(opts, ZMQ_EVENT_ACCEPT_FAILED, errno, endpoint);
+                        return;
+                    }
                 },
                 _ => return,
             };
             tcp::accepted(&stream, &opts.transport);
-            emit(&opts, ZMQ_EVENT_ACCEPTED, stream.fd() as i64, &endpoint);
+            let (local, remote) = (local_name(&stream), remote_name(&stream));
+            let ends = Ends::bound(&local, &remote);
+            emit_at(&opts, ZMQ_EVENT_ACCEPTED, stream.fd() as i64, ends);
             let skey = self.insert(Entry::Session(Box::new(Session {
                 opts: opts.clone(),
                 endpoint: endpoint.clone(),
+                event_endpoint: String::new(),
                 listener_endpoint: Some(endpoint),
                 target: None,
                 pipe: None,
@@ -375,27 +494,34 @@ impl Sessions {
             return;
         };
         let stream = match &target {
-            Target::Tcp { addr, source } => {
-                tcp::connect(*addr, *source, &s.opts.transport)
-                    .map_err(|err| err.raw_os_error().unwrap_or(0))
-            }
+            Target::Tcp { addr, source } => tcp::connect(*addr, *source, &s.opts.transport)
+                .map_err(|err| err.raw_os_error().unwrap_or(0)),
             Target::Ipc(path) => ipc::connect(path).map_err(|err| err.0),
         };
         match stream {
             Ok(stream) => {
                 if matches!(target, Target::Tcp { .. }) {
                     // A non-blocking tcp connect is under way.
-                    emit(
+                    emit_at(
                         &s.opts,
                         ZMQ_EVENT_CONNECT_DELAYED,
                         libc::EINPROGRESS as i64,
-                        &s.endpoint,
+                        Ends::connect("", &s.event_endpoint),
                     );
                 }
                 self.start_engine(r, key, stream, true)
             }
-            Err(errno) if refusal_ends(s, errno) => self.destroy(r, key),
-            Err(_) => self.schedule_reconnect(key),
+            Err(errno) => {
+                // The attempt's socket is closed already (libzmq: CLOSED,
+                // then CONNECT_RETRIED).
+                let ends = Ends::connect("", &s.event_endpoint);
+                crate::socket::monitor::emit_closed_unknown_fd(&s.opts.monitor, ends);
+                if refusal_ends(s, errno) {
+                    self.destroy(r, key)
+                } else {
+                    self.schedule_reconnect(key)
+                }
+            }
         }
     }
 
@@ -459,6 +585,10 @@ impl Sessions {
             _ => Box::new(NullMechanism::new(&config)),
         };
         let handshake_deadline = (o.handshake_ivl > 0).then(|| now_ms() + o.handshake_ivl as u64);
+        let (local, remote) = match &s.target {
+            Some(_) => (local_name(&stream), s.event_endpoint.clone()),
+            None => (local_name(&stream), remote_name(&stream)),
+        };
         s.engine = Some(Engine {
             stream,
             zmtp: zmtp::Connection::with_mechanism(config, mechanism),
@@ -468,6 +598,8 @@ impl Sessions {
             in_parts: Vec::new(),
             metadata: None,
             handshake_deadline,
+            local,
+            remote,
         });
         if !connecting {
             self.pump(r, key);
@@ -509,7 +641,13 @@ impl Sessions {
             match e.stream.read(buf) {
                 Ok(0) => return Err(Down::Closed),
                 Ok(n) => {
-                    e.zmtp.commit_read(n, now_ms()).map_err(Down::Protocol)?;
+                    if let Err(p) = e.zmtp.commit_read(n, now_ms()) {
+                        // What we already owe the peer (our READY, say) goes
+                        // out first, so it learns why, as from libzmq, whose
+                        // engine writes each handshake step at once.
+                        flush_best_effort(e);
+                        return Err(Down::Protocol(p));
+                    }
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
@@ -553,8 +691,9 @@ impl Sessions {
         if s.closing {
             return;
         }
+        // A connecter keeps (re)connecting within the linger to deliver
+        // what is left, as libzmq's does.
         s.closing = true;
-        s.reconnect_at = None;
         let linger = s.opts.linger.load(std::sync::atomic::Ordering::Relaxed);
         if linger == 0 {
             self.destroy(r, key);
@@ -629,16 +768,21 @@ impl Sessions {
                     }
                     _ => None,
                 };
+                let ends = engine_ends(&e, s.target.is_none());
                 if let Some((event, value)) = failed {
-                    emit(&s.opts, event, value, &s.endpoint);
+                    emit_at(&s.opts, event, value, ends);
                 }
-                emit(&s.opts, ZMQ_EVENT_DISCONNECTED, fd, &s.endpoint);
+                emit_at(&s.opts, ZMQ_EVENT_DISCONNECTED, fd, ends);
+                if let Some(t) = &s.target {
+                    s.event_endpoint = resolved_endpoint(t);
+                }
             }
         }
-        if s.target.is_none() || s.closing || endpoint_ends(s, phase, &why) {
+        if s.target.is_none() || endpoint_ends(s, phase, &why) {
             self.destroy(r, key);
             return;
         }
+        let closing = s.closing;
         if phase == Phase::Established && matches!(s.opts.socket_type, ZMQ_SUB | ZMQ_XSUB) {
             s.resubscribe = true;
         }
@@ -652,6 +796,10 @@ impl Sessions {
             }
         }
         self.schedule_reconnect(key);
+        if closing {
+            // Ends here unless messages are still waiting for a peer.
+            self.check_done(r, key);
+        }
     }
 
     fn schedule_reconnect(&mut self, key: usize) {
@@ -666,7 +814,8 @@ impl Sessions {
         // lost the same server do not all come back in step.
         let ivl = base.saturating_add(jitter(s.opts.reconnect_ivl));
         s.reconnect_at = Some(now_ms() + ivl as u64);
-        emit(&s.opts, ZMQ_EVENT_CONNECT_RETRIED, ivl as i64, &s.endpoint);
+        let ends = Ends::connect("", &s.event_endpoint);
+        emit_at(&s.opts, ZMQ_EVENT_CONNECT_RETRIED, ivl as i64, ends);
         // Exponential back-off up to ZMQ_RECONNECT_IVL_MAX, as libzmq.
         let max = s.opts.reconnect_ivl_max;
         if max > 0 && max > s.opts.reconnect_ivl {
@@ -693,6 +842,10 @@ impl Sessions {
             Entry::Session(mut s) => {
                 if let Some(mut e) = s.engine.take() {
                     let _ = r.registry.deregister(&mut e.stream);
+                    if e.connecting {
+                        let ends = Ends::connect("", &s.event_endpoint);
+                        emit_at(&s.opts, ZMQ_EVENT_CLOSED, e.stream.fd() as i64, ends);
+                    }
                 }
                 if let Some(slot) = s.pipe.take() {
                     self.pipe_owner.remove(&slot);
@@ -853,7 +1006,8 @@ fn deliver(
                 // libzmq reports it when a ZMTP 3 mechanism is ready; a
                 // ZMTP 1.0/2.0 peer has no mechanism and gets no event.
                 if matches!(e.zmtp.peer_version(), Some((3, _))) {
-                    emit(&o, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &s.endpoint);
+                    let ends = engine_ends(e, s.target.is_none());
+                    emit_at(&o, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, ends);
                 }
                 if std::mem::take(&mut s.resubscribe) {
                     if let Some(old) = s.pipe.take() {

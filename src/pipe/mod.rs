@@ -173,7 +173,8 @@ impl PipeEnd {
         }
     }
 
-    fn send_to_peer(&self, cmd: impl FnOnce(PipeRef) -> Command) {
+    /// Send a command to whoever owns the other end (if it is still there).
+    pub fn send_to_peer(&self, cmd: impl FnOnce(PipeRef) -> Command) {
         let mb = self.peer().mailbox.lock().clone();
         if let Some(mb) = mb {
             mb.send(cmd(self.peer_ref()));

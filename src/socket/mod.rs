@@ -216,6 +216,13 @@ impl Socket {
                 base.attach_pipe(self.pattern.as_mut(), end, Some(endpoint));
             }
             Command::Stop => base.ctx_terminated = true,
+            Command::PipeStats(r, query) => {
+                // An inproc peer asks about the pipe between us.
+                if let Some(slot) = base.pipes.resolve(&r) {
+                    let inbound = base.pipes.get(slot).unread_by_peer();
+                    query.answer(inbound, monitor::Ends::connect("", ""));
+                }
+            }
             Command::Io(_) => {}
         }
     }
@@ -580,10 +587,9 @@ impl Socket {
     /// only what a session still has to transmit).
     pub fn close(mut self) {
         self.process_commands();
-        let stopped = self.base.monitor.lock().take();
-        if let Some(m) = stopped {
-            m.stop();
-        }
+        // The monitor stops (MONITOR_STOPPED) once the listeners and
+        // sessions this socket leaves in the I/O threads are gone too: they
+        // share it and still report, e.g. the listeners' CLOSED.
         let discard = false;
         for name in std::mem::take(&mut self.base.inproc_bound) {
             self.base.ctx.sockets.unbind_inproc(&name, self.base.id);

@@ -5,6 +5,20 @@
 //! byte order (6 bytes), then the endpoint. Version 2 (draft) sends a u64
 //! event, a u64 value count, that many u64 values, then the local and the
 //! remote endpoint.
+//!
+//! Events come from the socket's own thread (LISTENING, BIND_FAILED,
+//! PIPES_STATS) and from the I/O threads running its connections (all the
+//! rest), so the monitor sits behind a lock shared with every session. It
+//! sends with DONTWAIT: a monitor nobody reads loses events, it never stalls
+//! an I/O thread.
+//!
+//! Monitoring stops (MONITOR_STOPPED, then the monitor socket closes) when
+//! the application asks (zmq_socket_monitor with a NULL address, or a new
+//! monitor), or, on zmq_close, once the socket and every listener and
+//! session it left in the I/O threads are gone: they hold the sink, so the
+//! CLOSED events of a closing socket's listeners still precede
+//! MONITOR_STOPPED, as in libzmq (which stops the monitor when the reaper
+//! destroys the socket, after its sessions).
 
 use super::Socket;
 use crate::constants::*;
@@ -18,15 +32,98 @@ use std::sync::Arc;
 /// own thread may be blocked elsewhere).
 pub type MonitorSink = Arc<parking_lot::Mutex<Option<Monitor>>>;
 
-/// Report an event to `sink` if monitoring is on (v1 value = `value`).
+/// The two ends an event is about (libzmq's endpoint_uri_pair_t). The v1
+/// frame carries only one of them: the local end for events of a bound
+/// endpoint, the remote end for a connecter's.
+#[derive(Clone, Copy)]
+pub struct Ends<'a> {
+    pub local: &'a str,
+    pub remote: &'a str,
+    pub bound: bool,
+}
+
+impl<'a> Ends<'a> {
+    /// A listener's or accepted connection's event.
+    pub fn bound(local: &'a str, remote: &'a str) -> Ends<'a> {
+        Ends {
+            local,
+            remote,
+            bound: true,
+        }
+    }
+
+    /// A connecter's event.
+    pub fn connect(local: &'a str, remote: &'a str) -> Ends<'a> {
+        Ends {
+            local,
+            remote,
+            bound: false,
+        }
+    }
+
+    fn v1(&self) -> &'a str {
+        if self.bound {
+            self.local
+        } else {
+            self.remote
+        }
+    }
+}
+
+/// Report an event of a bound endpoint (v1 endpoint = `endpoint`, v2 local
+/// = `endpoint`, remote empty).
 pub fn emit(sink: &MonitorSink, event: i32, value: u64, endpoint: &str) {
+    emit_at(sink, event, value, Ends::bound(endpoint, ""));
+}
+
+/// Report an event to `sink` if monitoring is on.
+pub fn emit_at(sink: &MonitorSink, event: i32, value: u64, ends: Ends) {
     if let Some(m) = sink.lock().as_mut() {
-        m.event(event as u32 as u64, &[value], endpoint, "");
+        m.event(event as u32 as u64, &[value], ends);
+    }
+}
+
+/// CLOSED for a descriptor the transport opened and already closed again
+/// after a failed bind or connect, without telling us its number. The
+/// kernel hands out the lowest free descriptor, so the one it just freed is
+/// (barring a race with another thread) the lowest free one now: libzmq
+/// reports that number, so we report the same.
+pub fn emit_closed_unknown_fd(sink: &MonitorSink, ends: Ends) {
+    if let Some(m) = sink.lock().as_mut() {
+        if m.wants(ZMQ_EVENT_CLOSED as u64) {
+            let fd = m.lowest_free_fd();
+            m.event(ZMQ_EVENT_CLOSED as u64, &[fd as u64], ends);
+        }
+    }
+}
+
+/// A zmq_socket_monitor_pipes_stats request travelling to the far end of
+/// one of the socket's pipes (its session, or the inproc peer socket): the
+/// far end adds its own count and reports to the requester's monitor.
+pub struct PipeStatsQuery {
+    /// Messages the socket wrote into the pipe that the far end has not
+    /// acknowledged reading.
+    pub outbound: u64,
+    pub sink: MonitorSink,
+}
+
+impl PipeStatsQuery {
+    /// The far end's answer: `inbound` = messages it wrote towards the
+    /// socket that the socket has not acknowledged reading.
+    pub fn answer(&self, inbound: u64, ends: Ends) {
+        if let Some(m) = self.sink.lock().as_mut() {
+            m.event(
+                ZMQ_EVENT_PIPES_STATS as u64,
+                &[self.outbound, inbound],
+                ends,
+            );
+        }
     }
 }
 
 pub struct Monitor {
-    socket: Box<Socket>,
+    /// None only while being dropped.
+    socket: Option<Box<Socket>>,
     events: u64,
     version: i32,
 }
@@ -53,7 +150,8 @@ impl Monitor {
             return Err(Errno::EINVAL);
         }
         let mut socket = Box::new(Socket::new(ctx, socket_type)?);
-        // Events are dropped rather than block the monitored socket.
+        // Events are dropped rather than block the monitored socket, and
+        // never hold up context termination.
         let zero = 0i32.to_ne_bytes();
         socket.setsockopt(ZMQ_LINGER, &zero)?;
         socket.setsockopt(ZMQ_SNDTIMEO, &zero)?;
@@ -62,46 +160,112 @@ impl Monitor {
             return Err(e);
         }
         Ok(Monitor {
-            socket,
+            socket: Some(socket),
             events,
             version,
         })
     }
 
+    pub fn wants(&self, event: u64) -> bool {
+        self.events & event != 0
+    }
+
+    /// See `emit_closed_unknown_fd`.
+    fn lowest_free_fd(&self) -> i64 {
+        let Some(s) = self.socket.as_ref() else {
+            return -1;
+        };
+        // SAFETY: duplicating a descriptor we own (the monitor socket's
+        // mailbox) onto the lowest free number, then closing the duplicate.
+        unsafe {
+            let fd = libc::fcntl(s.fd(), libc::F_DUPFD_CLOEXEC, 0);
+            if fd >= 0 {
+                libc::close(fd);
+            }
+            fd as i64
+        }
+    }
+
     /// Emit `event` if the application asked for it.
-    pub fn event(&mut self, event: u64, values: &[u64], local: &str, remote: &str) {
-        if self.events & event == 0 {
+    pub fn event(&mut self, event: u64, values: &[u64], ends: Ends) {
+        if !self.wants(event) {
             return;
         }
-        let mut frames: Vec<Msg> = Vec::with_capacity(4);
+        let Some(socket) = self.socket.as_mut() else {
+            return;
+        };
+        let mut frames: Vec<Msg> = Vec::with_capacity(4 + values.len());
         if self.version == 1 {
             let mut head = [0u8; 6];
             head[..2].copy_from_slice(&(event as u16).to_ne_bytes());
             let value = values.first().copied().unwrap_or(0) as u32;
             head[2..].copy_from_slice(&value.to_ne_bytes());
             frames.push(Msg::from_slice(&head));
-            frames.push(Msg::from_slice(local.as_bytes()));
+            frames.push(Msg::from_slice(ends.v1().as_bytes()));
         } else {
             frames.push(Msg::from_slice(&event.to_ne_bytes()));
             frames.push(Msg::from_slice(&(values.len() as u64).to_ne_bytes()));
             for v in values {
                 frames.push(Msg::from_slice(&v.to_ne_bytes()));
             }
-            frames.push(Msg::from_slice(local.as_bytes()));
-            frames.push(Msg::from_slice(remote.as_bytes()));
+            frames.push(Msg::from_slice(ends.local.as_bytes()));
+            frames.push(Msg::from_slice(ends.remote.as_bytes()));
         }
+        // All or nothing: an event that does not fit (no reader, or the
+        // reader's HWM reached) is dropped whole, never cut in the middle.
         let last = frames.len() - 1;
         for (i, mut f) in frames.into_iter().enumerate() {
             let flags = if i < last { ZMQ_SNDMORE } else { 0 } | ZMQ_DONTWAIT;
-            if self.socket.send(&mut f, flags).is_err() {
+            if socket.send(&mut f, flags).is_err() {
                 return;
             }
         }
     }
 
-    /// Stop monitoring: MONITOR_STOPPED (if asked for), then close.
-    pub fn stop(mut self) {
-        self.event(ZMQ_EVENT_MONITOR_STOPPED as u64, &[0], "", "");
-        self.socket.close();
+    /// Stop monitoring now: MONITOR_STOPPED (if asked for), then close.
+    pub fn stop(self) {
+        drop(self)
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        self.event(ZMQ_EVENT_MONITOR_STOPPED as u64, &[0], Ends::bound("", ""));
+        if let Some(s) = self.socket.take() {
+            s.close();
+        }
+    }
+}
+
+impl Socket {
+    /// zmq_socket_monitor_pipes_stats (draft): ask the far end of every
+    /// pipe for its queue; each answers with a PIPES_STATS event.
+    pub fn pipes_stats(&mut self) -> Result<()> {
+        if self.base.ctx_terminated {
+            return Err(Errno::ETERM);
+        }
+        let wanted = self
+            .base
+            .monitor
+            .lock()
+            .as_ref()
+            .is_some_and(|m| m.wants(ZMQ_EVENT_PIPES_STATS as u64));
+        if !wanted {
+            return Err(Errno::EINVAL);
+        }
+        self.process_commands();
+        if self.base.pipes.is_empty() {
+            return Err(Errno::EAGAIN);
+        }
+        let slots: Vec<usize> = self.base.pipes.slots().collect();
+        for slot in slots {
+            let end = self.base.pipes.get(slot);
+            let query = Box::new(PipeStatsQuery {
+                outbound: end.unread_by_peer(),
+                sink: self.base.monitor.clone(),
+            });
+            end.send_to_peer(|p| crate::io::command::Command::PipeStats(p, query));
+        }
+        Ok(())
     }
 }

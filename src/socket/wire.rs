@@ -9,7 +9,7 @@ use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::io::command::{IoCommand, SessionOptions, SocketMailbox, Target};
 use crate::pipe::pipe_pair;
-use crate::socket::monitor::emit;
+use crate::socket::monitor::{emit, emit_closed_unknown_fd, Ends};
 use crate::transport::address::{resolve_tcp_bind, resolve_tcp_connect, tcp_endpoint_string};
 use crate::transport::{ipc, tcp, TransportOptions};
 use std::sync::Arc;
@@ -80,24 +80,33 @@ impl Socket {
     pub(super) fn bind_wire(&mut self, proto: &str, addr: &str, endpoint: &str) -> Result<()> {
         check_socket_type(proto, self.base.options.socket_type)?;
         let ipv6 = self.base.options.ipv6;
+        // Whether the failure (if any) came after a socket was opened: libzmq
+        // then reports that socket's CLOSED before BIND_FAILED.
+        let mut opened = false;
         let listened = match proto {
             "tcp" => resolve_tcp_bind(addr, ipv6).and_then(|at| {
+                opened = true;
                 let topts = self.session_options();
                 let (l, bound) = tcp::listen(at, &topts.transport).map_err(Errno::from)?;
                 Ok((l, tcp_endpoint_string(&bound)))
             }),
-            "ipc" => ipc::listen(addr, self.base.options.backlog),
+            "ipc" => {
+                opened = addr != "*" && ipc::check_path(addr).is_ok();
+                ipc::listen(addr, self.base.options.backlog)
+            }
             _ => return Err(Errno::EPROTONOSUPPORT),
         };
         let (listener, resolved) = match listened {
             Ok(l) => l,
             Err(e) => {
-                emit(
-                    &self.base.monitor,
-                    ZMQ_EVENT_BIND_FAILED,
-                    e.0 as u64,
-                    endpoint,
-                );
+                if opened {
+                    // libzmq's ipc listener knows its endpoint by then, the
+                    // tcp one not yet.
+                    let name = if proto == "ipc" { endpoint } else { "" };
+                    emit_closed_unknown_fd(&self.base.monitor, Ends::bound(name, ""));
+                }
+                // libzmq names the address without the transport here.
+                emit(&self.base.monitor, ZMQ_EVENT_BIND_FAILED, e.0 as u64, addr);
                 return Err(e);
             }
         };
@@ -179,6 +188,17 @@ impl Socket {
         let pos = self.base.wire.iter().position(|w| {
             w.bound == unbind
                 && (w.resolved == endpoint || (w.given == endpoint && !w.given.contains('*')))
+        });
+        // libzmq also resolves a tcp unbind address, so a host name
+        // ("tcp://localhost:5555") finds the listener bound to its address.
+        let pos = pos.or_else(|| {
+            let addr = endpoint.strip_prefix("tcp://").filter(|_| unbind)?;
+            let (at, _) = resolve_tcp_connect(addr, self.base.options.ipv6).ok()?;
+            let canonical = tcp_endpoint_string(&at);
+            self.base
+                .wire
+                .iter()
+                .position(|w| w.bound && w.resolved == canonical)
         });
         let Some(i) = pos else {
             return Err(Errno::ENOENT);

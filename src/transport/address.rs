@@ -21,10 +21,9 @@ pub fn resolve_tcp_bind(addr: &str, ipv6: bool) -> Result<SocketAddr> {
     } else if let Some(ip) = interface_addr(host, ipv6) {
         ip
     } else {
-        // A host name that resolves to a local address (e.g. "localhost").
-        resolve_name(host, port, ipv6)
-            .map_err(|_| Errno::ENODEV)?
-            .ip()
+        // libzmq binds to addresses and interface names only: no DNS
+        // ("tcp://localhost:5555" is ENODEV).
+        return Err(Errno::ENODEV);
     };
     Ok(SocketAddr::new(ip, port))
 }

@@ -1,7 +1,7 @@
 //! ipc: Unix-domain stream sockets, including `ipc://*` (a generated path)
 //! and Linux abstract names (`ipc://@name`).
 
-use super::stream::{Listener, Stream};
+use super::stream::{IpcFile, Listener, Stream};
 use crate::error::{Errno, Result};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::SocketAddr;
@@ -11,6 +11,9 @@ use std::path::PathBuf;
 const MAX_PATH: usize = 107;
 
 fn unix_addr(path: &str) -> Result<SocketAddr> {
+    if path.is_empty() || path == "@" {
+        return Err(Errno::EINVAL);
+    }
     if let Some(name) = path.strip_prefix('@') {
         return SocketAddr::from_abstract_name(name.as_bytes())
             .map_err(|_| Errno(libc::ENAMETOOLONG));
@@ -21,9 +24,14 @@ fn unix_addr(path: &str) -> Result<SocketAddr> {
     SocketAddr::from_pathname(path).map_err(|_| Errno::EINVAL)
 }
 
-/// A fresh path for `ipc://*`: a private temporary directory holding "socket".
+/// A fresh path for `ipc://*`: a private temporary directory holding "socket",
+/// under the first of TMPDIR, TEMPDIR and TMP that is set, as libzmq (which
+/// falls back to the current directory; /tmp is kinder).
 fn wildcard_path() -> Result<String> {
-    let base = std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into());
+    let base = ["TMPDIR", "TEMPDIR", "TMP"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|d| !d.is_empty()))
+        .unwrap_or_else(|| "/tmp".into());
     let mut template = format!("{base}/tmpXXXXXX\0").into_bytes();
     // SAFETY: mkdtemp edits the NUL-terminated template in place.
     let p = unsafe { libc::mkdtemp(template.as_mut_ptr().cast()) };
@@ -37,7 +45,8 @@ fn wildcard_path() -> Result<String> {
 
 /// Bind; returns the listener and the endpoint as ZMQ_LAST_ENDPOINT shows it.
 pub fn listen(path: &str, backlog: i32) -> Result<(Listener, String)> {
-    let path = if path == "*" {
+    let wildcard = path == "*";
+    let path = if wildcard {
         wildcard_path()?
     } else {
         path.to_owned()
@@ -48,10 +57,22 @@ pub fn listen(path: &str, backlog: i32) -> Result<(Listener, String)> {
         // A stale socket file from an earlier run would make bind fail.
         let _ = std::fs::remove_file(&path);
     }
-    let std_listener = bind_with_backlog(&addr, backlog)?;
+    let dir = wildcard.then(|| {
+        let p = PathBuf::from(&path);
+        p.parent().map(PathBuf::from).unwrap_or_default()
+    });
+    let std_listener = match bind_with_backlog(&addr, backlog) {
+        Ok(l) => l,
+        Err(e) => {
+            if let Some(dir) = &dir {
+                let _ = std::fs::remove_dir(dir);
+            }
+            return Err(e);
+        }
+    };
     std_listener.set_nonblocking(true).map_err(Errno::from)?;
     let listener = mio::net::UnixListener::from_std(std_listener);
-    let owned = (!abstract_name).then(|| PathBuf::from(&path));
+    let owned = (!abstract_name).then(|| IpcFile::new(PathBuf::from(&path), dir));
     Ok((Listener::Ipc(listener, owned), format!("ipc://{path}")))
 }
 

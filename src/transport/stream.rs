@@ -84,7 +84,32 @@ impl Source for Stream {
 
 pub enum Listener {
     Tcp(TcpListener),
-    Ipc(UnixListener, Option<std::path::PathBuf>),
+    /// With the socket file it made, if any (not for abstract names).
+    Ipc(UnixListener, Option<IpcFile>),
+}
+
+/// The file an ipc listener bound, to remove on unbind/close.
+pub struct IpcFile {
+    pub path: std::path::PathBuf,
+    /// Device and inode at bind time: a file another socket has since
+    /// bound at the same path is not ours to remove.
+    pub id: Option<(u64, u64)>,
+    /// The private directory made for `ipc://*`, removed with the file.
+    pub dir: Option<std::path::PathBuf>,
+}
+
+impl IpcFile {
+    pub fn new(path: std::path::PathBuf, dir: Option<std::path::PathBuf>) -> IpcFile {
+        let id = file_id(&path);
+        IpcFile { path, id, dir }
+    }
+}
+
+fn file_id(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
 }
 
 impl Listener {
@@ -108,10 +133,19 @@ impl Listener {
 }
 
 impl Drop for Listener {
-    /// An ipc listener removes its socket file, as libzmq does on unbind/close.
+    /// An ipc listener removes its socket file on unbind/close, unless
+    /// another socket has bound the same path since (libzmq 4.3 leaves an
+    /// explicit path in place for that reason; removing only our own file
+    /// cleans up without breaking the newer listener). The directory made
+    /// for `ipc://*` goes too, as in libzmq.
     fn drop(&mut self) {
-        if let Listener::Ipc(_, Some(path)) = self {
-            let _ = std::fs::remove_file(path);
+        if let Listener::Ipc(_, Some(f)) = self {
+            if f.id.is_some() && file_id(&f.path) == f.id {
+                let _ = std::fs::remove_file(&f.path);
+            }
+            if let Some(dir) = &f.dir {
+                let _ = std::fs::remove_dir(dir);
+            }
         }
     }
 }

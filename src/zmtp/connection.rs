@@ -322,8 +322,14 @@ impl Connection {
                 if self.hb_ttl_at.is_none() && ttl > 0 {
                     self.hb_ttl_at = Some(now + ttl);
                 }
-                let (body, n) = command::pong(data);
-                self.queue_command(&body[..n])?;
+                // A peer that pings without reading must not make us queue
+                // PONGs without end: with output backed up, skip it (libzmq
+                // keeps at most one PONG pending). The output itself proves
+                // us alive to the peer once it reads.
+                if self.encoder.pending() < OUT_BATCH_SIZE {
+                    let (body, n) = command::pong(data);
+                    self.queue_command(&body[..n])?;
+                }
             }
             SUBSCRIBE | CANCEL => {
                 let mut m =

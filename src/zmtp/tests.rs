@@ -913,3 +913,84 @@ fn live_libzmq_req() {
     let status = child.wait_with_output().unwrap().status;
     assert!(status.success(), "{status:?}");
 }
+
+/// A peer that sends PINGs and never reads gets at most a batch of PONGs
+/// queued, not one per PING.
+#[test]
+fn ping_flood_output_is_bounded() {
+    let mut conn = ready_conn(cfg(c::ZMQ_PULL), 1, "PUSH");
+    take_output(&mut conn);
+    let mut pings = Vec::new();
+    for _ in 0..100_000 {
+        pings.extend_from_slice(b"\x04\x17\x04PING\x00\x00abcdefghijklmnop");
+    }
+    feed_chunked(&mut conn, &pings, 0, 4096).unwrap();
+    assert!(conn.pending_output() < 2 * codec::OUT_BATCH_SIZE);
+    assert!(conn.is_ready());
+    // Once written, PONGs are answered again.
+    take_output(&mut conn);
+    feed(&mut conn, b"\x04\x07\x04PING\x00\x00").unwrap();
+    assert_eq!(take_output(&mut conn), b"\x04\x05\x04PONG");
+}
+
+/// Claims no process could hold fail at once, in every framing, also
+/// where the handshake is due; a large claim that could be held waits
+/// without committing memory for it.
+#[test]
+fn impossible_frame_lengths() {
+    for hdr in [
+        &b"\x02\x80\0\0\0\0\0\0\0"[..],
+        b"\x03\x7f\xff\xff\xff\xff\xff\xff\xff",
+        b"\x02\0\0\x80\0\0\0\0\0",
+    ] {
+        let mut conn = ready_conn(cfg(c::ZMQ_PULL), 1, "PUSH");
+        assert_eq!(feed(&mut conn, hdr), Err(ProtocolError::MessageTooLarge));
+        let mut g = v3_greeting(1, b"NULL");
+        g.extend_from_slice(hdr);
+        g[64] |= 0x04; // as a command where READY is due
+        g[64] &= !0x01;
+        assert_eq!(
+            handshake_error(c::ZMQ_PULL, &g),
+            ProtocolError::MessageTooLarge
+        );
+    }
+    // ZMTP 1.0 long lengths: 0 is malformed, 2^63 too large.
+    assert_eq!(
+        handshake_error(c::ZMQ_PULL, b"\xff\0\0\0\0\0\0\0\0\x7e"),
+        ProtocolError::MalformedFrame
+    );
+    assert_eq!(
+        handshake_error(c::ZMQ_PULL, b"\xff\x80\0\0\0\0\0\0\0\0"),
+        ProtocolError::MessageTooLarge
+    );
+    let mut conn = ready_conn(cfg(c::ZMQ_PULL), 1, "PUSH");
+    feed(&mut conn, b"\x02\0\0\0\x10\0\0\0\0abc").unwrap();
+    assert!(conn.is_ready() && events(&mut conn).is_empty());
+}
+
+/// The receive buffer stays small until the handshake is over, then grows
+/// to in_batch_size; bytes that arrived with the handshake's end survive
+/// the switch.
+#[test]
+fn small_buffer_during_handshake() {
+    let mut conn = Connection::new(cfg(c::ZMQ_PULL));
+    assert!(conn.read_buf().len() <= codec::HANDSHAKE_IN_BATCH);
+    let mut g = v3_greeting(1, b"NULL");
+    g.extend_from_slice(&ready_frame(&[("Socket-Type", b"PUSH")]));
+    g.extend_from_slice(b"\x00\x03one\x00\x03two");
+    feed(&mut conn, &g).unwrap();
+    assert!(conn.is_ready());
+    let m = messages(&mut conn);
+    assert_eq!(m.len(), 2);
+    assert_eq!(m[1].data(), b"two");
+    assert!(conn.read_buf().len() > codec::HANDSHAKE_IN_BATCH);
+    // A READY larger than the handshake buffer still goes through.
+    let mut conn = Connection::new(cfg(c::ZMQ_PULL));
+    let big = vec![b'v'; 2000];
+    let mut g = v3_greeting(1, b"NULL");
+    g.extend_from_slice(&ready_frame(&[("Socket-Type", b"PUSH"), ("X-Big", &big)]));
+    g.extend_from_slice(b"\x00\x02ok");
+    feed_chunked(&mut conn, &g, 0, 100).unwrap();
+    assert!(conn.is_ready());
+    assert_eq!(messages(&mut conn)[0].data(), b"ok");
+}
