@@ -1,52 +1,31 @@
 //! Fair-queuing: take message parts from the active pipes in turn, whole
 //! multipart messages at a time (libzmq's fq_t).
 
+use super::active_set::ActiveSet;
 use crate::msg::Msg;
 use crate::pipe::Pipes;
 
 #[derive(Default)]
 pub struct FairQueue {
-    /// Slots of attached pipes; the first `active` may have messages.
-    pipes: Vec<usize>,
-    active: usize,
-    current: usize,
-    /// In the middle of a multipart message from `pipes[current]`.
+    /// Active pipes: those that may have messages.
+    set: ActiveSet,
+    /// In the middle of a multipart message from the current pipe.
     more: bool,
 }
 
 impl FairQueue {
     pub fn attach(&mut self, slot: usize) {
-        self.pipes.push(slot);
-        let last = self.pipes.len() - 1;
-        self.pipes.swap(self.active, last);
-        self.active += 1;
+        self.set.attach(slot);
     }
 
     pub fn activated(&mut self, slot: usize) {
-        if let Some(i) = self.pipes.iter().position(|&s| s == slot) {
-            if i >= self.active {
-                self.pipes.swap(i, self.active);
-                self.active += 1;
-            }
-        }
+        self.set.activated(slot);
     }
 
     pub fn terminated(&mut self, slot: usize) {
-        if let Some(i) = self.pipes.iter().position(|&s| s == slot) {
-            if i < self.active {
-                self.active -= 1;
-                self.pipes.swap(i, self.active);
-                if self.current == self.active {
-                    self.current = 0;
-                }
-                if self.current == i && self.more {
-                    // A half-read message's source went away.
-                    self.more = false;
-                }
-            }
-            let last = self.pipes.len() - 1;
-            self.pipes.swap(i.max(self.active), last);
-            self.pipes.pop();
+        if self.set.remove(slot) == Some(true) {
+            // A half-read message's source went away.
+            self.more = false;
         }
     }
 
@@ -55,16 +34,12 @@ impl FairQueue {
     /// by a command). Pipes whose peer is gone and drained go to `dead`.
     #[inline]
     pub fn recv_from(&mut self, pipes: &mut Pipes, dead: &mut Vec<usize>) -> Option<(Msg, usize)> {
-        while self.active > 0 {
-            if self.current >= self.active {
-                self.current = 0;
-            }
-            let slot = self.pipes[self.current];
+        while let Some(slot) = self.set.current() {
             let pipe = pipes.get(slot);
             if let Some(msg) = pipe.read() {
                 self.more = msg.more();
                 if !self.more {
-                    self.current += 1;
+                    self.set.advance();
                 }
                 return Some((msg, slot));
             }
@@ -74,8 +49,7 @@ impl FairQueue {
             if pipe.peer_closed() {
                 dead.push(slot);
             }
-            self.active -= 1;
-            self.pipes.swap(self.current, self.active);
+            self.set.deactivate_current();
         }
         None
     }
@@ -85,16 +59,11 @@ impl FairQueue {
         if self.more {
             return true;
         }
-        while self.active > 0 {
-            if self.current >= self.active {
-                self.current = 0;
-            }
-            let slot = self.pipes[self.current];
+        while let Some(slot) = self.set.current() {
             if pipes.get(slot).check_read() {
                 return true;
             }
-            self.active -= 1;
-            self.pipes.swap(self.current, self.active);
+            self.set.deactivate_current();
         }
         false
     }

@@ -1,17 +1,16 @@
 //! Load-balancing: send whole messages to the writable pipes in turn
 //! (libzmq's lb_t).
 
+use super::active_set::ActiveSet;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::pipe::Pipes;
 
 #[derive(Default)]
 pub struct LoadBalancer {
-    /// Slots of attached pipes; the first `active` can take a message.
-    pipes: Vec<usize>,
-    active: usize,
-    current: usize,
-    /// In the middle of a multipart message to `pipes[current]`.
+    /// Active pipes: those that can take a message.
+    set: ActiveSet,
+    /// In the middle of a multipart message to the current pipe.
     more: bool,
     /// The pipe of the current message went away: drop the rest of it.
     dropping: bool,
@@ -19,36 +18,16 @@ pub struct LoadBalancer {
 
 impl LoadBalancer {
     pub fn attach(&mut self, slot: usize) {
-        self.pipes.push(slot);
-        let last = self.pipes.len() - 1;
-        self.pipes.swap(self.active, last);
-        self.active += 1;
+        self.set.attach(slot);
     }
 
     pub fn activated(&mut self, slot: usize) {
-        if let Some(i) = self.pipes.iter().position(|&s| s == slot) {
-            if i >= self.active {
-                self.pipes.swap(i, self.active);
-                self.active += 1;
-            }
-        }
+        self.set.activated(slot);
     }
 
     pub fn terminated(&mut self, slot: usize) {
-        if let Some(i) = self.pipes.iter().position(|&s| s == slot) {
-            if i == self.current && self.more {
-                self.dropping = true;
-            }
-            if i < self.active {
-                self.active -= 1;
-                self.pipes.swap(i, self.active);
-                if self.current == self.active {
-                    self.current = 0;
-                }
-            }
-            let last = self.pipes.len() - 1;
-            self.pipes.swap(i.max(self.active), last);
-            self.pipes.pop();
+        if self.set.remove(slot) == Some(true) && self.more {
+            self.dropping = true;
         }
     }
 
@@ -61,24 +40,19 @@ impl LoadBalancer {
             *msg = Msg::new();
             return Ok(None);
         }
-        while self.active > 0 {
-            if self.current >= self.active {
-                self.current = 0;
-            }
-            let slot = self.pipes[self.current];
+        while let Some(slot) = self.set.current() {
             let pipe = pipes.get(slot);
             if self.more || pipe.check_write() {
                 let more = msg.more();
                 pipe.write(msg.take());
                 if !more {
                     pipe.flush();
-                    self.current += 1;
+                    self.set.advance();
                 }
                 self.more = more;
                 return Ok(Some(slot));
             }
-            self.active -= 1;
-            self.pipes.swap(self.current, self.active);
+            self.set.deactivate_current();
         }
         Err(Errno::EAGAIN)
     }
@@ -88,15 +62,11 @@ impl LoadBalancer {
         if self.more {
             return true;
         }
-        while self.active > 0 {
-            if self.current >= self.active {
-                self.current = 0;
-            }
-            if pipes.get(self.pipes[self.current]).check_write() {
+        while let Some(slot) = self.set.current() {
+            if pipes.get(slot).check_write() {
                 return true;
             }
-            self.active -= 1;
-            self.pipes.swap(self.current, self.active);
+            self.set.deactivate_current();
         }
         false
     }

@@ -2,6 +2,7 @@
 //! endpoints, blocking and timeouts, ZMQ_FD/ZMQ_EVENTS, and the dispatch to
 //! one pattern module per socket type (the routing strategy).
 
+pub mod active_set;
 pub mod dist;
 pub mod fq;
 pub mod lb;
@@ -251,6 +252,13 @@ impl Socket {
             Err(e) if e.raw_os_error() == Some(libc::EINTR) => return Err(Errno::EINTR),
             Err(e) => return Err(e.into()),
         }
+        self.enter()
+    }
+
+    /// Every API call starts here: handle waiting commands, then refuse
+    /// with ETERM once the context has stopped us.
+    #[inline]
+    fn enter(&mut self) -> Result<()> {
         self.process_commands();
         if self.base.ctx_terminated {
             return Err(Errno::ETERM);
@@ -259,10 +267,7 @@ impl Socket {
     }
 
     pub fn send(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
-        self.process_commands();
-        if self.base.ctx_terminated {
-            return Err(Errno::ETERM);
-        }
+        self.enter()?;
         // Only MORE travels with the message; the rest is ours to set.
         msg.reset_flags(Msg::MORE | Msg::ROUTING_ID);
         if flags & ZMQ_SNDMORE != 0 {
@@ -286,10 +291,7 @@ impl Socket {
     }
 
     pub fn recv(&mut self, flags: i32) -> Result<Msg> {
-        self.process_commands();
-        if self.base.ctx_terminated {
-            return Err(Errno::ETERM);
-        }
+        self.enter()?;
         let first = self.pattern.recv(&mut self.base);
         if !self.base.dead.is_empty() {
             self.reap_dead();
@@ -337,10 +339,7 @@ impl Socket {
 
     /// ZMQ_EVENTS: process commands first (this is what re-arms ZMQ_FD).
     pub fn events(&mut self) -> Result<i32> {
-        self.process_commands();
-        if self.base.ctx_terminated {
-            return Err(Errno::ETERM);
-        }
+        self.enter()?;
         let mut ev = 0;
         if self.pattern.has_in(&mut self.base) {
             ev |= ZMQ_POLLIN;
@@ -362,10 +361,7 @@ impl Socket {
     }
 
     pub fn bind(&mut self, endpoint: &str) -> Result<()> {
-        self.process_commands();
-        if self.base.ctx_terminated {
-            return Err(Errno::ETERM);
-        }
+        self.enter()?;
         let (proto, addr) = split_endpoint(endpoint)?;
         match proto {
             "inproc" => {
@@ -410,10 +406,7 @@ impl Socket {
     }
 
     pub fn connect(&mut self, endpoint: &str) -> Result<()> {
-        self.process_commands();
-        if self.base.ctx_terminated {
-            return Err(Errno::ETERM);
-        }
+        self.enter()?;
         let (proto, addr) = split_endpoint(endpoint)?;
         match proto {
             "inproc" => {
@@ -468,10 +461,7 @@ impl Socket {
 
     /// zmq_unbind / zmq_disconnect: both end the pipes of `endpoint`.
     pub fn term_endpoint(&mut self, endpoint: &str, unbind: bool) -> Result<()> {
-        self.process_commands();
-        if self.base.ctx_terminated {
-            return Err(Errno::ETERM);
-        }
+        self.enter()?;
         let (proto, addr) = split_endpoint(endpoint)?;
         if proto == "tcp" || proto == "ipc" {
             return self.term_wire(endpoint, unbind);
@@ -487,21 +477,7 @@ impl Socket {
                 found = true;
             }
         }
-        let slots: Vec<usize> = self
-            .base
-            .pipe_endpoints
-            .iter()
-            .filter(|(_, ep)| ep.as_str() == endpoint)
-            .map(|(s, _)| *s)
-            .collect();
-        if !unbind && slots.is_empty() {
-            return Err(Errno::ENOENT);
-        }
-        found |= !slots.is_empty();
-        for slot in slots {
-            self.base.dead.push(slot);
-        }
-        self.reap_dead();
+        found |= self.drop_endpoint_pipes(endpoint);
         if found {
             Ok(())
         } else {
@@ -509,17 +485,19 @@ impl Socket {
         }
     }
 
-    /// Close our ends of the pipes made for `endpoint`.
-    pub(crate) fn drop_endpoint_pipes(&mut self, endpoint: &str) {
-        let slots: Vec<usize> = self
-            .base
-            .pipe_endpoints
-            .iter()
-            .filter(|(_, ep)| ep.as_str() == endpoint)
-            .map(|(s, _)| *s)
-            .collect();
-        self.base.dead.extend(slots);
+    /// Close our ends of the pipes made for `endpoint`; were there any?
+    pub(crate) fn drop_endpoint_pipes(&mut self, endpoint: &str) -> bool {
+        let before = self.base.dead.len();
+        let base = &mut self.base;
+        base.dead.extend(
+            base.pipe_endpoints
+                .iter()
+                .filter(|(_, ep)| ep.as_str() == endpoint)
+                .map(|(s, _)| *s),
+        );
+        let any = base.dead.len() > before;
         self.reap_dead();
+        any
     }
 
     /// zmq_socket_monitor(_versioned): `addr` None stops monitoring.
