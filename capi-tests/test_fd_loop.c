@@ -31,11 +31,6 @@ static int get_events (void *s)
     return ev;
 }
 
-static void set_int (void *s, int opt, int v)
-{
-    CHECK_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-
 /* Receive until EAGAIN and ZMQ_EVENTS no longer says POLLIN. */
 static void drain (void *pull, int *received)
 {

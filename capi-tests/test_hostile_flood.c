@@ -18,13 +18,6 @@
 static void *ctx;
 static int flood_n;
 
-static long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static long rss_kib (void)
 {
     FILE *f = fopen ("/proc/self/status", "r");

@@ -46,13 +46,6 @@ static void pump_del (void *s)
             pumped[i] = NULL;
 }
 
-static int64_t now_ms (void)
-{
-    struct timespec t;
-    clock_gettime (CLOCK_MONOTONIC, &t);
-    return (int64_t) t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 typedef struct
 {
     int event;

@@ -8,13 +8,6 @@
 
 static void *ctx;
 
-static long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void pair_of (int t1, int t2, const char *ep, void **a, void **b)
 {
     *a = zmq_socket (ctx, t1);

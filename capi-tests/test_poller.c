@@ -11,13 +11,6 @@
 
 static void *ctx;
 
-static long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int get_fd (void *s)
 {
     int fd;

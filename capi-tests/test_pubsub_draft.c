@@ -6,11 +6,6 @@
 
 static void *ctx;
 
-static void set_int (void *s, int opt, int v)
-{
-    CHECK_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-
 static int get_int (void *s, int opt)
 {
     int v = -1;

@@ -24,11 +24,6 @@ static void recv_str (void *s, const char *str, int more)
     CHECK (m == more);
 }
 
-static void set_int (void *s, int opt, int v)
-{
-    CHECK_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-
 /* The request-id frame goes in front of the delimiter; only a reply with
  * the same id is taken. */
 static void test_correlate (void)

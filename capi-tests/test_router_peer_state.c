@@ -22,11 +22,6 @@ static void recv_str (void *s, const char *str, int more)
     CHECK (m == more);
 }
 
-static void set_int (void *s, int opt, int v)
-{
-    CHECK_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-
 static void test_peer_state (void)
 {
     void *ctx = zmq_ctx_new ();

@@ -22,11 +22,6 @@ static void recv_str (void *s, const char *str, int more)
     CHECK (m == more);
 }
 
-static void set_int (void *s, int opt, int v)
-{
-    CHECK_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-
 /* Five REQ peers each send one request before the REP reads any: REP takes
  * them one per peer, in turn. */
 static void test_fair_queue_in (void)

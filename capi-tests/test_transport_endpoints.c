@@ -15,11 +15,6 @@
 
 static void *ctx;
 
-static void set_int (void *s, int opt, int v)
-{
-    CHECK_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-
 static void *make (int type)
 {
     void *s = zmq_socket (ctx, type);

@@ -11,18 +11,6 @@
 static void *ctx;
 static int mon_counter;
 
-static long now_ms (void)
-{
-    struct timespec t;
-    clock_gettime (CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
-static void set_int (void *s, int opt, int v)
-{
-    CHECK_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-
 static void *make (int type)
 {
     void *s = zmq_socket (ctx, type);

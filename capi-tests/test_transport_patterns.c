@@ -11,11 +11,6 @@ static void *ctx;
 static const char *transport; /* "inproc", "tcp" or "ipc" */
 static int counter;
 
-static void set_int (void *s, int opt, int v)
-{
-    CHECK_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-
 /* A socket with timeouts, so a missing message fails instead of hanging. */
 static void *make (int type)
 {

@@ -45,11 +45,6 @@ static void expect_nothing (void *s)
     CHECK_ERR (zmq_recv (s, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
 }
 
-static void set_int (void *s, int opt, int v)
-{
-    CHECK_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-
 static void *xpub_socket (const char *ep)
 {
     void *xpub = zmq_socket (ctx, ZMQ_XPUB);

@@ -12,11 +12,6 @@ static void settle (void)
     usleep (100 * 1000);
 }
 
-static void set_int (void *s, int opt, int v)
-{
-    CHECK_OK (zmq_setsockopt (s, opt, &v, sizeof v));
-}
-
 static void send_bytes (void *s, const char *data, int len, int flags)
 {
     CHECK (zmq_send (s, data, len, flags) == len);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Abort the test program with a message: the harness counts the failure. */
 #define CHECK(cond)                                                            \
@@ -60,5 +61,19 @@
         printf ("ok %s\n", #fn);                                               \
         fflush (stdout);                                                       \
     } while (0)
+
+/* Set an int socket option; it must succeed. */
+static inline void set_int (void *s, int opt, int v)
+{
+    CHECK_OK (zmq_setsockopt (s, opt, &v, sizeof v));
+}
+
+/* Monotonic milliseconds, for deadlines and elapsed-time checks. */
+static inline long now_ms (void)
+{
+    struct timespec t;
+    clock_gettime (CLOCK_MONOTONIC, &t);
+    return (long) t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
 
 #endif
