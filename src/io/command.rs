@@ -32,6 +32,8 @@ pub struct SessionOptions {
     pub socket_type: i32,
     pub routing_id: Vec<u8>,
     pub recv_routing_id: bool,
+    /// ZMQ_STREAM_NOTIFY: a STREAM socket hears of connects and disconnects.
+    pub raw_notify: bool,
     pub sndhwm: i32,
     pub rcvhwm: i32,
     pub conflate: bool,

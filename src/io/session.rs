@@ -24,6 +24,8 @@ use std::io::{self, IoSlice};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod raw;
+
 pub struct Reactor<'a> {
     registry: &'a Registry,
 }
@@ -36,7 +38,8 @@ impl<'a> Reactor<'a> {
 
 struct Engine {
     stream: Stream,
-    zmtp: zmtp::Connection,
+    /// ZMTP, or raw bytes for a STREAM socket.
+    zmtp: raw::Wire,
     /// A non-blocking connect is in progress.
     connecting: bool,
     /// The last write hit EAGAIN: wait for writability.
@@ -589,9 +592,14 @@ impl Sessions {
             Some(_) => (local_name(&stream), s.event_endpoint.clone()),
             None => (local_name(&stream), remote_name(&stream)),
         };
+        let wire = if o.socket_type == ZMQ_STREAM {
+            raw::Wire::Raw(raw::RawConnection::new(o.in_batch_size, o.raw_notify))
+        } else {
+            raw::Wire::Zmtp(zmtp::Connection::with_mechanism(config, mechanism))
+        };
         s.engine = Some(Engine {
             stream,
-            zmtp: zmtp::Connection::with_mechanism(config, mechanism),
+            zmtp: wire,
             connecting,
             write_blocked: connecting,
             read_blocked: false,
@@ -729,6 +737,9 @@ impl Sessions {
     }
 
     fn connection_down(&mut self, r: &Reactor, key: usize, why: Down) {
+        if let Some(Some(Entry::Session(s))) = self.entries.get(key) {
+            raw::notify_disconnect(s, &mut self.pipes);
+        }
         let Some(s) = self.session(key) else { return };
         let phase = match &s.engine {
             Some(e) if e.connecting => Phase::Connecting,
@@ -747,7 +758,8 @@ impl Sessions {
                 // (handshaking, or a ZMTP 1.0/2.0 peer at any time) is
                 // NO_DETAIL with its errno; DISCONNECTED always follows.
                 let handshaking = e.metadata.is_none()
-                    || matches!(e.zmtp.peer_version(), Some((1, _)) | Some((2, _)));
+                    || matches!(e.zmtp.peer_version(), Some((1, _)) | Some((2, _)))
+                    || raw::ends_as_handshake(&e);
                 let failed = match &why {
                     Down::Protocol(p) if e.metadata.is_none() => {
                         match (p.auth_status(), p.monitor_code()) {

@@ -33,6 +33,7 @@ impl Socket {
             socket_type: o.socket_type,
             routing_id: o.routing_id.clone(),
             recv_routing_id: o.recv_routing_id,
+            raw_notify: o.raw_notify,
             sndhwm: o.sndhwm,
             rcvhwm: o.rcvhwm,
             conflate: o.conflate,

@@ -12,6 +12,7 @@ pub mod push;
 pub mod rep;
 pub mod req;
 pub mod router;
+pub mod stream;
 pub mod xpub;
 pub mod xsub;
 
@@ -22,6 +23,7 @@ pub fn create(socket_type: i32) -> Result<Box<dyn Pattern>> {
         ZMQ_PULL => Box::new(pull::Pull::default()),
         ZMQ_DEALER => Box::new(dealer::Dealer::default()),
         ZMQ_ROUTER => Box::new(router::Router::default()),
+        ZMQ_STREAM => Box::new(stream::Stream::default()),
         ZMQ_REQ => Box::new(req::Req::default()),
         ZMQ_REP => Box::new(rep::Rep::default()),
         ZMQ_PUB => Box::new(xpub::XPub::new(true)),
