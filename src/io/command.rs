@@ -75,6 +75,9 @@ pub enum Target {
         source: Option<SocketAddr>,
     },
     Ipc(String),
+    /// A tcp address with a host name: looked up before every attempt, off
+    /// the I/O thread (see session/resolve.rs).
+    TcpHost(Box<super::session::HostTarget>),
 }
 
 pub enum IoCommand {
@@ -98,6 +101,15 @@ pub enum IoCommand {
     Disconnect { socket_id: u64, endpoint: String },
     /// The socket closed: its listeners go; sessions flush within linger.
     SocketClosed { socket_id: u64 },
+    /// A host name lookup for the connecter session at `key` finished.
+    Resolved {
+        key: usize,
+        socket_id: u64,
+        endpoint: String,
+        /// The destination and the optional source address; None: the
+        /// lookup failed.
+        addr: Option<(SocketAddr, Option<SocketAddr>)>,
+    },
     /// The context is ending: finish and exit.
     Stop,
 }

@@ -25,6 +25,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod raw;
+mod resolve;
+pub use resolve::HostTarget;
 
 pub struct Reactor<'a> {
     registry: &'a Registry,
@@ -186,6 +188,10 @@ fn resolved_endpoint(t: &Target) -> String {
     match t {
         Target::Tcp { addr, .. } => tcp_endpoint_string(addr),
         Target::Ipc(path) => format!("ipc://{path}"),
+        Target::TcpHost(h) => match h.last {
+            Some(a) => tcp_endpoint_string(&a),
+            None => String::new(),
+        },
     }
 }
 
@@ -392,6 +398,12 @@ impl Sessions {
                     }
                 }
             }
+            IoCommand::Resolved {
+                key,
+                socket_id,
+                endpoint,
+                addr,
+            } => self.resolved(r, key, socket_id, &endpoint, addr),
             IoCommand::Stop => {
                 self.stopping = true;
                 for key in 0..self.entries.len() {
@@ -492,14 +504,22 @@ impl Sessions {
     }
 
     fn start_connect(&mut self, r: &Reactor, key: usize) {
+        let mailbox = self.mailbox.clone();
         let Some(s) = self.session(key) else { return };
-        let Some(target) = s.target.clone() else {
+        let Some(mut target) = s.target.clone() else {
             return;
         };
+        if let Target::TcpHost(_) = target {
+            match resolve::next_attempt(s, key, &mailbox) {
+                Some(t) => target = t,
+                None => return,
+            }
+        }
         let stream = match &target {
             Target::Tcp { addr, source } => tcp::connect(*addr, *source, &s.opts.transport)
                 .map_err(|err| err.raw_os_error().unwrap_or(0)),
             Target::Ipc(path) => ipc::connect(path).map_err(|err| err.0),
+            Target::TcpHost(_) => return,
         };
         match stream {
             Ok(stream) => {

@@ -8,9 +8,13 @@ use super::Socket;
 use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::io::command::{IoCommand, SessionOptions, SocketMailbox, Target};
+use crate::io::session::HostTarget;
 use crate::pipe::pipe_pair;
 use crate::socket::monitor::{emit, emit_closed_unknown_fd, Ends};
-use crate::transport::address::{resolve_tcp_bind, resolve_tcp_connect, tcp_endpoint_string};
+use crate::transport::address::{
+    check_tcp_connect_syntax, literal_tcp_connect, resolve_tcp_bind, resolve_tcp_connect,
+    tcp_endpoint_string,
+};
 use crate::transport::{ipc, tcp, TransportOptions};
 use std::sync::Arc;
 
@@ -139,8 +143,12 @@ impl Socket {
         check_socket_type(proto, self.base.options.socket_type)?;
         let target = match proto {
             "tcp" => {
-                let (addr, source) = resolve_tcp_connect(addr, self.base.options.ipv6)?;
-                Target::Tcp { addr, source }
+                check_tcp_connect_syntax(addr)?;
+                let ipv6 = self.base.options.ipv6;
+                match literal_tcp_connect(addr, ipv6)? {
+                    Some((addr, source)) => Target::Tcp { addr, source },
+                    None => Target::TcpHost(Box::new(HostTarget::new(addr, ipv6))),
+                }
             }
             "ipc" => {
                 // libzmq takes "ipc://*" literally when connecting.
