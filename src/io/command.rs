@@ -18,6 +18,9 @@ pub enum Command {
     Bind(PipeEnd, String),
     /// The context is terminating: blocking calls return ETERM from now on.
     Stop,
+    /// A connecter session gave up on its endpoint (its connection ended
+    /// with reconnection off): zmq_disconnect of it is ENOENT from now on.
+    EndpointEnded(String),
     /// zmq_socket_monitor_pipes_stats: the far end of this pipe reports its
     /// queue to the requesting socket's monitor.
     PipeStats(PipeRef, Box<crate::socket::monitor::PipeStatsQuery>),

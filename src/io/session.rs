@@ -284,7 +284,7 @@ impl Sessions {
                     query.answer(inbound, ends);
                 }
             }
-            Command::Bind(..) | Command::Stop => {}
+            Command::Bind(..) | Command::Stop | Command::EndpointEnded(_) => {}
         }
     }
 
@@ -811,6 +811,11 @@ impl Sessions {
             }
         }
         if s.target.is_none() || endpoint_ends(s, phase, &why) {
+            if endpoint_forgotten(s, phase, &why) {
+                s.opts
+                    .socket_mailbox
+                    .send(Command::EndpointEnded(s.endpoint.clone()));
+            }
             self.destroy(r, key);
             return;
         }
@@ -978,6 +983,20 @@ fn endpoint_ends(s: &Session, phase: Phase, why: &Down) -> bool {
         (Phase::Connecting, Down::Failed(errno)) => refusal_ends(s, *errno),
         (Phase::Connecting, _) => false,
         (Phase::Handshaking, _) if stop & ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED != 0 => true,
+        (Phase::Established, _) if stop & ZMQ_RECONNECT_STOP_AFTER_DISCONNECT != 0 => true,
+        _ => s.opts.reconnect_ivl <= 0,
+    }
+}
+
+/// Whether the socket forgets the endpoint of a connecter that gives up, as
+/// libzmq's session does when it would reconnect but may not (reconnection
+/// off after a connection was made); a refused connect or a protocol error
+/// leaves the endpoint known to zmq_disconnect.
+fn endpoint_forgotten(s: &Session, phase: Phase, why: &Down) -> bool {
+    let stop = s.opts.reconnect_stop;
+    match (phase, why) {
+        (Phase::Connecting, _) | (_, Down::Protocol(_)) => false,
+        (Phase::Handshaking, _) if stop & ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED != 0 => false,
         (Phase::Established, _) if stop & ZMQ_RECONNECT_STOP_AFTER_DISCONNECT != 0 => true,
         _ => s.opts.reconnect_ivl <= 0,
     }

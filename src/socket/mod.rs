@@ -224,6 +224,7 @@ impl Socket {
                     query.answer(inbound, monitor::Ends::connect("", ""));
                 }
             }
+            Command::EndpointEnded(endpoint) => self.wire_endpoint_ended(&endpoint),
             Command::Io(_) => {}
         }
     }

@@ -233,6 +233,19 @@ impl Socket {
         Ok(())
     }
 
+    /// A connecter session gave up on `endpoint`: forget it, as libzmq's
+    /// socket does on its session's term_endpoint.
+    pub(super) fn wire_endpoint_ended(&mut self, endpoint: &str) {
+        if let Some(i) = self
+            .base
+            .wire
+            .iter()
+            .position(|w| !w.bound && w.given == endpoint)
+        {
+            self.base.wire.swap_remove(i);
+        }
+    }
+
     /// On close: the I/O threads forget our listeners.
     pub(super) fn close_wire(&mut self) {
         let mut told: Vec<*const SocketMailbox> = Vec::new();
