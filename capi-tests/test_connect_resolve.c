@@ -7,23 +7,6 @@
 
 static void *ctx;
 
-/* The next monitor event (number and endpoint); -1 on timeout. */
-static int next_event (void *mon, char *ep, size_t cap)
-{
-    zmq_msg_t m;
-    zmq_msg_init (&m);
-    if (zmq_msg_recv (&m, mon, 0) < 0)
-        return -1;
-    uint16_t ev;
-    memcpy (&ev, zmq_msg_data (&m), 2);
-    CHECK_OK (zmq_msg_recv (&m, mon, 0));
-    size_t n = zmq_msg_size (&m) < cap - 1 ? zmq_msg_size (&m) : cap - 1;
-    memcpy (ep, zmq_msg_data (&m), n);
-    ep[n] = 0;
-    zmq_msg_close (&m);
-    return ev;
-}
-
 static void test_unresolvable_is_retried (void)
 {
     const char *ep = "tcp://no-such-host.invalid:5555";
@@ -38,7 +21,7 @@ static void test_unresolvable_is_retried (void)
     /* Retries, named by the endpoint as given, and nothing else. */
     char got[256];
     for (int i = 0; i < 3; i++) {
-        CHECK (next_event (mon, got, sizeof got) == ZMQ_EVENT_CONNECT_RETRIED);
+        CHECK (recv_monitor_event (mon, NULL, got, sizeof got) == ZMQ_EVENT_CONNECT_RETRIED);
         CHECK (strcmp (got, ep) == 0);
     }
     /* Meanwhile another socket of the context connects by name. */

@@ -24,6 +24,7 @@ use std::io::{self, IoSlice};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod accept_retry;
 mod raw;
 mod resolve;
 pub use resolve::HostTarget;
@@ -101,6 +102,8 @@ pub struct Sessions {
     entries: Vec<Option<Entry>>,
     free: Vec<usize>,
     stopping: bool,
+    /// Listeners to retry accepting on, and when (see accept_retry.rs).
+    accept_retry: HashMap<usize, u64>,
 }
 
 fn token(key: usize) -> Token {
@@ -204,6 +207,7 @@ impl Sessions {
             entries: Vec::new(),
             free: Vec::new(),
             stopping: false,
+            accept_retry: HashMap::new(),
         }
     }
 
@@ -475,6 +479,7 @@ impl Sessions {
                     Err(e) => {
                         let errno = e.raw_os_error().unwrap_or(0) as i64;
                         emit(opts, ZMQ_EVENT_ACCEPT_FAILED, errno, endpoint);
+                        self.accept_failed(key);
                         return;
                     }
                 },
@@ -867,6 +872,7 @@ impl Sessions {
             return;
         };
         self.free.push(key);
+        self.accept_retry.remove(&key);
         match entry {
             Entry::Listener {
                 mut listener,
@@ -895,7 +901,7 @@ impl Sessions {
     }
 
     pub fn next_timeout(&self) -> Option<Duration> {
-        let mut next: Option<u64> = None;
+        let mut next: Option<u64> = self.next_accept_retry();
         for e in self.entries.iter().flatten() {
             if let Entry::Session(s) = e {
                 let mut t = [s.reconnect_at, s.linger_deadline, None, None];
@@ -915,6 +921,7 @@ impl Sessions {
 
     pub fn timers(&mut self, r: &Reactor) {
         let now = now_ms();
+        self.retry_accepts(r, now);
         for key in 0..self.entries.len() {
             enum Due {
                 Nothing,
