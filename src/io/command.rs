@@ -81,6 +81,8 @@ pub enum Target {
     /// A tcp address with a host name: looked up before every attempt, off
     /// the I/O thread (see session/resolve.rs).
     TcpHost(Box<super::session::HostTarget>),
+    /// A udp socket a DGRAM socket bound (the session uses a duplicate).
+    Udp(Arc<std::net::UdpSocket>),
 }
 
 pub enum IoCommand {

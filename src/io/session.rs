@@ -27,6 +27,7 @@ use std::time::Duration;
 mod accept_retry;
 mod raw;
 mod resolve;
+mod udp;
 pub use resolve::HostTarget;
 
 pub struct Reactor<'a> {
@@ -161,6 +162,7 @@ fn local_name(stream: &Stream) -> String {
     match stream {
         Stream::Tcp(s) => s.local_addr().map(|a| tcp_endpoint_string(&a)),
         Stream::Ipc(s) => s.local_addr().map(|a| ipc_name(&a)),
+        Stream::Udp(s) => s.local_addr().map(|a| udp::endpoint_name(&a)),
     }
     .unwrap_or_default()
 }
@@ -170,6 +172,7 @@ fn remote_name(stream: &Stream) -> String {
     match stream {
         Stream::Tcp(s) => s.peer_addr().map(|a| tcp_endpoint_string(&a)),
         Stream::Ipc(s) => s.peer_addr().map(|a| ipc_name(&a)),
+        Stream::Udp(_) => Ok(String::new()),
     }
     .unwrap_or_default()
 }
@@ -191,6 +194,10 @@ fn resolved_endpoint(t: &Target) -> String {
     match t {
         Target::Tcp { addr, .. } => tcp_endpoint_string(addr),
         Target::Ipc(path) => format!("ipc://{path}"),
+        Target::Udp(sock) => sock
+            .local_addr()
+            .map(|a| udp::endpoint_name(&a))
+            .unwrap_or_default(),
         Target::TcpHost(h) => match h.last {
             Some(a) => tcp_endpoint_string(&a),
             None => String::new(),
@@ -525,6 +532,13 @@ impl Sessions {
                 .map_err(|err| err.raw_os_error().unwrap_or(0)),
             Target::Ipc(path) => ipc::connect(path).map_err(|err| err.0),
             Target::TcpHost(_) => return,
+            Target::Udp(sock) => {
+                match sock.try_clone() {
+                    Ok(dup) => self.start_engine(r, key, udp::stream(dup), false),
+                    Err(_) => self.schedule_reconnect(key),
+                }
+                return;
+            }
         };
         match stream {
             Ok(stream) => {
@@ -617,7 +631,9 @@ impl Sessions {
             Some(_) => (local_name(&stream), s.event_endpoint.clone()),
             None => (local_name(&stream), remote_name(&stream)),
         };
-        let wire = if o.socket_type == ZMQ_STREAM {
+        let wire = if matches!(stream, Stream::Udp(_)) {
+            raw::Wire::Udp(Default::default())
+        } else if o.socket_type == ZMQ_STREAM {
             raw::Wire::Raw(raw::RawConnection::new(o.in_batch_size, o.raw_notify))
         } else {
             raw::Wire::Zmtp(zmtp::Connection::with_mechanism(config, mechanism))
@@ -660,6 +676,9 @@ impl Sessions {
         };
         if e.connecting {
             return Ok(());
+        }
+        if let raw::Wire::Udp(_) = e.zmtp {
+            return udp::pump(s, &mut self.pipes);
         }
         let pipes = &mut self.pipes;
         // Inbound: socket stream -> ZMTP -> pipe.

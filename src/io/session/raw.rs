@@ -23,6 +23,8 @@ use std::sync::Arc;
 pub enum Wire {
     Zmtp(zmtp::Connection),
     Raw(RawConnection),
+    /// DGRAM over udp: driven by session/udp.rs, which does its own I/O.
+    Udp(super::udp::UdpState),
 }
 
 /// A raw (STREAM) connection, sans I/O.
@@ -123,6 +125,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.read_buf(),
             Wire::Raw(r) => &mut r.buf,
+            Wire::Udp(u) => u.read_buf(),
         }
     }
 
@@ -130,6 +133,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.commit_read(n, now_ms),
             Wire::Raw(r) => r.commit_read(n),
+            Wire::Udp(_) => Ok(()),
         }
     }
 
@@ -137,6 +141,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.next_event(),
             Wire::Raw(r) => r.events.pop_front(),
+            Wire::Udp(_) => None,
         }
     }
 
@@ -147,6 +152,7 @@ impl Wire {
                 r.send(msg);
                 Ok(())
             }
+            Wire::Udp(_) => Ok(()),
         }
     }
 
@@ -154,6 +160,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.has_output(),
             Wire::Raw(r) => r.pending > 0,
+            Wire::Udp(u) => u.has_output(),
         }
     }
 
@@ -161,6 +168,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.output(slices),
             Wire::Raw(r) => r.output(slices),
+            Wire::Udp(_) => 0,
         }
     }
 
@@ -168,6 +176,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.consume_output(n),
             Wire::Raw(r) => r.consume_output(n),
+            Wire::Udp(_) => {}
         }
     }
 
@@ -175,20 +184,21 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.want_more_output(),
             Wire::Raw(r) => r.pending < OUT_BATCH_SIZE,
+            Wire::Udp(_) => false,
         }
     }
 
     pub fn next_timer(&self) -> Option<u64> {
         match self {
             Wire::Zmtp(c) => c.next_timer(),
-            Wire::Raw(_) => None,
+            Wire::Raw(_) | Wire::Udp(_) => None,
         }
     }
 
     pub fn on_timer(&mut self, now_ms: u64) -> Result<(), ProtocolError> {
         match self {
             Wire::Zmtp(c) => c.on_timer(now_ms),
-            Wire::Raw(_) => Ok(()),
+            Wire::Raw(_) | Wire::Udp(_) => Ok(()),
         }
     }
 
@@ -196,14 +206,14 @@ impl Wire {
     pub fn is_ready(&self) -> bool {
         match self {
             Wire::Zmtp(c) => c.is_ready(),
-            Wire::Raw(_) => true,
+            Wire::Raw(_) | Wire::Udp(_) => true,
         }
     }
 
     pub fn peer_version(&self) -> Option<(u8, u8)> {
         match self {
             Wire::Zmtp(c) => c.peer_version(),
-            Wire::Raw(_) => None,
+            Wire::Raw(_) | Wire::Udp(_) => None,
         }
     }
 }

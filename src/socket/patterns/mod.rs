@@ -6,6 +6,7 @@ use crate::constants::*;
 use crate::error::{Errno, Result};
 
 pub mod dealer;
+pub mod dgram;
 pub mod pair;
 pub mod pull;
 pub mod push;
@@ -30,6 +31,7 @@ pub fn create(socket_type: i32) -> Result<Box<dyn Pattern>> {
         ZMQ_XPUB => Box::new(xpub::XPub::new(false)),
         ZMQ_SUB => Box::new(xsub::XSub::new(true)),
         ZMQ_XSUB => Box::new(xsub::XSub::new(false)),
+        dgram::TYPE => Box::new(dgram::Dgram::default()),
         _ => return Err(Errno::EINVAL),
     })
 }
