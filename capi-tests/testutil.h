@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <time.h>
 
 /* Abort the test program with a message: the harness counts the failure. */
@@ -74,6 +75,28 @@ static inline long now_ms (void)
     struct timespec t;
     clock_gettime (CLOCK_MONOTONIC, &t);
     return (long) t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+/* The next v1 monitor event: its number (-1 on timeout), value and endpoint
+ * (either may be NULL). */
+static inline int recv_monitor_event (void *mon, uint32_t *value, char *ep, size_t cap)
+{
+    zmq_msg_t m;
+    zmq_msg_init (&m);
+    if (zmq_msg_recv (&m, mon, 0) < 0)
+        return -1;
+    uint16_t ev;
+    memcpy (&ev, zmq_msg_data (&m), 2);
+    if (value)
+        memcpy (value, (char *) zmq_msg_data (&m) + 2, 4);
+    CHECK_OK (zmq_msg_recv (&m, mon, 0));
+    if (ep && cap > 0) {
+        size_t n = zmq_msg_size (&m) < cap - 1 ? zmq_msg_size (&m) : cap - 1;
+        memcpy (ep, zmq_msg_data (&m), n);
+        ep[n] = 0;
+    }
+    zmq_msg_close (&m);
+    return ev;
 }
 
 #endif

@@ -14,6 +14,8 @@
 #              heartbeats on both sides / on one side only with an idle
 #              pause longer than the heartbeat timeout (DEALER<->ROUTER;
 #              the socket monitor must report one handshake, no disconnect)
+#   STREAM     raw byte streams echoed STREAM<->STREAM (tcp, ipc; 1 B to
+#              1 MB chunks) and, over tcp, STREAM<->a plain POSIX socket (TCP)
 #   closing    once everything is confirmed, zmq_close + zmq_ctx_term must
 #              return well within ZMQ_LINGER (2 s) even if the peer has gone
 #
@@ -218,6 +220,27 @@ matrix() {
                     "$binder" "$tr" 100000 16 ""
                 launch "$mode" "$libA" client PAIR "" "$libB" server PAIR "" \
                     "$binder" "$tr" 100000 16 ""
+                # STREAM: raw byte streams echoed back, STREAM<->STREAM and
+                # (tcp) STREAM<->a plain POSIX socket; the client hangs up
+                # with a zero-length frame.
+                for size in 1 100 8192; do
+                    launch "$mode" "$libA" client STREAM "" "$libB" server STREAM "" \
+                        "$binder" "$tr" 1000 "$size" ""
+                done
+                launch "$mode" "$libA" client STREAM "" "$libB" server STREAM "" \
+                    "$binder" "$tr" 20 1048576 ""
+                if [ "$tr" = tcp ]; then
+                    for size in 100 65536; do
+                        if [ "$libA" != libzmq ] || [ "$mode" = self ]; then
+                            launch "$mode" "$libA" client STREAM "" "$libB" server TCP "" \
+                                "$binder" "$tr" 200 "$size" ""
+                        fi
+                        if [ "$libB" != libzmq ] || [ "$mode" = self ]; then
+                            launch "$mode" "$libA" client TCP "" "$libB" server STREAM "" \
+                                "$binder" "$tr" 200 "$size" ""
+                        fi
+                    done
+                fi
                 # Heartbeats with an idle second in the middle: a missing PONG
                 # (or PING, for the TTL) would drop the connection.
                 local hb hA hB lab

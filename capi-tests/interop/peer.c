@@ -12,6 +12,11 @@
  *                  until BYE, which it also echoes
  *          send    PUSH, PUB, XPUB: streams `count` messages
  *          recv    PULL, SUB, XSUB: verifies the stream
+ *          client/server with STREAM, or TCP (a plain POSIX socket, tcp
+ *                  only): the client sends a byte stream of `count` x `size`
+ *                  bytes and verifies the echo; the server echoes every chunk
+ *                  and ends when the client hangs up (STREAM hears of it by
+ *                  the disconnect notification)
  * options  -p TYPE   the peer's socket type (envelopes, routing ids)
  *          -m N      N frames per message: sizes size, 0, 300, size, 0, ...
  *          -H        heartbeats: HEARTBEAT_IVL 100, TIMEOUT 500, TTL 1000 ms
@@ -54,6 +59,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #ifndef PEER_TAG
 #define PEER_TAG "peer"
@@ -64,6 +74,10 @@
 #define CLIENT_RID "client-rid"
 #define SERVER_RID "server-rid"
 #define BYE "BYE!"
+/* Not a socket type: a plain POSIX tcp socket talking to a STREAM peer. */
+#define PLAIN_TCP (-2)
+/* Bytes a raw client may have in flight before it reads the echo. */
+#define RAW_WINDOW (256 * 1024)
 
 typedef struct
 {
@@ -151,7 +165,8 @@ static const struct
 } types[] = {{"PAIR", ZMQ_PAIR},     {"PUB", ZMQ_PUB},       {"SUB", ZMQ_SUB},
              {"REQ", ZMQ_REQ},       {"REP", ZMQ_REP},       {"DEALER", ZMQ_DEALER},
              {"ROUTER", ZMQ_ROUTER}, {"PULL", ZMQ_PULL},     {"PUSH", ZMQ_PUSH},
-             {"XPUB", ZMQ_XPUB},     {"XSUB", ZMQ_XSUB}};
+             {"XPUB", ZMQ_XPUB},     {"XSUB", ZMQ_XSUB},     {"STREAM", ZMQ_STREAM},
+             {"TCP", PLAIN_TCP}};
 
 static int parse_type (const char *s)
 {
@@ -832,6 +847,230 @@ static void write_endpoints (const char *main_ep, const char *side_ep)
         die ("cannot write %s", cfg.outfile);
 }
 
+/* ---- raw byte streams (STREAM, TCP) --------------------------------------- */
+
+/* Byte k of a raw stream: no period a lost or repeated chunk could hide in. */
+static unsigned char raw_byte (size_t k)
+{
+    return (unsigned char) (k * 131u + (k >> 9) + 7u);
+}
+
+static void raw_check (const unsigned char *d, size_t n, size_t off, const char *who)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (d[i] != raw_byte (off + i))
+            die ("%s: byte %zu of the stream is %u, expected %u", who, off + i,
+                 d[i], raw_byte (off + i));
+}
+
+/* A chunk of the client's stream: message `seq` of `size` bytes. */
+static void raw_fill (unsigned char *buf, long seq)
+{
+    size_t i;
+    for (i = 0; i < cfg.size; i++)
+        buf[i] = raw_byte ((size_t) seq * cfg.size + i);
+}
+
+/* STREAM: receive [id, data]; returns the data size (0: a notification). */
+static size_t stream_recv (void *s, zmq_msg_t *id, zmq_msg_t *data, int flags)
+{
+    zmq_msg_init (id);
+    zmq_msg_init (data);
+    if (zmq_msg_recv (id, s, flags) < 0) {
+        int e = zmq_errno ();
+        zmq_msg_close (id);
+        zmq_msg_close (data);
+        errno = e;
+        return (size_t) -1;
+    }
+    if (!zmq_msg_more (id) || zmq_msg_size (id) == 0)
+        die ("STREAM: a routing id frame expected");
+    if (zmq_msg_recv (data, s, 0) < 0)
+        die ("STREAM: the data frame after the id: %s", err ());
+    if (zmq_msg_more (data))
+        die ("STREAM: the data frame has MORE");
+    return zmq_msg_size (data);
+}
+
+static void stream_send (void *s, zmq_msg_t *id, const void *d, size_t n)
+{
+    if (zmq_send (s, zmq_msg_data (id), zmq_msg_size (id), ZMQ_SNDMORE) < 0
+        || zmq_send (s, d, n, 0) != (int) n)
+        die ("STREAM: send of %zu bytes: %s", n, err ());
+}
+
+static void stream_client (void *s)
+{
+    zmq_msg_t id, in, tmp;
+    size_t total = (size_t) cfg.count * cfg.size, got = 0, sent = 0;
+    long seq = 0;
+    if (stream_recv (s, &id, &in, 0) != 0)
+        die ("STREAM client: no connect notification: %s", err ());
+    zmq_msg_close (&in);
+    while (got < total) {
+        if (sent < total && sent - got < RAW_WINDOW) {
+            raw_fill (scratch, seq++);
+            stream_send (s, &id, scratch, cfg.size);
+            sent += cfg.size;
+            continue;
+        }
+        size_t n = stream_recv (s, &tmp, &in, 0);
+        if (n == (size_t) -1)
+            die ("STREAM client: echo at byte %zu of %zu: %s", got, total, err ());
+        if (zmq_msg_size (&tmp) != zmq_msg_size (&id)
+            || memcmp (zmq_msg_data (&tmp), zmq_msg_data (&id), zmq_msg_size (&id)))
+            die ("STREAM client: an echo from another peer");
+        if (n == 0)
+            die ("STREAM client: disconnected at byte %zu of %zu", got, total);
+        raw_check (zmq_msg_data (&in), n, got, "STREAM client");
+        got += n;
+        zmq_msg_close (&tmp);
+        zmq_msg_close (&in);
+    }
+    all_delivered = 1;
+    /* Hang up: a zero-length frame closes the connection. */
+    stream_send (s, &id, "", 0);
+    zmq_msg_close (&id);
+}
+
+static void stream_server (void *s)
+{
+    zmq_msg_t id, in, peer;
+    size_t total = (size_t) cfg.count * cfg.size, got = 0;
+    int connected = 0;
+    for (;;) {
+        size_t n = stream_recv (s, &id, &in, 0);
+        if (n == (size_t) -1)
+            die ("STREAM server: at byte %zu of %zu: %s", got, total, err ());
+        if (connected
+            && (zmq_msg_size (&id) != zmq_msg_size (&peer)
+                || memcmp (zmq_msg_data (&id), zmq_msg_data (&peer), zmq_msg_size (&id))))
+            die ("STREAM server: data from a second peer");
+        if (n == 0 && !connected) {
+            connected = 1;
+            zmq_msg_init (&peer);
+            zmq_msg_copy (&peer, &id);
+        } else if (n == 0) {
+            if (got != total)
+                die ("STREAM server: the client left at byte %zu of %zu", got, total);
+            all_delivered = 1;
+            break;
+        } else {
+            if (!connected)
+                die ("STREAM server: data before the connect notification");
+            if (got + n > total)
+                die ("STREAM server: more than %zu bytes", total);
+            raw_check (zmq_msg_data (&in), n, got, "STREAM server");
+            got += n;
+            stream_send (s, &id, zmq_msg_data (&in), n);
+        }
+        zmq_msg_close (&id);
+        zmq_msg_close (&in);
+    }
+    zmq_msg_close (&id);
+    zmq_msg_close (&in);
+    zmq_msg_close (&peer);
+}
+
+/* TCP: a plain socket, the binder on 127.0.0.1 (port from "tcp://...:*"). */
+static int tcp_open (char *ep, size_t cap)
+{
+    const char *colon = strrchr (cfg.endpoint, ':');
+    struct sockaddr_in a;
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || !colon || strncmp (cfg.endpoint, "tcp://", 6) != 0)
+        die ("TCP: needs a tcp:// endpoint (%s)", cfg.endpoint);
+    memset (&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    a.sin_port = htons ((uint16_t) atoi (colon + 1));
+    if (!cfg.bind) {
+        if (connect (fd, (struct sockaddr *) &a, sizeof a) != 0)
+            die ("TCP: connect to %s: %s", cfg.endpoint, strerror (errno));
+        return fd;
+    }
+    socklen_t len = sizeof a;
+    if (bind (fd, (struct sockaddr *) &a, sizeof a) != 0 || listen (fd, 4) != 0
+        || getsockname (fd, (struct sockaddr *) &a, &len) != 0)
+        die ("TCP: listen: %s", strerror (errno));
+    snprintf (ep, cap, "tcp://127.0.0.1:%d", ntohs (a.sin_port));
+    return fd;
+}
+
+static void tcp_wait (int fd, short ev, const char *what)
+{
+    struct pollfd p = {fd, ev, 0};
+    if (poll (&p, 1, cfg.timeout_ms) != 1)
+        die ("TCP: timeout waiting for %s", what);
+}
+
+static void tcp_write_all (int fd, const unsigned char *d, size_t n)
+{
+    while (n > 0) {
+        tcp_wait (fd, POLLOUT, "room to write");
+        ssize_t w = write (fd, d, n);
+        if (w <= 0)
+            die ("TCP: write: %s", strerror (errno));
+        d += w;
+        n -= (size_t) w;
+    }
+}
+
+/* The client writes the stream (within the window) and checks the echo; the
+ * server echoes until the client hangs up. */
+static void tcp_role (int fd)
+{
+    static unsigned char buf[65536];
+    size_t total = (size_t) cfg.count * cfg.size, got = 0, sent = 0;
+    long seq = 0;
+    int client = strcmp (cfg.role, "client") == 0;
+    for (;;) {
+        if (client && got == total)
+            break;
+        if (client && sent < total && sent - got < RAW_WINDOW) {
+            raw_fill (scratch, seq++);
+            tcp_write_all (fd, scratch, cfg.size);
+            sent += cfg.size;
+            continue;
+        }
+        tcp_wait (fd, POLLIN, "data");
+        ssize_t n = read (fd, buf, sizeof buf);
+        if (n < 0)
+            die ("TCP: read: %s", strerror (errno));
+        if (n == 0) {
+            if (client || got != total)
+                die ("TCP %s: the peer left at byte %zu of %zu", cfg.role, got, total);
+            break;
+        }
+        raw_check (buf, (size_t) n, got, client ? "TCP client" : "TCP server");
+        got += (size_t) n;
+        if (!client)
+            tcp_write_all (fd, buf, (size_t) n);
+    }
+    all_delivered = 1;
+}
+
+static int plain_tcp_main (void)
+{
+    char ep[256];
+    int fd = tcp_open (ep, sizeof ep);
+    if (cfg.bind) {
+        write_endpoints (ep, "-");
+        tcp_wait (fd, POLLIN, "a connection");
+        int c = accept (fd, NULL, NULL);
+        if (c < 0)
+            die ("TCP: accept: %s", strerror (errno));
+        close (fd);
+        fd = c;
+    }
+    tcp_role (fd);
+    close (fd);
+    printf ("[%s %s] ok: TCP %s %ld x %zu bytes\n", PEER_TAG, cfg.role,
+            cfg.bind ? "bind" : "connect", cfg.count, cfg.size);
+    return 0;
+}
+
 int main (int argc, char **argv)
 {
     int i;
@@ -882,6 +1121,8 @@ int main (int argc, char **argv)
     if (!scratch)
         die ("out of memory");
 
+    if (cfg.type == PLAIN_TCP)
+        return plain_tcp_main ();
     ctx = zmq_ctx_new ();
     if (!ctx)
         die ("zmq_ctx_new: %s", err ());
@@ -932,7 +1173,11 @@ int main (int argc, char **argv)
 
     trace ("%s %s %s", type_name (cfg.type), cfg.bind ? "bound" : "connected",
            cfg.endpoint);
-    if (strcmp (cfg.role, "client") == 0 && (cfg.type == ZMQ_PAIR || cfg.type == ZMQ_REQ
+    if (cfg.type == ZMQ_STREAM && strcmp (cfg.role, "client") == 0)
+        stream_client (s);
+    else if (cfg.type == ZMQ_STREAM && strcmp (cfg.role, "server") == 0)
+        stream_server (s);
+    else if (strcmp (cfg.role, "client") == 0 && (cfg.type == ZMQ_PAIR || cfg.type == ZMQ_REQ
                                              || cfg.type == ZMQ_DEALER
                                              || cfg.type == ZMQ_ROUTER))
         client (s);

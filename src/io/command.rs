@@ -18,6 +18,9 @@ pub enum Command {
     Bind(PipeEnd, String),
     /// The context is terminating: blocking calls return ETERM from now on.
     Stop,
+    /// A connecter session gave up on its endpoint (its connection ended
+    /// with reconnection off): zmq_disconnect of it is ENOENT from now on.
+    EndpointEnded(String),
     /// zmq_socket_monitor_pipes_stats: the far end of this pipe reports its
     /// queue to the requesting socket's monitor.
     PipeStats(PipeRef, Box<crate::socket::monitor::PipeStatsQuery>),
@@ -32,6 +35,8 @@ pub struct SessionOptions {
     pub socket_type: i32,
     pub routing_id: Vec<u8>,
     pub recv_routing_id: bool,
+    /// ZMQ_STREAM_NOTIFY: a STREAM socket hears of connects and disconnects.
+    pub raw_notify: bool,
     pub sndhwm: i32,
     pub rcvhwm: i32,
     pub conflate: bool,
@@ -73,6 +78,11 @@ pub enum Target {
         source: Option<SocketAddr>,
     },
     Ipc(String),
+    /// A tcp address with a host name: looked up before every attempt, off
+    /// the I/O thread (see session/resolve.rs).
+    TcpHost(Box<super::session::HostTarget>),
+    /// A udp socket a DGRAM socket bound (the session uses a duplicate).
+    Udp(Arc<std::net::UdpSocket>),
 }
 
 pub enum IoCommand {
@@ -96,6 +106,15 @@ pub enum IoCommand {
     Disconnect { socket_id: u64, endpoint: String },
     /// The socket closed: its listeners go; sessions flush within linger.
     SocketClosed { socket_id: u64 },
+    /// A host name lookup for the connecter session at `key` finished.
+    Resolved {
+        key: usize,
+        socket_id: u64,
+        endpoint: String,
+        /// The destination and the optional source address; None: the
+        /// lookup failed.
+        addr: Option<(SocketAddr, Option<SocketAddr>)>,
+    },
     /// The context is ending: finish and exit.
     Stop,
 }

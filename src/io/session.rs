@@ -24,6 +24,12 @@ use std::io::{self, IoSlice};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod accept_retry;
+mod raw;
+mod resolve;
+mod udp;
+pub use resolve::HostTarget;
+
 pub struct Reactor<'a> {
     registry: &'a Registry,
 }
@@ -36,7 +42,8 @@ impl<'a> Reactor<'a> {
 
 struct Engine {
     stream: Stream,
-    zmtp: zmtp::Connection,
+    /// ZMTP, or raw bytes for a STREAM socket.
+    zmtp: raw::Wire,
     /// A non-blocking connect is in progress.
     connecting: bool,
     /// The last write hit EAGAIN: wait for writability.
@@ -96,6 +103,8 @@ pub struct Sessions {
     entries: Vec<Option<Entry>>,
     free: Vec<usize>,
     stopping: bool,
+    /// Listeners to retry accepting on, and when (see accept_retry.rs).
+    accept_retry: HashMap<usize, u64>,
 }
 
 fn token(key: usize) -> Token {
@@ -153,6 +162,7 @@ fn local_name(stream: &Stream) -> String {
     match stream {
         Stream::Tcp(s) => s.local_addr().map(|a| tcp_endpoint_string(&a)),
         Stream::Ipc(s) => s.local_addr().map(|a| ipc_name(&a)),
+        Stream::Udp(s) => s.local_addr().map(|a| udp::endpoint_name(&a)),
     }
     .unwrap_or_default()
 }
@@ -162,6 +172,7 @@ fn remote_name(stream: &Stream) -> String {
     match stream {
         Stream::Tcp(s) => s.peer_addr().map(|a| tcp_endpoint_string(&a)),
         Stream::Ipc(s) => s.peer_addr().map(|a| ipc_name(&a)),
+        Stream::Udp(_) => Ok(String::new()),
     }
     .unwrap_or_default()
 }
@@ -183,6 +194,14 @@ fn resolved_endpoint(t: &Target) -> String {
     match t {
         Target::Tcp { addr, .. } => tcp_endpoint_string(addr),
         Target::Ipc(path) => format!("ipc://{path}"),
+        Target::Udp(sock) => sock
+            .local_addr()
+            .map(|a| udp::endpoint_name(&a))
+            .unwrap_or_default(),
+        Target::TcpHost(h) => match h.last {
+            Some(a) => tcp_endpoint_string(&a),
+            None => String::new(),
+        },
     }
 }
 
@@ -195,6 +214,7 @@ impl Sessions {
             entries: Vec::new(),
             free: Vec::new(),
             stopping: false,
+            accept_retry: HashMap::new(),
         }
     }
 
@@ -275,7 +295,7 @@ impl Sessions {
                     query.answer(inbound, ends);
                 }
             }
-            Command::Bind(..) | Command::Stop => {}
+            Command::Bind(..) | Command::Stop | Command::EndpointEnded(_) => {}
         }
     }
 
@@ -389,6 +409,12 @@ impl Sessions {
                     }
                 }
             }
+            IoCommand::Resolved {
+                key,
+                socket_id,
+                endpoint,
+                addr,
+            } => self.resolved(r, key, socket_id, &endpoint, addr),
             IoCommand::Stop => {
                 self.stopping = true;
                 for key in 0..self.entries.len() {
@@ -460,6 +486,7 @@ impl Sessions {
                     Err(e) => {
                         let errno = e.raw_os_error().unwrap_or(0) as i64;
                         emit(opts, ZMQ_EVENT_ACCEPT_FAILED, errno, endpoint);
+                        self.accept_failed(key);
                         return;
                     }
                 },
@@ -489,14 +516,29 @@ impl Sessions {
     }
 
     fn start_connect(&mut self, r: &Reactor, key: usize) {
+        let mailbox = self.mailbox.clone();
         let Some(s) = self.session(key) else { return };
-        let Some(target) = s.target.clone() else {
+        let Some(mut target) = s.target.clone() else {
             return;
         };
+        if let Target::TcpHost(_) = target {
+            match resolve::next_attempt(s, key, &mailbox) {
+                Some(t) => target = t,
+                None => return,
+            }
+        }
         let stream = match &target {
             Target::Tcp { addr, source } => tcp::connect(*addr, *source, &s.opts.transport)
                 .map_err(|err| err.raw_os_error().unwrap_or(0)),
             Target::Ipc(path) => ipc::connect(path).map_err(|err| err.0),
+            Target::TcpHost(_) => return,
+            Target::Udp(sock) => {
+                match sock.try_clone() {
+                    Ok(dup) => self.start_engine(r, key, udp::stream(dup), false),
+                    Err(_) => self.schedule_reconnect(key),
+                }
+                return;
+            }
         };
         match stream {
             Ok(stream) => {
@@ -589,9 +631,16 @@ impl Sessions {
             Some(_) => (local_name(&stream), s.event_endpoint.clone()),
             None => (local_name(&stream), remote_name(&stream)),
         };
+        let wire = if matches!(stream, Stream::Udp(_)) {
+            raw::Wire::Udp(Default::default())
+        } else if o.socket_type == ZMQ_STREAM {
+            raw::Wire::Raw(raw::RawConnection::new(o.in_batch_size, o.raw_notify))
+        } else {
+            raw::Wire::Zmtp(zmtp::Connection::with_mechanism(config, mechanism))
+        };
         s.engine = Some(Engine {
             stream,
-            zmtp: zmtp::Connection::with_mechanism(config, mechanism),
+            zmtp: wire,
             connecting,
             write_blocked: connecting,
             read_blocked: false,
@@ -627,6 +676,9 @@ impl Sessions {
         };
         if e.connecting {
             return Ok(());
+        }
+        if let raw::Wire::Udp(_) = e.zmtp {
+            return udp::pump(s, &mut self.pipes);
         }
         let pipes = &mut self.pipes;
         // Inbound: socket stream -> ZMTP -> pipe.
@@ -729,6 +781,9 @@ impl Sessions {
     }
 
     fn connection_down(&mut self, r: &Reactor, key: usize, why: Down) {
+        if let Some(Some(Entry::Session(s))) = self.entries.get(key) {
+            raw::notify_disconnect(s, &mut self.pipes);
+        }
         let Some(s) = self.session(key) else { return };
         let phase = match &s.engine {
             Some(e) if e.connecting => Phase::Connecting,
@@ -747,7 +802,8 @@ impl Sessions {
                 // (handshaking, or a ZMTP 1.0/2.0 peer at any time) is
                 // NO_DETAIL with its errno; DISCONNECTED always follows.
                 let handshaking = e.metadata.is_none()
-                    || matches!(e.zmtp.peer_version(), Some((1, _)) | Some((2, _)));
+                    || matches!(e.zmtp.peer_version(), Some((1, _)) | Some((2, _)))
+                    || raw::ends_as_handshake(&e);
                 let failed = match &why {
                     Down::Protocol(p) if e.metadata.is_none() => {
                         match (p.auth_status(), p.monitor_code()) {
@@ -779,6 +835,11 @@ impl Sessions {
             }
         }
         if s.target.is_none() || endpoint_ends(s, phase, &why) {
+            if endpoint_forgotten(s, phase, &why) {
+                s.opts
+                    .socket_mailbox
+                    .send(Command::EndpointEnded(s.endpoint.clone()));
+            }
             self.destroy(r, key);
             return;
         }
@@ -830,6 +891,7 @@ impl Sessions {
             return;
         };
         self.free.push(key);
+        self.accept_retry.remove(&key);
         match entry {
             Entry::Listener {
                 mut listener,
@@ -858,7 +920,7 @@ impl Sessions {
     }
 
     pub fn next_timeout(&self) -> Option<Duration> {
-        let mut next: Option<u64> = None;
+        let mut next: Option<u64> = self.next_accept_retry();
         for e in self.entries.iter().flatten() {
             if let Entry::Session(s) = e {
                 let mut t = [s.reconnect_at, s.linger_deadline, None, None];
@@ -878,6 +940,7 @@ impl Sessions {
 
     pub fn timers(&mut self, r: &Reactor) {
         let now = now_ms();
+        self.retry_accepts(r, now);
         for key in 0..self.entries.len() {
             enum Due {
                 Nothing,
@@ -946,6 +1009,20 @@ fn endpoint_ends(s: &Session, phase: Phase, why: &Down) -> bool {
         (Phase::Connecting, Down::Failed(errno)) => refusal_ends(s, *errno),
         (Phase::Connecting, _) => false,
         (Phase::Handshaking, _) if stop & ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED != 0 => true,
+        (Phase::Established, _) if stop & ZMQ_RECONNECT_STOP_AFTER_DISCONNECT != 0 => true,
+        _ => s.opts.reconnect_ivl <= 0,
+    }
+}
+
+/// Whether the socket forgets the endpoint of a connecter that gives up, as
+/// libzmq's session does when it would reconnect but may not (reconnection
+/// off after a connection was made); a refused connect or a protocol error
+/// leaves the endpoint known to zmq_disconnect.
+fn endpoint_forgotten(s: &Session, phase: Phase, why: &Down) -> bool {
+    let stop = s.opts.reconnect_stop;
+    match (phase, why) {
+        (Phase::Connecting, _) | (_, Down::Protocol(_)) => false,
+        (Phase::Handshaking, _) if stop & ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED != 0 => false,
         (Phase::Established, _) if stop & ZMQ_RECONNECT_STOP_AFTER_DISCONNECT != 0 => true,
         _ => s.opts.reconnect_ivl <= 0,
     }

@@ -224,6 +224,7 @@ impl Socket {
                     query.answer(inbound, monitor::Ends::connect("", ""));
                 }
             }
+            Command::EndpointEnded(endpoint) => self.wire_endpoint_ended(&endpoint),
             Command::Io(_) => {}
         }
     }
@@ -380,7 +381,7 @@ impl Socket {
                 self.base.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
-            "tcp" | "ipc" => self.bind_wire(proto, addr, endpoint),
+            "tcp" | "ipc" | "udp" => self.bind_wire(proto, addr, endpoint),
             _ => Err(Errno::EPROTONOSUPPORT),
         }
     }
@@ -417,7 +418,7 @@ impl Socket {
                 self.base.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
-            "tcp" | "ipc" => self.connect_wire(proto, addr, endpoint),
+            "tcp" | "ipc" | "udp" => self.connect_wire(proto, addr, endpoint),
             _ => Err(Errno::EPROTONOSUPPORT),
         }
     }
@@ -463,7 +464,7 @@ impl Socket {
     pub fn term_endpoint(&mut self, endpoint: &str, unbind: bool) -> Result<()> {
         self.enter()?;
         let (proto, addr) = split_endpoint(endpoint)?;
-        if proto == "tcp" || proto == "ipc" {
+        if matches!(proto, "tcp" | "ipc" | "udp") {
             return self.term_wire(endpoint, unbind);
         }
         if proto != "inproc" {

@@ -8,9 +8,13 @@ use super::Socket;
 use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::io::command::{IoCommand, SessionOptions, SocketMailbox, Target};
+use crate::io::session::HostTarget;
 use crate::pipe::pipe_pair;
 use crate::socket::monitor::{emit, emit_closed_unknown_fd, Ends};
-use crate::transport::address::{resolve_tcp_bind, resolve_tcp_connect, tcp_endpoint_string};
+use crate::transport::address::{
+    check_tcp_connect_syntax, literal_tcp_connect, resolve_tcp_bind, resolve_tcp_connect,
+    tcp_endpoint_string,
+};
 use crate::transport::{ipc, tcp, TransportOptions};
 use std::sync::Arc;
 
@@ -33,6 +37,7 @@ impl Socket {
             socket_type: o.socket_type,
             routing_id: o.routing_id.clone(),
             recv_routing_id: o.recv_routing_id,
+            raw_notify: o.raw_notify,
             sndhwm: o.sndhwm,
             rcvhwm: o.rcvhwm,
             conflate: o.conflate,
@@ -79,6 +84,9 @@ impl Socket {
 
     pub(super) fn bind_wire(&mut self, proto: &str, addr: &str, endpoint: &str) -> Result<()> {
         check_socket_type(proto, self.base.options.socket_type)?;
+        if proto == "udp" {
+            return self.bind_udp(addr, endpoint);
+        }
         let ipv6 = self.base.options.ipv6;
         // Whether the failure (if any) came after a socket was opened: libzmq
         // then reports that socket's CLOSED before BIND_FAILED.
@@ -136,10 +144,18 @@ impl Socket {
 
     pub(super) fn connect_wire(&mut self, proto: &str, addr: &str, endpoint: &str) -> Result<()> {
         check_socket_type(proto, self.base.options.socket_type)?;
+        if proto == "udp" {
+            // libzmq connects udp for RADIO only; DGRAM binds.
+            return Err(Errno::ENOCOMPATPROTO);
+        }
         let target = match proto {
             "tcp" => {
-                let (addr, source) = resolve_tcp_connect(addr, self.base.options.ipv6)?;
-                Target::Tcp { addr, source }
+                check_tcp_connect_syntax(addr)?;
+                let ipv6 = self.base.options.ipv6;
+                match literal_tcp_connect(addr, ipv6)? {
+                    Some((addr, source)) => Target::Tcp { addr, source },
+                    None => Target::TcpHost(Box::new(HostTarget::new(addr, ipv6))),
+                }
             }
             "ipc" => {
                 // libzmq takes "ipc://*" literally when connecting.
@@ -181,10 +197,47 @@ impl Socket {
         Ok(())
     }
 
+    /// A DGRAM socket binds a udp port: the socket is made here (so errors
+    /// are zmq_bind's), its single pipe at once, and an I/O thread session
+    /// moves the datagrams. ZMQ_LAST_ENDPOINT is the address as given,
+    /// without "udp://", as libzmq reports it.
+    fn bind_udp(&mut self, addr: &str, endpoint: &str) -> Result<()> {
+        let at = resolve_tcp_bind(addr, self.base.options.ipv6)?;
+        let sock = crate::transport::udp::bind(at).map_err(Errno::from)?;
+        let local = sock.local_addr().map_err(Errno::from)?;
+        let io = self.base.ctx.io_thread()?;
+        let o = &self.base.options;
+        let hwm = |h: i32| h.max(0) as u64;
+        let (mine, theirs) = pipe_pair(hwm(o.rcvhwm), hwm(o.sndhwm));
+        self.base
+            .attach_pipe(self.pattern.as_mut(), mine, Some(endpoint.to_owned()));
+        io.send(crate::io::command::Command::Io(Box::new(
+            IoCommand::Connect {
+                target: Target::Udp(Arc::new(sock)),
+                endpoint: endpoint.to_owned(),
+                opts: self.session_options(),
+                pipe: Some(theirs),
+            },
+        )));
+        self.base.options.last_endpoint = addr.to_owned();
+        self.base.wire.push(WireEndpoint {
+            given: endpoint.to_owned(),
+            resolved: format!("udp://{local}"),
+            io,
+            bound: true,
+        });
+        Ok(())
+    }
+
     /// zmq_unbind / zmq_disconnect of a tcp/ipc endpoint. Unbind accepts
     /// the resolved form (ZMQ_LAST_ENDPOINT) or the exact string given when
     /// it had no wildcard, as libzmq.
     pub(super) fn term_wire(&mut self, endpoint: &str, unbind: bool) -> Result<()> {
+        if endpoint.starts_with("udp://") {
+            // libzmq 4.3.4 files a udp bind without a listener, so neither
+            // call finds it: the socket stays bound until it is closed.
+            return Err(Errno::ENOENT);
+        }
         let pos = self.base.wire.iter().position(|w| {
             w.bound == unbind
                 && (w.resolved == endpoint || (w.given == endpoint && !w.given.contains('*')))
@@ -224,6 +277,19 @@ impl Socket {
         Ok(())
     }
 
+    /// A connecter session gave up on `endpoint`: forget it, as libzmq's
+    /// socket does on its session's term_endpoint.
+    pub(super) fn wire_endpoint_ended(&mut self, endpoint: &str) {
+        if let Some(i) = self
+            .base
+            .wire
+            .iter()
+            .position(|w| !w.bound && w.given == endpoint)
+        {
+            self.base.wire.swap_remove(i);
+        }
+    }
+
     /// On close: the I/O threads forget our listeners.
     pub(super) fn close_wire(&mut self) {
         let mut told: Vec<*const SocketMailbox> = Vec::new();
@@ -241,11 +307,13 @@ impl Socket {
     }
 }
 
-/// Transports and socket types that do not mix, as libzmq refuses them.
+/// Transports and socket types that do not mix, as libzmq refuses them:
+/// udp is for DGRAM (and the RADIO/DISH types we do not have yet) only. We
+/// also keep DGRAM to udp: libzmq 4.3.4 lets it bind tcp, where it would
+/// speak ZMTP with [address, body] messages no peer understands.
 fn check_socket_type(proto: &str, socket_type: i32) -> Result<()> {
-    let _ = proto;
-    match socket_type {
-        ZMQ_DGRAM => Err(Errno::ENOCOMPATPROTO),
-        _ => Ok(()),
+    match (proto == "udp", socket_type == ZMQ_DGRAM) {
+        (true, true) | (false, false) => Ok(()),
+        _ => Err(Errno::ENOCOMPATPROTO),
     }
 }

@@ -52,6 +52,52 @@ pub fn resolve_tcp_connect(addr: &str, ipv6: bool) -> Result<(SocketAddr, Option
     Ok((target, source))
 }
 
+/// A tcp connect address as zmq_connect takes it: libzmq checks only its
+/// characters and that the part after the last ':' starts with a digit, and
+/// resolves the rest when connecting (so "tcp://no-such-host:5555" is
+/// accepted and retried).
+pub fn check_tcp_connect_syntax(addr: &str) -> Result<()> {
+    let ok_first = |c: char| c.is_ascii_alphanumeric() || c == '[' || c == ':';
+    let ok_rest = |c: char| c.is_ascii_alphanumeric() || ".-:%;[]_*".contains(c);
+    let mut chars = addr.chars();
+    let fits = match chars.next() {
+        Some(c) if ok_first(c) => chars.all(ok_rest),
+        _ => false,
+    };
+    let port_digit = addr
+        .rfind(':')
+        .and_then(|i| addr[i + 1..].chars().next())
+        .is_some_and(|c| c.is_ascii_digit());
+    if fits && port_digit {
+        Ok(())
+    } else {
+        Err(Errno::EINVAL)
+    }
+}
+
+/// Where a tcp connecter connects when `addr` needs no name lookup (an IP
+/// literal); None when the host is a name to resolve later, off the I/O
+/// thread, on every (re)connect as libzmq does.
+pub fn literal_tcp_connect(
+    addr: &str,
+    ipv6: bool,
+) -> Result<Option<(SocketAddr, Option<SocketAddr>)>> {
+    let (src, dst) = match addr.split_once(';') {
+        Some((s, d)) => (Some(s), d),
+        None => (None, addr),
+    };
+    let (host, port) = split_host_port(dst)?;
+    // A port that will not parse fails at each attempt, as in libzmq.
+    if parse_ip(host).is_none() || parse_port(port, false).is_err() {
+        // The source is still checked now: it is an address, never a name.
+        if let Some(s) = src {
+            resolve_tcp_bind(s, ipv6)?;
+        }
+        return Ok(None);
+    }
+    resolve_tcp_connect(addr, ipv6).map(Some)
+}
+
 fn split_host_port(addr: &str) -> Result<(&str, &str)> {
     let i = addr.rfind(':').ok_or(Errno::EINVAL)?;
     let (host, port) = (&addr[..i], &addr[i + 1..]);
@@ -192,5 +238,34 @@ mod tests {
             Err(Errno::EINVAL)
         );
         assert_eq!(resolve_tcp_connect("*:5", false), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn connect_syntax_as_libzmq() {
+        for ok in [
+            "no-such-host.invalid:5555",
+            "a_b:5",
+            "h:5x",
+            ":5",
+            "[::1]:5",
+            "1.2.3.4:0",
+        ] {
+            assert_eq!(check_tcp_connect_syntax(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "bad host:5555",
+            "host:",
+            "host:x",
+            "-x:5",
+            "localhost:*",
+            "",
+        ] {
+            assert_eq!(check_tcp_connect_syntax(bad), Err(Errno::EINVAL), "{bad}");
+        }
+        assert!(literal_tcp_connect("127.0.0.1:5", false).unwrap().is_some());
+        assert!(literal_tcp_connect("example.invalid:5", false)
+            .unwrap()
+            .is_none());
+        assert!(literal_tcp_connect("no-such-iface-x:0;example.invalid:5", false).is_err());
     }
 }

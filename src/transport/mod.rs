@@ -1,10 +1,12 @@
 //! Transports: endpoint parsing, listeners and connecters for tcp and ipc,
+//! udp sockets for DGRAM,
 //! and the byte stream type the I/O threads drive.
 
 pub mod address;
 pub mod ipc;
 pub mod stream;
 pub mod tcp;
+pub mod udp;
 
 /// The socket options the transports apply, copied from the socket's
 /// options when a listener or connection is made.

@@ -2,7 +2,7 @@
 //! (Unix-domain) behind one type each, so sessions do not care which.
 
 use mio::event::Source;
-use mio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+use mio::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
 use mio::{Interest, Registry, Token};
 use std::io::{self, IoSlice, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
@@ -10,6 +10,9 @@ use std::os::fd::{AsRawFd, RawFd};
 pub enum Stream {
     Tcp(TcpStream),
     Ipc(UnixStream),
+    /// A bound udp socket (DGRAM): datagrams, driven by session/udp.rs
+    /// rather than read/write.
+    Udp(UdpSocket),
 }
 
 impl Stream {
@@ -17,6 +20,7 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.read(buf),
             Stream::Ipc(s) => s.read(buf),
+            Stream::Udp(s) => s.recv(buf),
         }
     }
 
@@ -24,6 +28,7 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.write_vectored(bufs),
             Stream::Ipc(s) => s.write_vectored(bufs),
+            Stream::Udp(_) => Err(io::Error::from_raw_os_error(libc::EDESTADDRREQ)),
         }
     }
 
@@ -31,6 +36,7 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.as_raw_fd(),
             Stream::Ipc(s) => s.as_raw_fd(),
+            Stream::Udp(s) => s.as_raw_fd(),
         }
     }
 
@@ -41,7 +47,7 @@ impl Stream {
                 .peer_addr()
                 .map(|a| a.ip().to_string())
                 .unwrap_or_default(),
-            Stream::Ipc(_) => String::new(),
+            Stream::Ipc(_) | Stream::Udp(_) => String::new(),
         }
     }
 
@@ -50,13 +56,14 @@ impl Stream {
         let err = match self {
             Stream::Tcp(s) => s.take_error()?,
             Stream::Ipc(s) => s.take_error()?,
+            Stream::Udp(s) => s.take_error()?,
         };
         if let Some(e) = err {
             return Err(e);
         }
         match self {
             Stream::Tcp(s) => s.peer_addr().map(|_| ()),
-            Stream::Ipc(_) => Ok(()),
+            Stream::Ipc(_) | Stream::Udp(_) => Ok(()),
         }
     }
 }
@@ -66,18 +73,21 @@ impl Source for Stream {
         match self {
             Stream::Tcp(s) => s.register(r, t, i),
             Stream::Ipc(s) => s.register(r, t, i),
+            Stream::Udp(s) => s.register(r, t, i),
         }
     }
     fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => s.reregister(r, t, i),
             Stream::Ipc(s) => s.reregister(r, t, i),
+            Stream::Udp(s) => s.reregister(r, t, i),
         }
     }
     fn deregister(&mut self, r: &Registry) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => s.deregister(r),
             Stream::Ipc(s) => s.deregister(r),
+            Stream::Udp(s) => s.deregister(r),
         }
     }
 }

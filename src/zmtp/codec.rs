@@ -23,7 +23,6 @@ use super::ProtocolError;
 pub const FLAG_MORE: u8 = 0x01;
 pub const FLAG_LONG: u8 = 0x02;
 pub const FLAG_COMMAND: u8 = 0x04;
-const FLAG_RESERVED: u8 = !(FLAG_MORE | FLAG_LONG | FLAG_COMMAND);
 
 /// Bodies at least this large are written from the message itself (their
 /// own iovec) rather than copied into the batch buffer.
@@ -96,10 +95,10 @@ fn parse_header(
 ) -> Result<Option<Header>, ProtocolError> {
     match framing {
         Framing::V2 => {
+            // As libzmq's v2_decoder: the reserved bits are ignored, and so
+            // is MORE on a command (RFC 23 forbids both; no peer is dropped
+            // for them).
             let Some(&f) = b.first() else { return Ok(None) };
-            if f & FLAG_RESERVED != 0 || (f & FLAG_COMMAND != 0 && f & FLAG_MORE != 0) {
-                return Err(ProtocolError::MalformedFrame);
-            }
             let (len, size) = if f & FLAG_LONG != 0 {
                 if b.len() < 9 {
                     return Ok(None);
@@ -690,10 +689,10 @@ mod tests {
     #[test]
     fn v2_malformed() {
         for (bytes, err) in [
-            (&b"\x08\x00"[..], ProtocolError::MalformedFrame),
-            (b"\x80\x00", ProtocolError::MalformedFrame),
-            (b"\x05\x00", ProtocolError::MalformedFrame), // command + MORE
-            (b"\x02\x80\0\0\0\0\0\0\0", ProtocolError::MessageTooLarge), // 2^63
+            (
+                &b"\x02\x80\0\0\0\0\0\0\0"[..],
+                ProtocolError::MessageTooLarge,
+            ), // 2^63
             (
                 b"\x02\x7f\xff\xff\xff\xff\xff\xff\xff",
                 ProtocolError::MessageTooLarge,
@@ -727,6 +726,17 @@ mod tests {
             }
             _ => panic!("expected staging"),
         }
+    }
+
+    #[test]
+    fn v2_reserved_bits_ignored() {
+        let mut d = Decoder::new(8192, -1).unwrap();
+        let m = decode_all(&mut d, b"\x08\x01a\x81\x01b\x05\x00\xf8\x00").unwrap();
+        assert_eq!(m.len(), 4);
+        assert!(m[0].data() == b"a" && !m[0].more() && !m[0].is_command());
+        assert!(m[1].data() == b"b" && m[1].more());
+        assert!(m[2].is_command() && m[2].more());
+        assert!(m[3].is_empty() && !m[3].more() && !m[3].is_command());
     }
 
     #[test]

@@ -308,17 +308,16 @@ impl Connection {
 
     /// A command after the handshake: PING/PONG handled here,
     /// SUBSCRIBE/CANCEL passed up as 0x01/0x00-prefixed parts, the rest
-    /// ignored (as libzmq's session drops them).
+    /// ignored (as libzmq's session drops them). A malformed one is ignored
+    /// too, as libzmq's engine ignores it; a PING too short for its TTL
+    /// still gets its PONG.
     fn on_command(&mut self, msg: &Msg, now: u64) -> Result<(), ProtocolError> {
-        let malformed = ProtocolError::MalformedCommand(
-            c::ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
-        );
         let Some((name, data)) = command::split(msg.data()) else {
-            return Err(malformed);
+            return Ok(());
         };
         match name {
             PING => {
-                let ttl = command::ping_ttl_ms(data).ok_or(malformed)?;
+                let ttl = command::ping_ttl_ms(data).unwrap_or(0);
                 if self.hb_ttl_at.is_none() && ttl > 0 {
                     self.hb_ttl_at = Some(now + ttl);
                 }

@@ -11,6 +11,13 @@ pub struct Pair {
     more_out: bool,
 }
 
+impl Pair {
+    /// Whether the peer pipe is attached (DGRAM drops sends without one).
+    pub(super) fn has_peer(&self) -> bool {
+        self.pipe.is_some()
+    }
+}
+
 impl Pattern for Pair {
     fn attach(&mut self, base: &mut SocketBase, slot: usize) {
         if self.pipe.is_none() {

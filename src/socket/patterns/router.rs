@@ -54,10 +54,29 @@ pub struct Router {
     connecting: bool,
 }
 
+/// Where a socket's generated routing ids start: random, as libzmq.
+pub(super) fn first_id() -> u32 {
+    let mut b = [0u8; 4];
+    let _ = getrandom::getrandom(&mut b);
+    u32::from_ne_bytes(b)
+}
+
+/// A fresh id no peer uses: 0x00 and a 32-bit counter, as libzmq (ROUTER
+/// and STREAM).
+pub(super) fn fresh_id(next_id: &mut u32, ids: &HashMap<Vec<u8>, usize>) -> Vec<u8> {
+    loop {
+        let mut id = Vec::with_capacity(5);
+        id.push(0);
+        id.extend_from_slice(&next_id.to_be_bytes());
+        *next_id = next_id.wrapping_add(1);
+        if !ids.contains_key(&id) {
+            return id;
+        }
+    }
+}
+
 impl Default for Router {
     fn default() -> Router {
-        let mut b = [0u8; 4];
-        let _ = getrandom::getrandom(&mut b);
         Router {
             fq: FairQueue::default(),
             ids: HashMap::new(),
@@ -67,7 +86,7 @@ impl Default for Router {
             more_in: false,
             more_out: false,
             current_out: None,
-            next_id: u32::from_ne_bytes(b),
+            next_id: first_id(),
             mandatory: false,
             probe_router: false,
             handover: false,
@@ -88,17 +107,8 @@ impl Router {
         self.peers.get(slot).unwrap_or(&Peer::None)
     }
 
-    /// A fresh id no peer uses: 0x00 and a 32-bit counter, as libzmq.
     fn generate_id(&mut self) -> Vec<u8> {
-        loop {
-            let mut id = Vec::with_capacity(5);
-            id.push(0);
-            id.extend_from_slice(&self.next_id.to_be_bytes());
-            self.next_id = self.next_id.wrapping_add(1);
-            if !self.ids.contains_key(&id) {
-                return id;
-            }
-        }
+        fresh_id(&mut self.next_id, &self.ids)
     }
 
     /// Give the pipe at `slot` its routing id. False: not yet known (the
