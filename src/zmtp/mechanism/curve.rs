@@ -36,6 +36,7 @@ use super::{basic_properties, parse_peer_properties, Mechanism, PeerProperties, 
 use crate::constants as c;
 use crate::msg::Msg;
 use crate::zmtp::command::{self, ERROR, READY};
+use crate::zmtp::zap::{self, Verdict, ZapGate, ZapReply, ZapRequest};
 use crate::zmtp::{Config, ProtocolError};
 
 const KEY: usize = 32;
@@ -498,21 +499,11 @@ enum ServerState {
     ExpectHello,
     SendWelcome,
     ExpectInitiate,
+    WaitingForZap,
     SendReady,
     Ready,
-}
-
-/// What a CURVE server does about ZAP once the client is authenticated by
-/// its key. The session decides, as libzmq's `zap_connect` does, from
-/// ZMQ_ZAP_DOMAIN, ZMQ_ZAP_ENFORCE_DOMAIN and whether a handler is bound.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ZapPolicy {
-    /// No handler (or none required): accept every client that proves its
-    /// key (libzmq's "Stonehouse" behaviour).
-    Accept,
-    /// ZAP is required but unavailable: the handshake fails (libzmq reports
-    /// HANDSHAKE_FAILED_NO_DETAIL with EFAULT).
-    Refuse,
+    SendError(u16),
+    ErrorSent(u16),
 }
 
 /// The CURVE server (ZMQ_CURVE_SERVER set).
@@ -530,7 +521,7 @@ pub struct CurveServer {
     /// This connection's cookie key (see the module comment).
     cookie_box: Option<SalsaBox>,
     properties: Vec<u8>,
-    zap: ZapPolicy,
+    zap: ZapGate,
     codec: Option<MessageCodec>,
     peer: PeerProperties,
     init_error: Option<ProtocolError>,
@@ -538,7 +529,10 @@ pub struct CurveServer {
 
 impl CurveServer {
     /// A server with long-term secret key `secret`.
-    pub fn new(config: &Config, secret: [u8; KEY], zap: ZapPolicy) -> Self {
+    /// ZAP is asked with the client's key once INITIATE proved it; with no
+    /// handler bound the client is let in unless `zap` enforces the domain
+    /// (libzmq's "Stonehouse" behaviour).
+    pub fn new(config: &Config, secret: [u8; KEY], zap: ZapGate) -> Self {
         let mut properties = Vec::with_capacity(64);
         basic_properties(config, &mut properties);
         let (cn_public, cn_secret, init_error) = match random::<KEY>() {
@@ -569,8 +563,11 @@ impl CurveServer {
 
     /// The client's long-term public key (for ZAP), once INITIATE is in.
     pub fn client_key(&self) -> Option<&[u8; KEY]> {
-        matches!(self.state, ServerState::SendReady | ServerState::Ready)
-            .then_some(&self.client_key)
+        matches!(
+            self.state,
+            ServerState::WaitingForZap | ServerState::SendReady | ServerState::Ready
+        )
+        .then_some(&self.client_key)
     }
 
     fn process_hello(&mut self, body: &[u8]) -> Result<(), ProtocolError> {
@@ -654,11 +651,6 @@ impl CurveServer {
             return Err(proto(c::ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE));
         }
         self.client_key = client_key;
-        if self.zap == ZapPolicy::Refuse {
-            return Err(ProtocolError::Mechanism(
-                c::ZMQ_PROTOCOL_ERROR_ZAP_UNSPECIFIED,
-            ));
-        }
         self.peer = parse_peer_properties(&plain[128..], self.local_type)?;
         self.codec = Some(MessageCodec {
             precom,
@@ -667,7 +659,8 @@ impl CurveServer {
             nonce: 1,
             peer_nonce: u64::from_be_bytes(short),
         });
-        self.state = ServerState::SendReady;
+        self.zap.ask(b"CURVE", vec![client_key.to_vec()]);
+        self.state = ServerState::WaitingForZap;
         Ok(())
     }
 
@@ -701,8 +694,32 @@ impl Mechanism for CurveServer {
         match self.state {
             ServerState::SendWelcome => self.produce_welcome().map(Some),
             ServerState::SendReady => self.produce_ready().map(Some),
+            ServerState::SendError(code) => {
+                self.state = ServerState::ErrorSent(code);
+                Ok(Some(zap::error_command(code)))
+            }
+            ServerState::ErrorSent(code) => Err(ProtocolError::ZapDenied(code)),
             _ => Ok(None),
         }
+    }
+
+    fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        self.zap.take_request()
+    }
+
+    fn zap_reply(&mut self, reply: Option<ZapReply>) -> Result<(), ProtocolError> {
+        if self.state != ServerState::WaitingForZap {
+            return Err(ProtocolError::UnexpectedCommand);
+        }
+        self.state = match self.zap.answer(reply, false)? {
+            Verdict::Proceed => ServerState::SendReady,
+            Verdict::SendError(code) => ServerState::SendError(code),
+        };
+        Ok(())
+    }
+
+    fn zap_properties(&self) -> &[(Vec<u8>, Vec<u8>)] {
+        self.zap.properties()
     }
 
     fn process_handshake_command(&mut self, body: &[u8]) -> Result<(), ProtocolError> {
@@ -720,10 +737,10 @@ impl Mechanism for CurveServer {
     }
 
     fn status(&self) -> Status {
-        if self.state == ServerState::Ready {
-            Status::Ready
-        } else {
-            Status::Handshaking
+        match self.state {
+            ServerState::Ready => Status::Ready,
+            ServerState::ErrorSent(_) => Status::Error,
+            _ => Status::Handshaking,
         }
     }
 
@@ -796,12 +813,12 @@ mod tests {
         Connection::with_mechanism(config, Box::new(m))
     }
 
-    fn server(zap: ZapPolicy) -> Connection {
+    fn server() -> Connection {
         let config = Config {
             as_server: true,
             ..cfg(c::ZMQ_ROUTER)
         };
-        let m = CurveServer::new(&config, keys(9).secret, zap);
+        let m = CurveServer::new(&config, keys(9).secret, ZapGate::new(false));
         Connection::with_mechanism(config, Box::new(m))
     }
 
@@ -833,9 +850,22 @@ mod tests {
         Ok(())
     }
 
-    /// Move bytes both ways until nothing moves; the first error wins.
+    /// Move bytes both ways until nothing moves; the first error wins. No
+    /// ZAP handler is bound.
     fn pump(a: &mut Connection, b: &mut Connection) -> Result<(), ProtocolError> {
+        pump_with(a, b, |_| None)
+    }
+
+    /// As `pump`, with `zap` answering the server's ZAP requests.
+    fn pump_with(
+        a: &mut Connection,
+        b: &mut Connection,
+        zap: impl Fn(&ZapRequest) -> Option<ZapReply>,
+    ) -> Result<(), ProtocolError> {
         loop {
+            if let Some(req) = b.take_zap_request() {
+                b.zap_answer(Ok(zap(&req)), 0)?;
+            }
             let ab = take_output(a);
             let ba = take_output(b);
             if ab.is_empty() && ba.is_empty() {
@@ -857,7 +887,7 @@ mod tests {
 
     fn ready_pair() -> (Connection, Connection) {
         let mut a = client(keys(9).public);
-        let mut b = server(ZapPolicy::Accept);
+        let mut b = server();
         pump(&mut a, &mut b).unwrap();
         assert!(a.is_ready() && b.is_ready());
         for conn in [&mut a, &mut b] {
@@ -872,10 +902,14 @@ mod tests {
     #[test]
     fn handshake_sizes_and_properties() {
         let mut a = client(keys(9).public);
-        let mut b = server(ZapPolicy::Accept);
+        let mut b = server();
         // Record both directions of the whole handshake.
         let (mut ab, mut ba) = (Vec::new(), Vec::new());
         loop {
+            if let Some(req) = b.take_zap_request() {
+                assert_eq!(req.credentials, vec![keys(7).public.to_vec()]);
+                b.zap_answer(Ok(None), 0).unwrap();
+            }
             let x = take_output(&mut a);
             let y = take_output(&mut b);
             if x.is_empty() && y.is_empty() {
@@ -1019,7 +1053,7 @@ mod tests {
     #[test]
     fn wrong_server_key_is_refused() {
         let mut a = client(keys(10).public);
-        let mut b = server(ZapPolicy::Accept);
+        let mut b = server();
         assert_eq!(
             pump(&mut a, &mut b),
             Err(ProtocolError::Mechanism(
@@ -1030,11 +1064,57 @@ mod tests {
     }
 
     #[test]
-    fn zap_refusal_fails_the_server() {
+    fn zap_is_asked_with_the_client_key() {
+        let answer = |status| {
+            move |req: &ZapRequest| {
+                assert_eq!(req.mechanism, b"CURVE");
+                assert_eq!(req.credentials, vec![keys(7).public.to_vec()]);
+                Some(ZapReply {
+                    status,
+                    user_id: b"carol".to_vec(),
+                    metadata: vec![(b"X-Hello".to_vec(), b"zap".to_vec())],
+                })
+            }
+        };
+        let (mut a, mut b) = (client(keys(9).public), server());
+        pump_with(&mut a, &mut b, answer(200)).unwrap();
+        assert!(a.is_ready() && b.is_ready());
+        let peer = std::iter::from_fn(|| b.next_event())
+            .find_map(|e| match e {
+                Event::Ready { peer, .. } => Some(peer),
+                Event::Message(_) => None,
+            })
+            .unwrap();
+        assert_eq!(peer.get(b"User-Id"), Some(&b"carol"[..]));
+        // The handler's value wins over the client's own X-Hello.
+        assert_eq!(peer.get(b"X-Hello"), Some(&b"zap"[..]));
+
+        // 400: ERROR "400" to the client, HANDSHAKE_FAILED_AUTH on both.
+        let (mut a, mut b) = (client(keys(9).public), server());
+        assert_eq!(
+            pump_with(&mut a, &mut b, answer(400)),
+            Err(ProtocolError::ZapDenied(400))
+        );
+        assert_eq!(
+            feed(&mut a, &take_output(&mut b)),
+            Err(ProtocolError::PeerError(b"400".to_vec()))
+        );
+        assert!(!a.is_ready() && !b.is_ready());
+
+        // Enforced domain and no handler: refused, NO_DETAIL/EFAULT.
+        let config = Config {
+            as_server: true,
+            ..cfg(c::ZMQ_ROUTER)
+        };
+        let m = CurveServer::new(&config, keys(9).secret, ZapGate::new(true));
+        let mut b = Connection::with_mechanism(config, Box::new(m));
         let mut a = client(keys(9).public);
-        let mut b = server(ZapPolicy::Refuse);
-        assert!(pump(&mut a, &mut b).is_err());
-        assert!(!b.is_ready());
+        let err = pump(&mut a, &mut b).unwrap_err();
+        assert_eq!(err, ProtocolError::ZapUnavailable);
+        assert_eq!(
+            err.handshake_event(),
+            Some((c::ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EFAULT as i64))
+        );
     }
 
     #[test]
@@ -1052,7 +1132,7 @@ mod tests {
             as_server: true,
             ..cfg(c::ZMQ_ROUTER)
         };
-        let new = || CurveServer::new(&config, keys(9).secret, ZapPolicy::Accept);
+        let new = || CurveServer::new(&config, keys(9).secret, ZapGate::new(false));
         let code = |m: &mut CurveServer, body: &[u8]| match m.process_handshake_command(body) {
             Err(ProtocolError::Mechanism(code)) => code,
             other => panic!("{other:?}"),
