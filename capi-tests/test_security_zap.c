@@ -557,6 +557,77 @@ static void test_no_handler_null_with_domain_accepts (void)
     no_handler (M_NULL, "dom", ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
 }
 
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* draft option, in Debian's build too */
+#endif
+
+/* ZMQ_ZAP_ENFORCE_DOMAIN: no handler means refusal for CURVE and NULL too. */
+static void enforced (enum mech mech)
+{
+    void *ctx = zmq_ctx_new ();
+    char bound[256];
+    void *server = zmq_socket (ctx, ZMQ_PULL);
+    set_int (server, ZMQ_LINGER, 0);
+    set_int (server, ZMQ_ZAP_ENFORCE_DOMAIN, 1);
+    CHECK_OK (zmq_setsockopt (server, ZMQ_ZAP_DOMAIN, "dom", 3));
+    if (mech == M_CURVE) {
+        set_int (server, ZMQ_CURVE_SERVER, 1);
+        CHECK_OK (zmq_setsockopt (server, ZMQ_CURVE_SECRETKEY, server_secret, 40));
+    }
+    int v = 0;
+    size_t len = sizeof v;
+    CHECK_OK (zmq_getsockopt (server, ZMQ_ZAP_ENFORCE_DOMAIN, &v, &len));
+    CHECK (v == 1);
+    CHECK_OK (zmq_bind (server, "tcp://127.0.0.1:*"));
+    len = sizeof bound;
+    CHECK_OK (zmq_getsockopt (server, ZMQ_LAST_ENDPOINT, bound, &len));
+    void *mon = monitor (ctx, server, "inproc://mon-enforced");
+    void *client = make_client (ctx, ZMQ_PUSH, mech, "good", bound);
+    event_t ev = handshake_event (mon, 3000);
+    printf ("# enforced: event 0x%x value %ld\n", ev.event, ev.value);
+    CHECK (ev.event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && ev.value == EFAULT);
+    close_monitor (server, mon);
+    CHECK_OK (zmq_close (client));
+    CHECK_OK (zmq_close (server));
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
+static void test_enforce_domain_curve_without_handler (void)
+{
+    enforced (M_CURVE);
+}
+
+static void test_enforce_domain_null_without_handler (void)
+{
+    enforced (M_NULL);
+}
+
+/* A NULL client with a domain asks ZAP too, as libzmq's NULL mechanism
+ * does on either side. */
+static void test_null_client_with_domain (void)
+{
+    void *ctx = zmq_ctx_new ();
+    pthread_t t = start_handler (ctx, ZMQ_REP);
+    char bound[256];
+    void *server =
+      make_server (ctx, ZMQ_PULL, M_NULL, NULL, "tcp://127.0.0.1:*", bound);
+    set_int (server, ZMQ_RCVTIMEO, 500);
+    void *client = zmq_socket (ctx, ZMQ_PUSH);
+    set_int (client, ZMQ_LINGER, 0);
+    CHECK_OK (zmq_setsockopt (client, ZMQ_ZAP_DOMAIN, "deny", 4));
+    void *cmon = monitor (ctx, client, "inproc://mon-nullcli");
+    CHECK_OK (zmq_connect (client, bound));
+    event_t ev = handshake_event (cmon, 3000);
+    printf ("# null client: event 0x%x value %ld\n", ev.event, ev.value);
+    CHECK (ev.event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && ev.value == 400);
+    CHECK (requests_seen () == 1);
+    close_monitor (client, cmon);
+    CHECK_OK (zmq_close (client));
+    CHECK_OK (zmq_close (server));
+    CHECK_OK (zmq_ctx_term (ctx));
+    pthread_join (t, NULL);
+}
+
 int main (void)
 {
     CHECK_OK (zmq_curve_keypair (server_public, server_secret));
@@ -580,5 +651,8 @@ int main (void)
     RUN_TEST (test_no_handler_plain_fails);
     RUN_TEST (test_no_handler_curve_accepts);
     RUN_TEST (test_no_handler_null_with_domain_accepts);
+    RUN_TEST (test_enforce_domain_curve_without_handler);
+    RUN_TEST (test_enforce_domain_null_without_handler);
+    RUN_TEST (test_null_client_with_domain);
     return 0;
 }
