@@ -382,8 +382,7 @@ impl Connection {
         if self.mechanism.transforms_messages() {
             let mut m = Msg::try_from_slice(body).map_err(|_| ProtocolError::OutOfMemory)?;
             m.set_flags(Msg::COMMAND);
-            let m = self.mechanism.encode(m)?;
-            self.encoder.push_frame(m.more(), m.is_command(), b"", m);
+            self.mechanism.encode_into(&m, &mut self.encoder)?;
         } else {
             self.encoder.push_bytes_frame(false, true, body);
         }
@@ -444,12 +443,10 @@ impl Connection {
             self.encoder.push_frame(false, true, prefix, topic);
             return Ok(());
         }
-        let msg = if self.mechanism.transforms_messages() {
-            let r = self.mechanism.encode(msg);
-            self.fail(r)?
-        } else {
-            msg
-        };
+        if self.mechanism.transforms_messages() {
+            let r = self.mechanism.encode_into(&msg, &mut self.encoder);
+            return self.fail(r);
+        }
         let (more, command) = (msg.more(), msg.is_command());
         self.encoder.push_frame(more, command, b"", msg);
         Ok(())

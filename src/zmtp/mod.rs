@@ -16,6 +16,8 @@ pub mod codec;
 pub mod command;
 mod connection;
 pub mod greeting;
+#[doc(hidden)]
+pub mod harness;
 pub mod mechanism;
 pub mod zap;
 

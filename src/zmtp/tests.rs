@@ -21,23 +21,7 @@ fn cfg(t: i32) -> Config {
     }
 }
 
-/// Everything the connection wants written, consumed.
-fn take_output(conn: &mut Connection) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let mut s = [IoSlice::new(&[]); 16];
-        let n = conn.output(&mut s);
-        if n == 0 {
-            return out;
-        }
-        let mut total = 0;
-        for x in &s[..n] {
-            out.extend_from_slice(x);
-            total += x.len();
-        }
-        conn.consume_output(total);
-    }
-}
+use super::harness::take_output;
 
 /// Feed bytes as the peer, in chunks of at most `chunk`.
 fn feed_chunked(
@@ -827,20 +811,14 @@ fn compatibility_table() {
 /// the same thing much longer).
 #[test]
 fn random_input_never_panics() {
-    let mut seed = 0x1234_5678_9abc_def0u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = harness::xorshift(0x1234_5678_9abc_def0);
     for _ in 0..2000 {
         let mut conn = Connection::new(Config {
             maxmsgsize: 1 << 20,
             ..cfg(c::ZMQ_ROUTER)
         });
         // Start with a valid greeting half the time so the deeper states run.
-        let mut input = if next() % 2 == 0 {
+        let mut input = if next().is_multiple_of(2) {
             v3_greeting((next() % 3) as u8, b"NULL")
         } else {
             Vec::new()

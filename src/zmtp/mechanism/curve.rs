@@ -34,7 +34,8 @@ use x25519_dalek::{PublicKey as DhPublic, StaticSecret};
 
 use super::{basic_properties, parse_peer_properties, Mechanism, PeerProperties, Status};
 use crate::constants as c;
-use crate::msg::Msg;
+use crate::msg::{Msg, SharedBuf};
+use crate::zmtp::codec::Encoder;
 use crate::zmtp::command::{self, ERROR, READY};
 use crate::zmtp::zap::{self, Verdict, ZapGate, ZapReply, ZapRequest};
 use crate::zmtp::{Config, ProtocolError};
@@ -150,21 +151,22 @@ struct MessageCodec {
     nonce: u64,
     /// The last short nonce the peer used.
     peer_nonce: u64,
+    /// Where small received MESSAGEs are decrypted (see `plain_room`).
+    plain: Option<SharedBuf>,
 }
 
+/// Size of a plaintext buffer for received messages.
+const PLAIN_BUF: usize = 64 * 1024;
+
 impl MessageCodec {
-    fn encode(&mut self, msg: Msg) -> Result<Msg, ProtocolError> {
+    /// Seal `msg` as a MESSAGE frame straight into the encoder's batch.
+    /// libzmq sends it as an ordinary frame with flags 0; MORE and COMMAND
+    /// travel inside the box.
+    fn encode_into(&mut self, msg: &Msg, out: &mut Encoder) -> Result<(), ProtocolError> {
         let payload = msg.data();
-        let mut out = Msg::with_size(MESSAGE_HEADER + 1 + payload.len())
-            .map_err(|_| ProtocolError::OutOfMemory)?;
         let n = self.nonce;
         self.nonce = self.nonce.wrapping_add(1);
         let full = nonce(self.send_prefix, &n.to_be_bytes());
-        let Some(buf) = out.data_mut() else {
-            return Err(ProtocolError::OutOfMemory);
-        };
-        buf[..8].copy_from_slice(b"\x07MESSAGE");
-        buf[8..16].copy_from_slice(&n.to_be_bytes());
         let mut flags = 0;
         if msg.more() {
             flags |= 0x01;
@@ -172,10 +174,36 @@ impl MessageCodec {
         if msg.is_command() {
             flags |= 0x02;
         }
-        buf[MESSAGE_HEADER] = flags;
-        buf[MESSAGE_HEADER + 1..].copy_from_slice(payload);
-        seal_in_place(&self.precom, &full, &mut buf[16..]);
-        Ok(out)
+        let precom = &self.precom;
+        out.push_frame_with(false, false, MESSAGE_HEADER + 1 + payload.len(), |buf| {
+            buf[..8].copy_from_slice(b"\x07MESSAGE");
+            buf[8..16].copy_from_slice(&n.to_be_bytes());
+            buf[MESSAGE_HEADER] = flags;
+            buf[MESSAGE_HEADER + 1..].copy_from_slice(payload);
+            seal_in_place(precom, &full, &mut buf[16..]);
+        });
+        Ok(())
+    }
+
+    /// Room for `n` plaintext bytes in the plaintext buffer: reuse it when
+    /// no message holds it any more, else start a new one (one allocation
+    /// per PLAIN_BUF bytes of small messages, not one per message).
+    fn plain_room(
+        plain: &mut Option<SharedBuf>,
+        n: usize,
+    ) -> Result<&mut SharedBuf, ProtocolError> {
+        let fits = |b: &SharedBuf| b.capacity() - b.len() >= n;
+        let reuse = match plain {
+            Some(b) if fits(b) => true,
+            Some(b) => b.clear() && fits(b),
+            None => false,
+        };
+        if !reuse {
+            let buf = SharedBuf::with_capacity(n.max(PLAIN_BUF))
+                .map_err(|_| ProtocolError::OutOfMemory)?;
+            *plain = Some(buf);
+        }
+        plain.as_mut().ok_or(ProtocolError::OutOfMemory)
     }
 
     fn decode(&mut self, mut msg: Msg) -> Result<Msg, ProtocolError> {
@@ -196,28 +224,31 @@ impl MessageCodec {
         let full = nonce(self.recv_prefix, &short);
         let mut tag = [0u8; TAG];
         tag.copy_from_slice(&data[16..MESSAGE_HEADER]);
-        let len = data.len();
-        // Decrypt where the frame lies when nobody else sees those bytes;
-        // otherwise (the frame shares the receive buffer) into a new message.
-        let (mut out, skip) = if msg.data_mut().is_some() {
-            (msg, MESSAGE_HEADER)
-        } else {
-            let mut m =
-                Msg::with_size(len - MESSAGE_HEADER).map_err(|_| ProtocolError::OutOfMemory)?;
-            if let Some(d) = m.data_mut() {
-                d.copy_from_slice(&msg.data()[MESSAGE_HEADER..]);
-            }
-            (m, 0)
-        };
-        let flags = {
-            let Some(buf) = out.data_mut() else {
-                return Err(ProtocolError::OutOfMemory);
+        // Decrypt where the frame lies when nobody else sees those bytes (a
+        // large frame has its own buffer); a frame sharing the receive
+        // buffer is decrypted into the plaintext buffer instead.
+        let (mut out, flags) = if msg.data_mut().is_some() {
+            let flags = {
+                let Some(buf) = msg.data_mut() else {
+                    return Err(ProtocolError::OutOfMemory);
+                };
+                let body = &mut buf[MESSAGE_HEADER..];
+                open_in_place(&self.precom, &full, &tag, body)?;
+                body[0]
             };
-            let body = &mut buf[skip..];
+            msg.advance(MESSAGE_HEADER + 1);
+            (msg, flags)
+        } else {
+            let body_len = msg.size() - MESSAGE_HEADER;
+            let buf = Self::plain_room(&mut self.plain, body_len)?;
+            let start = buf.len();
+            let body = &mut buf.spare_mut()[..body_len];
+            body.copy_from_slice(&msg.data()[MESSAGE_HEADER..]);
             open_in_place(&self.precom, &full, &tag, body)?;
-            body[0]
+            let flags = body[0];
+            buf.commit(body_len);
+            (buf.slice(start + 1..start + body_len), flags)
         };
-        out.advance(skip + 1);
         out.reset_flags(Msg::MORE | Msg::COMMAND);
         if flags & 0x01 != 0 {
             out.set_flags(Msg::MORE);
@@ -340,6 +371,7 @@ impl CurveClient {
             precom: precompute(&self.cn_server, &self.cn_secret)?,
             send_prefix: MESSAGE_PREFIX_C,
             recv_prefix: MESSAGE_PREFIX_S,
+            plain: None,
             nonce: 0,
             peer_nonce: 1,
         });
@@ -470,9 +502,9 @@ impl Mechanism for CurveClient {
         true
     }
 
-    fn encode(&mut self, msg: Msg) -> Result<Msg, ProtocolError> {
+    fn encode_into(&mut self, msg: &Msg, out: &mut Encoder) -> Result<(), ProtocolError> {
         match (&mut self.codec, self.state) {
-            (Some(codec), ClientState::Connected) => codec.encode(msg),
+            (Some(codec), ClientState::Connected) => codec.encode_into(msg, out),
             _ => Err(ProtocolError::NotReady),
         }
     }
@@ -658,6 +690,7 @@ impl CurveServer {
             recv_prefix: MESSAGE_PREFIX_C,
             nonce: 1,
             peer_nonce: u64::from_be_bytes(short),
+            plain: None,
         });
         self.zap.ask(b"CURVE", vec![client_key.to_vec()]);
         self.state = ServerState::WaitingForZap;
@@ -756,9 +789,9 @@ impl Mechanism for CurveServer {
         true
     }
 
-    fn encode(&mut self, msg: Msg) -> Result<Msg, ProtocolError> {
+    fn encode_into(&mut self, msg: &Msg, out: &mut Encoder) -> Result<(), ProtocolError> {
         match (&mut self.codec, self.state) {
-            (Some(codec), ServerState::Ready) => codec.encode(msg),
+            (Some(codec), ServerState::Ready) => codec.encode_into(msg, out),
             _ => Err(ProtocolError::NotReady),
         }
     }
@@ -781,8 +814,8 @@ impl Drop for CurveServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zmtp::harness::take_output;
     use crate::zmtp::{Connection, Event};
-    use std::io::IoSlice;
 
     struct Keys {
         public: [u8; KEY],
@@ -820,23 +853,6 @@ mod tests {
         };
         let m = CurveServer::new(&config, keys(9).secret, ZapGate::new(false));
         Connection::with_mechanism(config, Box::new(m))
-    }
-
-    fn take_output(conn: &mut Connection) -> Vec<u8> {
-        let mut out = Vec::new();
-        loop {
-            let mut s = [IoSlice::new(&[]); 16];
-            let n = conn.output(&mut s);
-            if n == 0 {
-                return out;
-            }
-            let mut total = 0;
-            for x in &s[..n] {
-                out.extend_from_slice(x);
-                total += x.len();
-            }
-            conn.consume_output(total);
-        }
     }
 
     fn feed(conn: &mut Connection, mut bytes: &[u8]) -> Result<(), ProtocolError> {

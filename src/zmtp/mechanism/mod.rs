@@ -20,6 +20,7 @@ pub mod plain;
 use crate::constants as c;
 use crate::msg::Msg;
 
+use super::codec::Encoder;
 use super::command::{self, IDENTITY, SOCKET_TYPE};
 use super::zap::{ZapReply, ZapRequest};
 use super::{compatible, socket_type_name, Config, ProtocolError};
@@ -85,9 +86,11 @@ pub trait Mechanism: Send {
         false
     }
 
-    /// Wrap an outgoing message part (flags included) after the handshake.
-    fn encode(&mut self, msg: Msg) -> Result<Msg, ProtocolError> {
-        Ok(msg)
+    /// Queue an outgoing message part (flags included) after the handshake,
+    /// transformed, as one frame of `out`.
+    fn encode_into(&mut self, msg: &Msg, out: &mut Encoder) -> Result<(), ProtocolError> {
+        out.push_frame(msg.more(), msg.is_command(), b"", msg.clone());
+        Ok(())
     }
 
     /// Unwrap a received frame after the handshake.
