@@ -171,44 +171,8 @@ static int requests_seen (void)
 
 /* -------------------------------------------------------------- helpers */
 
-typedef struct
-{
-    int event;
-    long value;
-} event_t;
-
-/* The first HANDSHAKE_* event within the timeout ({-1, 0} if none). */
-static event_t handshake_event (void *mon, int timeout_ms)
-{
-    event_t r = {-1, 0};
-    CHECK_OK (zmq_setsockopt (mon, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms));
-    for (;;) {
-        zmq_msg_t m;
-        CHECK_OK (zmq_msg_init (&m));
-        if (zmq_msg_recv (&m, mon, 0) == -1) {
-            zmq_msg_close (&m);
-            return r;
-        }
-        unsigned short event;
-        unsigned int value;
-        CHECK (zmq_msg_size (&m) == 6);
-        memcpy (&event, zmq_msg_data (&m), 2);
-        memcpy (&value, (char *) zmq_msg_data (&m) + 2, 4);
-        CHECK (zmq_msg_more (&m));
-        zmq_msg_close (&m);
-        CHECK_OK (zmq_msg_init (&m));
-        CHECK (zmq_msg_recv (&m, mon, 0) >= 0);
-        zmq_msg_close (&m);
-        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-            || event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-            || event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-            || event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-            r.event = event;
-            r.value = value;
-            return r;
-        }
-    }
-}
+typedef monitor_event_t event_t;
+#define handshake_event next_handshake_event
 
 static void *monitor (void *ctx, void *s, const char *name)
 {
@@ -256,9 +220,11 @@ static void *make_server (void *ctx, int type, enum mech mech,
     return s;
 }
 
-/* A client; for PLAIN `cred` is "user:password", for CURVE "good" or "other". */
-static void *make_client (void *ctx, int type, enum mech mech,
-                          const char *cred, const char *endpoint)
+/* A client; for PLAIN `cred` is "user:password", for CURVE "good" or "other".
+ * With `mon` set, a monitor on it (attached before it connects) goes there. */
+static void *make_client_mon (void *ctx, int type, enum mech mech,
+                              const char *cred, const char *endpoint,
+                              void **mon)
 {
     void *s = zmq_socket (ctx, type);
     CHECK (s);
@@ -277,9 +243,19 @@ static void *make_client (void *ctx, int type, enum mech mech,
         CHECK_OK (zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY,
                                   good ? client_secret : other_secret, 40));
     }
+    if (mon) {
+        set_int (s, ZMQ_RECONNECT_IVL, -1);
+        *mon = monitor (ctx, s, "inproc://mon-cli");
+    }
     CHECK_OK (zmq_connect (s, endpoint));
     set_int (s, ZMQ_RCVTIMEO, 3000);
     return s;
+}
+
+static void *make_client (void *ctx, int type, enum mech mech,
+                          const char *cred, const char *endpoint)
+{
+    return make_client_mon (ctx, type, mech, cred, endpoint, NULL);
 }
 
 static void check_prop (zmq_msg_t *m, const char *name, const char *want)
@@ -401,9 +377,8 @@ static void refused (enum mech mech, const char *domain, const char *cred,
       make_server (ctx, ZMQ_PULL, mech, domain, "tcp://127.0.0.1:*", bound);
     set_int (server, ZMQ_RCVTIMEO, 300);
     void *smon = monitor (ctx, server, "inproc://mon-srv");
-    void *client = make_client (ctx, ZMQ_PUSH, mech, cred, bound);
-    set_int (client, ZMQ_RECONNECT_IVL, -1);
-    void *cmon = monitor (ctx, client, "inproc://mon-cli");
+    void *cmon;
+    void *client = make_client_mon (ctx, ZMQ_PUSH, mech, cred, bound, &cmon);
     int rc = zmq_send (client, "leak", 4, ZMQ_DONTWAIT);
     CHECK (rc == 4 || (rc == -1 && zmq_errno () == EAGAIN));
 

@@ -732,7 +732,7 @@ impl Sessions {
                 let handshaking = e.metadata.is_none()
                     || matches!(e.zmtp.peer_version(), Some((1, _)) | Some((2, _)));
                 let failed = match &why {
-                    Down::Protocol(p) if e.metadata.is_none() => p.handshake_event(),
+                    Down::Protocol(p) => p.monitor_event(e.metadata.is_none()),
                     Down::Failed(errno) if handshaking => {
                         Some((ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, *errno as i64))
                     }

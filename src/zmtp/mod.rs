@@ -192,6 +192,21 @@ impl ProtocolError {
         None
     }
 
+    /// The monitor event for a connection that failed this way, with the
+    /// handshake still running or not. After the handshake only a
+    /// mechanism's own failures are reported: libzmq's CURVE decoder emits
+    /// HANDSHAKE_FAILED_PROTOCOL for a MESSAGE that is malformed, replayed
+    /// or does not open, even on an established connection.
+    pub fn monitor_event(&self, handshaking: bool) -> Option<(i32, i64)> {
+        match self {
+            _ if handshaking => self.handshake_event(),
+            ProtocolError::Mechanism(code) => {
+                Some((c::ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, i64::from(*code)))
+            }
+            _ => None,
+        }
+    }
+
     /// The errno libzmq leaves behind for this failure (the value of a
     /// HANDSHAKE_FAILED_NO_DETAIL event).
     pub fn errno(&self) -> i32 {

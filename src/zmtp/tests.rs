@@ -972,3 +972,33 @@ fn small_buffer_during_handshake() {
     assert!(conn.is_ready());
     assert_eq!(messages(&mut conn)[0].data(), b"ok");
 }
+
+#[test]
+fn monitor_events_for_failures() {
+    use ProtocolError as P;
+    let proto = c::ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+    let crypto = c::ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC;
+    assert_eq!(
+        P::ZapDenied(400).monitor_event(true),
+        Some((c::ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400))
+    );
+    assert_eq!(
+        P::PeerError(b"500".to_vec()).monitor_event(true),
+        Some((c::ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 500))
+    );
+    assert_eq!(
+        P::ZapUnavailable.monitor_event(true),
+        Some((c::ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EFAULT as i64))
+    );
+    assert_eq!(
+        P::Mechanism(crypto).monitor_event(false),
+        Some((proto, crypto as i64))
+    );
+    assert_eq!(
+        P::UnexpectedCommand.monitor_event(true),
+        Some((proto, c::ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND as i64))
+    );
+    assert_eq!(P::UnexpectedCommand.monitor_event(false), None);
+    assert_eq!(P::MalformedFrame.monitor_event(true), None);
+    assert_eq!(P::HeartbeatTimeout.monitor_event(false), None);
+}

@@ -334,6 +334,14 @@ impl CurveClient {
         }
     }
 
+    /// Use this short-term secret key instead of a random one (known-answer
+    /// tests).
+    #[cfg(test)]
+    fn set_transient(&mut self, secret: [u8; KEY]) {
+        self.cn_public = crate::util::curve_keys::public_key(&StaticSecret::from(secret));
+        self.cn_secret = secret;
+    }
+
     fn next_nonce(&mut self) -> u64 {
         let n = self.nonce;
         self.nonce += 1;
@@ -816,6 +824,7 @@ mod tests {
     use super::*;
     use crate::zmtp::harness::take_output;
     use crate::zmtp::{Connection, Event};
+    use std::io::IoSlice;
 
     struct Keys {
         public: [u8; KEY],
@@ -1244,5 +1253,90 @@ mod tests {
             cl.process_handshake_command(b"\x05READY0123456789012345678901234567890"),
             Err(proto(c::ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND))
         );
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// RFC 26's box: NaCl crypto_box, Poly1305 tag first, here built with
+    /// the RustCrypto AEAD's one-shot API (which produces NaCl's layout).
+    fn rfc_box(public: &[u8; KEY], secret: &[u8; KEY], n: &[u8; 24], plain: &[u8]) -> Vec<u8> {
+        use crypto_box::aead::Aead;
+        let b = SalsaBox::new(&PublicKey::from(*public), &SecretKey::from(*secret));
+        b.encrypt(GenericArray::from_slice(n), plain).unwrap()
+    }
+
+    /// HELLO for fixed keys, against RFC 26's layout built independently
+    /// and against a frozen vector (so a change of primitives or layout
+    /// cannot pass unnoticed; interop checks libzmq accepts it).
+    #[test]
+    fn known_answer_hello() {
+        let (server, transient) = (keys(9), keys(5));
+        let k = keys(7);
+        let mut cl = CurveClient::new(&cfg(c::ZMQ_DEALER), k.public, k.secret, server.public);
+        cl.set_transient(transient.secret);
+        let hello = cl.next_handshake_command().unwrap().unwrap();
+        let mut want = b"\x05HELLO\x01\x00".to_vec();
+        want.extend_from_slice(&[0; 72]);
+        want.extend_from_slice(&transient.public);
+        want.extend_from_slice(&1u64.to_be_bytes());
+        let n = nonce(b"CurveZMQHELLO---", &1u64.to_be_bytes());
+        want.extend(rfc_box(&server.public, &transient.secret, &n, &[0; 64]));
+        assert_eq!(hello, want);
+        assert_eq!(
+            &hello[120..],
+            &unhex(concat!(
+                "85bd2811bc9a69beee665ed97a9ab87af00e1f8845fb7081e13268",
+                "b960f1c2a226735c2521c1ef4f6ba4fbe7d71e835b10b6a9054b48",
+                "7e9d564d71c70294f82e9f92a5b708ec45319feb18f9766e40fc"
+            ))[..]
+        );
+    }
+
+    /// A MESSAGE box for fixed short-term keys and nonce.
+    #[test]
+    fn known_answer_message() {
+        let (a, b) = (keys(5), keys(6));
+        let mut codec = MessageCodec {
+            precom: precompute(&b.public, &a.secret).unwrap(),
+            send_prefix: MESSAGE_PREFIX_C,
+            recv_prefix: MESSAGE_PREFIX_S,
+            nonce: 1,
+            peer_nonce: 0,
+            plain: None,
+        };
+        let mut m = Msg::from_slice(b"hello");
+        m.set_flags(Msg::MORE);
+        let mut enc = Encoder::new();
+        codec.encode_into(&m, &mut enc).unwrap();
+        let mut out = [IoSlice::new(&[]); 4];
+        let k = enc.output(&mut out);
+        let wire: Vec<u8> = out[..k].iter().flat_map(|s| s.iter().copied()).collect();
+        let mut want = vec![0x00, 38];
+        want.extend_from_slice(b"\x07MESSAGE");
+        want.extend_from_slice(&1u64.to_be_bytes());
+        let n = nonce(b"CurveZMQMESSAGEC", &1u64.to_be_bytes());
+        want.extend(rfc_box(&b.public, &a.secret, &n, b"\x01hello"));
+        assert_eq!(wire, want);
+        assert_eq!(
+            &wire[18..],
+            &unhex("234d3c988f994ebba29dae8d72de21ec2e460247a952")[..]
+        );
+        // The peer's codec opens it, MORE restored.
+        let mut peer = MessageCodec {
+            precom: precompute(&a.public, &b.secret).unwrap(),
+            send_prefix: MESSAGE_PREFIX_S,
+            recv_prefix: MESSAGE_PREFIX_C,
+            nonce: 1,
+            peer_nonce: 0,
+            plain: None,
+        };
+        let got = peer.decode(Msg::from_slice(&wire[2..])).unwrap();
+        assert_eq!(got.data(), b"hello");
+        assert!(got.more());
     }
 }
