@@ -28,30 +28,10 @@ static void test_plain_options (void)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
-/* The first monitor event at or after a handshake attempt, or -1. */
+/* The first handshake event's number, or -1. */
 static int handshake_event (void *mon, int timeout_ms)
 {
-    CHECK_OK (zmq_setsockopt (mon, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms));
-    for (;;) {
-        zmq_msg_t m;
-        CHECK_OK (zmq_msg_init (&m));
-        if (zmq_msg_recv (&m, mon, 0) == -1) {
-            zmq_msg_close (&m);
-            return -1;
-        }
-        unsigned short event;
-        memcpy (&event, zmq_msg_data (&m), 2);
-        CHECK (zmq_msg_more (&m));
-        zmq_msg_close (&m);
-        CHECK_OK (zmq_msg_init (&m));
-        CHECK (zmq_msg_recv (&m, mon, 0) >= 0);
-        zmq_msg_close (&m);
-        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-            || event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-            || event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-            || event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
-            return event;
-    }
+    return next_handshake_event (mon, timeout_ms).event;
 }
 
 static void test_plain_server_without_zap_handler (void)
@@ -81,8 +61,7 @@ static void test_plain_server_without_zap_handler (void)
     /* The handshake fails on the server, and nothing is delivered. */
     int ev = handshake_event (mon, 3000);
     printf ("# server handshake event 0x%x\n", ev);
-    CHECK (ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-           || ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+    CHECK (ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
     char b[8];
     CHECK_ERR (zmq_recv (server, b, sizeof b, 0), EAGAIN);
 

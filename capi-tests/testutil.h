@@ -97,6 +97,44 @@ static inline int recv_monitor_event (void *mon, uint32_t *value, char *ep, size
     }
     zmq_msg_close (&m);
     return ev;
+/* A monitor event: its number and value. */
+typedef struct
+{
+    int event;
+    long value;
+} monitor_event_t;
+
+/* The first HANDSHAKE_* event (failed or succeeded) on a monitor PAIR within
+ * the timeout; {-1, 0} if none came. */
+static inline monitor_event_t next_handshake_event (void *mon, int timeout_ms)
+{
+    monitor_event_t r = {-1, 0};
+    set_int (mon, ZMQ_RCVTIMEO, timeout_ms);
+    for (;;) {
+        zmq_msg_t m;
+        CHECK_OK (zmq_msg_init (&m));
+        if (zmq_msg_recv (&m, mon, 0) == -1) {
+            zmq_msg_close (&m);
+            return r;
+        }
+        unsigned short event;
+        unsigned int value;
+        CHECK (zmq_msg_size (&m) == 6 && zmq_msg_more (&m));
+        memcpy (&event, zmq_msg_data (&m), 2);
+        memcpy (&value, (char *) zmq_msg_data (&m) + 2, 4);
+        zmq_msg_close (&m);
+        CHECK_OK (zmq_msg_init (&m));
+        CHECK (zmq_msg_recv (&m, mon, 0) >= 0);
+        zmq_msg_close (&m);
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+            || event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+            || event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+            || event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            r.event = event;
+            r.value = value;
+            return r;
+        }
+    }
 }
 
 #endif

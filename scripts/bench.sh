@@ -10,6 +10,9 @@
 #   tcp, ipc  local_thr + remote_thr, local_lat + remote_lat (libzmq's perf
 #             tool interface), two processes: ours<->ours and
 #             libzmq<->libzmq over tcp://127.0.0.1:<port> and ipc://
+#   curve     the same over tcp with CURVE (PERF_CURVE=1: the bound side is
+#             the server; Debian's libzmq uses libsodium), sizes
+#             BENCH_CURVE_SIZES ("64 1024 65536") for throughput and latency
 #
 # For tcp/ipc each timing run also records, per process, CPU time (user +
 # system: perf stat task-clock, a software counter) and system calls
@@ -26,7 +29,7 @@
 # whole payload once more", not as their cycle cost.
 #
 # Environment:
-#   BENCH_TRANSPORTS   "inproc tcp ipc"
+#   BENCH_TRANSPORTS   "inproc tcp ipc curve"
 #   BENCH_RUNS         timing runs per figure, the median is kept (3)
 #   BENCH_IR=0         skip the instruction counts
 #   BENCH_PROFILE=1    also print the top functions of ours over tcp (1 B and
@@ -45,7 +48,8 @@ OUT=$ROOT/target/bench
 mkdir -p "$OUT"
 DEBLIB=/usr/lib/x86_64-linux-gnu/libzmq.so.5
 CFLAGS="-std=gnu99 -O2 -g -Wall -Wextra -Werror -pthread"
-TRANSPORTS=${BENCH_TRANSPORTS:-"inproc tcp ipc"}
+TRANSPORTS=${BENCH_TRANSPORTS:-"inproc tcp ipc curve"}
+CURVE_SIZES=${BENCH_CURVE_SIZES:-"64 1024 65536"}
 RUNS=${BENCH_RUNS:-3}
 DO_IR=${BENCH_IR:-1}
 PROFILE=${BENCH_PROFILE:-0}
@@ -317,7 +321,8 @@ net_bench() {
     local transport=$1 size kind o l mo ml i
     local ocr ocl osr osl lcr lcl lsr lsl oir oil lir lil
     local -a speed cost
-    case $transport in
+    case ${PERF_CURVE:-0}$transport in
+    1tcp) echo "== CURVE over tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq (libsodium), two processes, median of $RUNS runs" ;;
     tcp) echo "== tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq, two processes, median of $RUNS runs" ;;
     ipc) echo "== ipc:///tmp/...: ours<->ours vs libzmq<->libzmq, two processes, median of $RUNS runs" ;;
     esac
@@ -411,6 +416,10 @@ for t in $TRANSPORTS; do
     case $t in
     inproc) inproc_bench ;;
     tcp | ipc) net_bench "$t" ;;
+    curve)
+        # CURVE moves ~10x fewer messages per second: a tenth of the counts.
+        (export PERF_CURVE=1; NET_SIZES=$CURVE_SIZES; NET_LAT_SIZES=$CURVE_SIZES
+         NET_SCALE=$(awk -v s="$NET_SCALE" 'BEGIN { print s / 10 }'); net_bench tcp) ;;
     *) echo "unknown transport $t" >&2 ;;
     esac
     echo "($t: $(( $(date +%s) - t1 )) s)"

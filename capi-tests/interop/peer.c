@@ -25,6 +25,12 @@
  *          -T MS     per-operation timeout (RCVTIMEO/SNDTIMEO), default 10000
  *          -o FILE   (binder) write "<endpoint> <side-endpoint|->" to FILE
  *          -S EP     (connecter) the side channel endpoint the binder wrote
+ *          -C        CURVE, the binder as the server (fixed zmq_curve(7) keys)
+ *          -L        PLAIN, the binder as the server, the connecter as
+ *                    admin/secret (a PLAIN server needs a ZAP handler: -Z)
+ *          -Z        (binder) run a ZAP handler in this process that allows
+ *                    admin/secret and the CURVE client key, and check that
+ *                    every received frame carries its User-Id
  *
  * Content: frame f of message seq holds a byte pattern of (seq, f, offset)
  * with seq in its first four bytes (little endian, truncated for short
@@ -64,6 +70,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <pthread.h>
 
 #ifndef PEER_TAG
 #define PEER_TAG "peer"
@@ -95,6 +102,9 @@ typedef struct
     int timeout_ms;
     const char *outfile;
     const char *side_ep;
+    int curve;
+    int plain;
+    int zap;
 } cfg_t;
 
 static cfg_t cfg;
@@ -102,6 +112,7 @@ static void *ctx;
 static void *mon;
 static const char *deferred_failure;
 static unsigned char *scratch;
+static void *main_socket;
 
 /* ------------------------------------------------------------------------ */
 
@@ -456,6 +467,13 @@ static int recv_msg (void *s, zmq_msg_t *fr, int flags)
                 die ("frame %d of a message: %s", n, zmq_strerror (e));
             errno = e;
             return -1;
+        }
+        if (s == main_socket && cfg.zap && cfg.bind) {
+            const char *user = zmq_msg_gets (&fr[n], "User-Id");
+            const char *want = cfg.curve ? "curve-client" : "admin";
+            if (!user || strcmp (user, want) != 0)
+                die ("frame %d: User-Id is %s, expected %s", n,
+                     user ? user : "(none)", want);
         }
         if (!zmq_msg_more (&fr[n++]))
             return n;
@@ -821,13 +839,118 @@ static void receiver (void *s, void *side)
         setopt_int (s, ZMQ_LINGER, 0, "ZMQ_LINGER");
 }
 
+/* ---- security ------------------------------------------------------------ */
+
+/* The example key pairs of zmq_curve(7); public halves derived. */
+static const char *server_secret = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+static const char *client_secret = "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs";
+
+static void zap_send (void *h, const char *str, int more)
+{
+    if (zmq_send (h, str, strlen (str), more ? ZMQ_SNDMORE : 0) < 0)
+        die ("ZAP handler send: %s", err ());
+}
+
+/* A ZAP handler (REP): PLAIN admin/secret and the CURVE client key are let
+ * in with a User-Id, everyone else gets 400. Ends with the context. */
+static void *zap_handler (void *arg)
+{
+    void *h = arg;
+    char client_public[41];
+    uint8_t client_key[32];
+    if (zmq_curve_public (client_public, client_secret) != 0
+        || !zmq_z85_decode (client_key, client_public))
+        die ("zmq_curve_public: %s", err ());
+    for (;;) {
+        zmq_msg_t fr[MAX_FRAMES];
+        int n = 0, more = 1;
+        while (more) {
+            zmq_msg_init (&fr[n]);
+            if (zmq_msg_recv (&fr[n], h, 0) < 0) {
+                zmq_msg_close (&fr[n]);
+                for (int i = 0; i < n; i++)
+                    zmq_msg_close (&fr[i]);
+                zmq_close (h);
+                return NULL;
+            }
+            more = zmq_msg_more (&fr[n]);
+            if (n < MAX_FRAMES - 1)
+                n++;
+            else
+                zmq_msg_close (&fr[n]);
+        }
+        /* version, request id, domain, address, routing id, mechanism, ... */
+        const char *user = NULL;
+        if (n == 8 && frame_eq (&fr[5], "PLAIN", 5) && frame_eq (&fr[6], "admin", 5)
+            && frame_eq (&fr[7], "secret", 6))
+            user = "admin";
+        if (n == 7 && frame_eq (&fr[5], "CURVE", 5)
+            && frame_eq (&fr[6], (const char *) client_key, 32))
+            user = "curve-client";
+        int ok = n >= 2 && frame_eq (&fr[0], "1.0", 3);
+        zap_send (h, "1.0", 1);
+        if (zmq_send (h, zmq_msg_data (&fr[1]), ok ? zmq_msg_size (&fr[1]) : 0,
+                      ZMQ_SNDMORE)
+            < 0)
+            die ("ZAP handler send: %s", err ());
+        zap_send (h, user ? "200" : "400", 1);
+        zap_send (h, user ? "OK" : "denied", 1);
+        zap_send (h, user ? user : "", 1);
+        zap_send (h, "", 0);
+        for (int i = 0; i < n; i++)
+            zmq_msg_close (&fr[i]);
+    }
+}
+
+static void start_zap_handler (void)
+{
+    void *h = zmq_socket (ctx, ZMQ_REP);
+    pthread_t t;
+    if (!h)
+        die ("zmq_socket(ZAP handler): %s", err ());
+    setopt_int (h, ZMQ_LINGER, 0, "ZMQ_LINGER");
+    if (zmq_bind (h, "inproc://zeromq.zap.01") != 0)
+        die ("zmq_bind(inproc://zeromq.zap.01): %s", err ());
+    if (pthread_create (&t, NULL, zap_handler, h) != 0)
+        die ("pthread_create");
+    pthread_detach (t);
+}
+
+static void set_security (void *s)
+{
+    char server_public[41], client_public[41];
+    if (cfg.curve) {
+        if (zmq_curve_public (server_public, server_secret) != 0
+            || zmq_curve_public (client_public, client_secret) != 0)
+            die ("zmq_curve_public: %s", err ());
+        if (cfg.bind) {
+            setopt_int (s, ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER");
+            if (zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, server_secret, 40) != 0)
+                die ("ZMQ_CURVE_SECRETKEY: %s", err ());
+        } else if (zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, server_public, 40) != 0
+                   || zmq_setsockopt (s, ZMQ_CURVE_PUBLICKEY, client_public, 40) != 0
+                   || zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, client_secret, 40) != 0)
+            die ("CURVE client keys: %s", err ());
+    }
+    if (cfg.plain) {
+        if (cfg.bind)
+            setopt_int (s, ZMQ_PLAIN_SERVER, 1, "ZMQ_PLAIN_SERVER");
+        else if (zmq_setsockopt (s, ZMQ_PLAIN_USERNAME, "admin", 5) != 0
+                 || zmq_setsockopt (s, ZMQ_PLAIN_PASSWORD, "secret", 6) != 0)
+            die ("PLAIN credentials: %s", err ());
+    }
+    if (cfg.zap && cfg.bind)
+        start_zap_handler ();
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 static void usage (void)
 {
     fprintf (stderr, "usage: peer <client|server|send|recv> <type> "
                      "<bind|connect> <endpoint> <count> <size> [-p type] "
-                     "[-m parts] [-H] [-M] [-P ms] [-T ms] [-o file] [-S ep]\n");
+                     "[-m parts] [-H] [-M] [-P ms] [-T ms] [-o file] [-S ep] "
+                     "[-C] [-L] [-Z]\n");
     exit (2);
 }
 
@@ -1096,6 +1219,12 @@ int main (int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp (a, "-H") == 0)
             cfg.heartbeat = 1;
+        else if (strcmp (a, "-C") == 0)
+            cfg.curve = 1;
+        else if (strcmp (a, "-L") == 0)
+            cfg.plain = 1;
+        else if (strcmp (a, "-Z") == 0)
+            cfg.zap = 1;
         else if (strcmp (a, "-M") == 0)
             cfg.monitor = 1;
         else if (!v)
@@ -1145,6 +1274,8 @@ int main (int argc, char **argv)
     }
     if (cfg.monitor)
         start_monitor (s);
+    main_socket = s;
+    set_security (s);
     if (needs_side ())
         side = make_socket (ZMQ_PAIR);
 

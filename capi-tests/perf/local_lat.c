@@ -22,6 +22,7 @@ int main (int argc, char *argv[])
     if (!s)
         die ("zmq_socket");
     void *mon = watch_disconnect (ctx, s);
+    perf_security (s, 1);
     if (zmq_bind (s, bind_to) != 0)
         die ("zmq_bind");
 

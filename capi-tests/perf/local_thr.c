@@ -20,6 +20,7 @@ int main (int argc, char *argv[])
     void *s = zmq_socket (ctx, ZMQ_PULL);
     if (!s)
         die ("zmq_socket");
+    perf_security (s, 1);
     if (zmq_bind (s, bind_to) != 0)
         die ("zmq_bind");
 

@@ -20,6 +20,7 @@ int main (int argc, char *argv[])
     void *s = zmq_socket (ctx, ZMQ_REQ);
     if (!s)
         die ("zmq_socket");
+    perf_security (s, 0);
     if (zmq_connect (s, connect_to) != 0)
         die ("zmq_connect");
 

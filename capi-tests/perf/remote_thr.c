@@ -21,6 +21,7 @@ int main (int argc, char *argv[])
     if (!s)
         die ("zmq_socket");
     void *mon = watch_disconnect (ctx, s);
+    perf_security (s, 0);
     if (zmq_connect (s, connect_to) != 0)
         die ("zmq_connect");
 

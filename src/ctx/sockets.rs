@@ -103,6 +103,12 @@ impl SocketTable {
         self.inner.lock().endpoints.contains_key(name)
     }
 
+    /// The binder of an inproc name, if any (no parking: a ZAP client asks
+    /// whether a handler is there now, as libzmq's find_endpoint does).
+    pub fn find_inproc(&self, name: &str) -> Option<InprocPeer> {
+        self.inner.lock().endpoints.get(name).cloned()
+    }
+
     /// Drop an inproc name if `socket_id` owns it.
     pub fn unbind_inproc(&self, name: &str, socket_id: u64) -> bool {
         let mut g = self.inner.lock();

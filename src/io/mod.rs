@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod mailbox;
+pub mod security;
 pub mod session;
 
 pub mod signaler;

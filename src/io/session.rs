@@ -60,6 +60,8 @@ struct Engine {
     /// remote end is its endpoint string.
     local: String,
     remote: String,
+    /// The ZAP exchange of a server mechanism (or NULL with a domain).
+    zap: super::security::ZapClient,
 }
 
 struct Session {
@@ -251,6 +253,9 @@ impl Sessions {
                     if let Some(&key) = self.pipe_owner.get(&slot) {
                         self.pump(r, key);
                     }
+                } else if let Some(key) = super::security::zap_session(&p) {
+                    // The ZAP handler answered.
+                    self.pump(r, key);
                 }
             }
             Command::ActivateWrite(p) => {
@@ -592,40 +597,7 @@ impl Sessions {
             heartbeat_ttl: o.heartbeat_ttl,
             heartbeat_timeout: o.heartbeat_timeout,
         };
-        // The security mechanism (libzmq: ZMQ_MECHANISM and the side).
-        use zmtp::mechanism::{curve, plain, Mechanism, NullMechanism};
-        let mechanism: Box<dyn Mechanism> = match o.mechanism {
-            ZMQ_CURVE if o.as_server => {
-                // ZAP requests are not implemented yet. Without a handler
-                // libzmq proceeds (unless the domain is enforced); with a
-                // handler bound it would ask it, and since we cannot, we
-                // refuse rather than let in clients the handler may deny.
-                let handler = o.ctx.sockets.has_inproc("zeromq.zap.01");
-                let zap = if handler || (o.zap_enforce_domain && !o.zap_domain.is_empty()) {
-                    curve::ZapPolicy::Refuse
-                } else {
-                    curve::ZapPolicy::Accept
-                };
-                Box::new(curve::CurveServer::new(&config, o.curve_secret_key, zap))
-            }
-            ZMQ_CURVE => Box::new(curve::CurveClient::new(
-                &config,
-                o.curve_public_key,
-                o.curve_secret_key,
-                o.curve_server_key,
-            )),
-            // Without a ZAP handler libzmq's PLAIN server fails every HELLO.
-            ZMQ_PLAIN if o.as_server => Box::new(plain::PlainServer::new(
-                &config,
-                plain::ZapVerdict::Unavailable,
-            )),
-            ZMQ_PLAIN => Box::new(plain::PlainClient::new(
-                &config,
-                &o.plain_username,
-                &o.plain_password,
-            )),
-            _ => Box::new(NullMechanism::new(&config)),
-        };
+        let mechanism = super::security::mechanism(o, &config);
         let handshake_deadline = (o.handshake_ivl > 0).then(|| now_ms() + o.handshake_ivl as u64);
         let (local, remote) = match &s.target {
             Some(_) => (local_name(&stream), s.event_endpoint.clone()),
@@ -649,6 +621,7 @@ impl Sessions {
             handshake_deadline,
             local,
             remote,
+            zap: Default::default(),
         });
         if !connecting {
             self.pump(r, key);
@@ -684,6 +657,16 @@ impl Sessions {
         // Inbound: socket stream -> ZMTP -> pipe.
         loop {
             // First deliver what the state machine already decoded.
+            // A ZAP request to send or a reply to take, first: either may
+            // move the handshake on.
+            let e = s.engine.as_mut().expect("engine");
+            let stream = &e.stream;
+            let peer = || stream.peer_address();
+            let zap = e.zap.drive(&mut e.zmtp, &s.opts, &self.mailbox, key, peer);
+            if let Err(p) = zap {
+                flush_best_effort(e);
+                return Err(Down::Protocol(p));
+            }
             deliver(s, pipes, &self.mailbox, &mut self.pipe_owner, key)?;
             let e = s.engine.as_mut().expect("engine");
             if e.read_blocked {
@@ -805,17 +788,7 @@ impl Sessions {
                     || matches!(e.zmtp.peer_version(), Some((1, _)) | Some((2, _)))
                     || raw::ends_as_handshake(&e);
                 let failed = match &why {
-                    Down::Protocol(p) if e.metadata.is_none() => {
-                        match (p.auth_status(), p.monitor_code()) {
-                            (Some(status), _) => {
-                                Some((ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status as i64))
-                            }
-                            (None, Some(code)) => {
-                                Some((ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as i64))
-                            }
-                            (None, None) => None,
-                        }
-                    }
+                    Down::Protocol(p) => p.monitor_event(e.metadata.is_none()),
                     Down::Failed(errno) if handshaking => {
                         Some((ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, *errno as i64))
                     }

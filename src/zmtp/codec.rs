@@ -541,6 +541,29 @@ impl Encoder {
         }
     }
 
+    /// Queue one frame of `size` body bytes that `fill` writes in place in
+    /// the batch buffer (CURVE seals each MESSAGE straight into it: no
+    /// buffer per message). Returns what `fill` returns.
+    pub fn push_frame_with<R>(
+        &mut self,
+        more: bool,
+        command: bool,
+        size: usize,
+        fill: impl FnOnce(&mut [u8]) -> R,
+    ) -> R {
+        let mut h = [0u8; 10];
+        let n = self.header(more, command, size, &mut h);
+        self.append(&h[..n]);
+        let at = self.batch.len();
+        self.batch.resize(at + size, 0);
+        self.pending += size;
+        match self.segs.back_mut() {
+            Some(Seg::Batch(len)) => *len += size,
+            _ => self.segs.push_back(Seg::Batch(size)),
+        }
+        fill(&mut self.batch[at..])
+    }
+
     /// Queue one frame with a small body given as bytes (commands).
     pub fn push_bytes_frame(&mut self, more: bool, command: bool, body: &[u8]) {
         let mut h = [0u8; 10];

@@ -12,6 +12,7 @@ use super::codec::{Decoder, Encoder, Framing, HANDSHAKE_IN_BATCH, OUT_BATCH_SIZE
 use super::command::{self, CANCEL, PING, PONG, SUBSCRIBE};
 use super::greeting::{self, Detect, Protocol};
 use super::mechanism::{Mechanism, NullMechanism, Status};
+use super::zap::{ZapReply, ZapRequest};
 use super::{Config, Event, ProtocolError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -238,17 +239,7 @@ impl Connection {
                     return Err(ProtocolError::UnexpectedCommand);
                 }
                 self.mechanism.process_handshake_command(msg.data())?;
-                self.pump_handshake()?;
-                match self.mechanism.status() {
-                    Status::Ready => self.become_ready(now)?,
-                    Status::Error => {
-                        return Err(ProtocolError::Mechanism(
-                            c::ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
-                        ))
-                    }
-                    Status::Handshaking => {}
-                }
-                Ok(())
+                self.handshake_step(now)
             }
             State::AwaitIdentity => {
                 let rid = (!msg.is_empty()).then(|| msg.data().to_vec());
@@ -283,11 +274,52 @@ impl Connection {
         }
     }
 
+    /// Send what the mechanism has for the peer, then act on its status.
+    fn handshake_step(&mut self, now: u64) -> Result<(), ProtocolError> {
+        self.pump_handshake()?;
+        match self.mechanism.status() {
+            Status::Ready => self.become_ready(now),
+            Status::Error => Err(ProtocolError::Mechanism(
+                c::ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
+            )),
+            Status::Handshaking => Ok(()),
+        }
+    }
+
+    // ------------------------------------------------------------------ ZAP
+
+    /// A ZAP request the mechanism is waiting on, for the engine to send to
+    /// the handler (each handed out once, and only after the greeting).
+    pub fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        if self.state != State::Handshake {
+            return None;
+        }
+        self.mechanism.take_zap_request()
+    }
+
+    /// The answer to that request: the handler's reply, `Ok(None)` when no
+    /// handler is bound, or the error a malformed reply is (the connection
+    /// then fails with it).
+    pub fn zap_answer(
+        &mut self,
+        answer: Result<Option<ZapReply>, ProtocolError>,
+        now_ms: u64,
+    ) -> Result<(), ProtocolError> {
+        self.failed()?;
+        let r = answer
+            .and_then(|reply| self.mechanism.zap_reply(reply))
+            .and_then(|()| self.handshake_step(now_ms));
+        self.fail(r)
+    }
+
     fn become_ready(&mut self, now: u64) -> Result<(), ProtocolError> {
+        // ZAP's User-Id and metadata first: libzmq's map keeps them over the
+        // peer's properties of the same name.
         let peer = Arc::new(Metadata::from_pairs(
             self.mechanism
-                .peer_properties()
+                .zap_properties()
                 .iter()
+                .chain(self.mechanism.peer_properties())
                 .map(|(n, v)| (&n[..], &v[..])),
         ));
         if !peer.is_empty() && self.msg_metadata.is_none() {
@@ -349,8 +381,7 @@ impl Connection {
         if self.mechanism.transforms_messages() {
             let mut m = Msg::try_from_slice(body).map_err(|_| ProtocolError::OutOfMemory)?;
             m.set_flags(Msg::COMMAND);
-            let m = self.mechanism.encode(m)?;
-            self.encoder.push_frame(m.more(), m.is_command(), b"", m);
+            self.mechanism.encode_into(&m, &mut self.encoder)?;
         } else {
             self.encoder.push_bytes_frame(false, true, body);
         }
@@ -411,12 +442,10 @@ impl Connection {
             self.encoder.push_frame(false, true, prefix, topic);
             return Ok(());
         }
-        let msg = if self.mechanism.transforms_messages() {
-            let r = self.mechanism.encode(msg);
-            self.fail(r)?
-        } else {
-            msg
-        };
+        if self.mechanism.transforms_messages() {
+            let r = self.mechanism.encode_into(&msg, &mut self.encoder);
+            return self.fail(r);
+        }
         let (more, command) = (msg.more(), msg.is_command());
         self.encoder.push_frame(more, command, b"", msg);
         Ok(())

@@ -16,7 +16,10 @@ pub mod codec;
 pub mod command;
 mod connection;
 pub mod greeting;
+#[doc(hidden)]
+pub mod harness;
 pub mod mechanism;
+pub mod zap;
 
 #[cfg(test)]
 mod tests;
@@ -119,6 +122,12 @@ pub enum ProtocolError {
     OldPeerRefused,
     /// A mechanism-specific failure with its ZMQ_PROTOCOL_ERROR_* code.
     Mechanism(i32),
+    /// ZAP is required but no handler is bound to inproc://zeromq.zap.01
+    /// (libzmq: HANDSHAKE_FAILED_NO_DETAIL with EFAULT).
+    ZapUnavailable,
+    /// The ZAP handler refused the client with this status code (300, 400,
+    /// 500): HANDSHAKE_FAILED_AUTH on the server.
+    ZapDenied(u16),
     /// A buffer for the peer's data could not be allocated.
     OutOfMemory,
     /// `send` before the handshake finished, or after a failure.
@@ -150,6 +159,7 @@ impl ProtocolError {
     /// "500"): the code, which libzmq reports as HANDSHAKE_FAILED_AUTH.
     pub fn auth_status(&self) -> Option<i32> {
         match self {
+            ProtocolError::ZapDenied(code) => Some(i32::from(*code)),
             ProtocolError::PeerError(r)
                 if r.len() == 3
                     && matches!(r[0], b'3'..=b'5')
@@ -157,6 +167,41 @@ impl ProtocolError {
                     && r[2].is_ascii_digit() =>
             {
                 Some(r.iter().fold(0, |acc, d| acc * 10 + i32::from(d - b'0')))
+            }
+            _ => None,
+        }
+    }
+
+    /// The monitor event (and its value) libzmq emits when the handshake
+    /// fails this way: HANDSHAKE_FAILED_AUTH with a ZAP status code,
+    /// HANDSHAKE_FAILED_PROTOCOL with a protocol code, NO_DETAIL with EFAULT
+    /// for a missing ZAP handler, or nothing (just DISCONNECTED).
+    pub fn handshake_event(&self) -> Option<(i32, i64)> {
+        if let Some(status) = self.auth_status() {
+            return Some((c::ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, i64::from(status)));
+        }
+        if let Some(code) = self.monitor_code() {
+            return Some((c::ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, i64::from(code)));
+        }
+        if *self == ProtocolError::ZapUnavailable {
+            return Some((
+                c::ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                i64::from(libc::EFAULT),
+            ));
+        }
+        None
+    }
+
+    /// The monitor event for a connection that failed this way, with the
+    /// handshake still running or not. After the handshake only a
+    /// mechanism's own failures are reported: libzmq's CURVE decoder emits
+    /// HANDSHAKE_FAILED_PROTOCOL for a MESSAGE that is malformed, replayed
+    /// or does not open, even on an established connection.
+    pub fn monitor_event(&self, handshaking: bool) -> Option<(i32, i64)> {
+        match self {
+            _ if handshaking => self.handshake_event(),
+            ProtocolError::Mechanism(code) => {
+                Some((c::ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, i64::from(*code)))
             }
             _ => None,
         }
@@ -170,6 +215,7 @@ impl ProtocolError {
             ProtocolError::HeartbeatTimeout => libc::ETIMEDOUT,
             ProtocolError::OutOfMemory => libc::ENOMEM,
             ProtocolError::IncompatibleSocketType => libc::EINVAL,
+            ProtocolError::ZapUnavailable => libc::EFAULT,
             ProtocolError::NotReady => libc::EAGAIN,
             _ => libc::EPROTO,
         }
@@ -196,6 +242,8 @@ impl fmt::Display for ProtocolError {
                 f.write_str("ZMTP 1.0/2.0 peer refused: security is required")
             }
             ProtocolError::Mechanism(code) => write!(f, "mechanism error ({code:#x})"),
+            ProtocolError::ZapUnavailable => f.write_str("no ZAP handler"),
+            ProtocolError::ZapDenied(code) => write!(f, "refused by ZAP ({code})"),
             ProtocolError::OutOfMemory => f.write_str("out of memory"),
             ProtocolError::NotReady => f.write_str("connection not ready"),
         }

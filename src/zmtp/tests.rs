@@ -21,23 +21,7 @@ fn cfg(t: i32) -> Config {
     }
 }
 
-/// Everything the connection wants written, consumed.
-fn take_output(conn: &mut Connection) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let mut s = [IoSlice::new(&[]); 16];
-        let n = conn.output(&mut s);
-        if n == 0 {
-            return out;
-        }
-        let mut total = 0;
-        for x in &s[..n] {
-            out.extend_from_slice(x);
-            total += x.len();
-        }
-        conn.consume_output(total);
-    }
-}
+use super::harness::take_output;
 
 /// Feed bytes as the peer, in chunks of at most `chunk`.
 fn feed_chunked(
@@ -837,20 +821,14 @@ fn compatibility_table() {
 /// the same thing much longer).
 #[test]
 fn random_input_never_panics() {
-    let mut seed = 0x1234_5678_9abc_def0u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = harness::xorshift(0x1234_5678_9abc_def0);
     for _ in 0..2000 {
         let mut conn = Connection::new(Config {
             maxmsgsize: 1 << 20,
             ..cfg(c::ZMQ_ROUTER)
         });
         // Start with a valid greeting half the time so the deeper states run.
-        let mut input = if next() % 2 == 0 {
+        let mut input = if next().is_multiple_of(2) {
             v3_greeting((next() % 3) as u8, b"NULL")
         } else {
             Vec::new()
@@ -1003,4 +981,34 @@ fn small_buffer_during_handshake() {
     feed_chunked(&mut conn, &g, 0, 100).unwrap();
     assert!(conn.is_ready());
     assert_eq!(messages(&mut conn)[0].data(), b"ok");
+}
+
+#[test]
+fn monitor_events_for_failures() {
+    use ProtocolError as P;
+    let proto = c::ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+    let crypto = c::ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC;
+    assert_eq!(
+        P::ZapDenied(400).monitor_event(true),
+        Some((c::ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400))
+    );
+    assert_eq!(
+        P::PeerError(b"500".to_vec()).monitor_event(true),
+        Some((c::ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 500))
+    );
+    assert_eq!(
+        P::ZapUnavailable.monitor_event(true),
+        Some((c::ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EFAULT as i64))
+    );
+    assert_eq!(
+        P::Mechanism(crypto).monitor_event(false),
+        Some((proto, crypto as i64))
+    );
+    assert_eq!(
+        P::UnexpectedCommand.monitor_event(true),
+        Some((proto, c::ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND as i64))
+    );
+    assert_eq!(P::UnexpectedCommand.monitor_event(false), None);
+    assert_eq!(P::MalformedFrame.monitor_event(true), None);
+    assert_eq!(P::HeartbeatTimeout.monitor_event(false), None);
 }

@@ -34,8 +34,10 @@ use x25519_dalek::{PublicKey as DhPublic, StaticSecret};
 
 use super::{basic_properties, parse_peer_properties, Mechanism, PeerProperties, Status};
 use crate::constants as c;
-use crate::msg::Msg;
+use crate::msg::{Msg, SharedBuf};
+use crate::zmtp::codec::Encoder;
 use crate::zmtp::command::{self, ERROR, READY};
+use crate::zmtp::zap::{self, Verdict, ZapGate, ZapReply, ZapRequest};
 use crate::zmtp::{Config, ProtocolError};
 
 const KEY: usize = 32;
@@ -149,21 +151,22 @@ struct MessageCodec {
     nonce: u64,
     /// The last short nonce the peer used.
     peer_nonce: u64,
+    /// Where small received MESSAGEs are decrypted (see `plain_room`).
+    plain: Option<SharedBuf>,
 }
 
+/// Size of a plaintext buffer for received messages.
+const PLAIN_BUF: usize = 64 * 1024;
+
 impl MessageCodec {
-    fn encode(&mut self, msg: Msg) -> Result<Msg, ProtocolError> {
+    /// Seal `msg` as a MESSAGE frame straight into the encoder's batch.
+    /// libzmq sends it as an ordinary frame with flags 0; MORE and COMMAND
+    /// travel inside the box.
+    fn encode_into(&mut self, msg: &Msg, out: &mut Encoder) -> Result<(), ProtocolError> {
         let payload = msg.data();
-        let mut out = Msg::with_size(MESSAGE_HEADER + 1 + payload.len())
-            .map_err(|_| ProtocolError::OutOfMemory)?;
         let n = self.nonce;
         self.nonce = self.nonce.wrapping_add(1);
         let full = nonce(self.send_prefix, &n.to_be_bytes());
-        let Some(buf) = out.data_mut() else {
-            return Err(ProtocolError::OutOfMemory);
-        };
-        buf[..8].copy_from_slice(b"\x07MESSAGE");
-        buf[8..16].copy_from_slice(&n.to_be_bytes());
         let mut flags = 0;
         if msg.more() {
             flags |= 0x01;
@@ -171,10 +174,36 @@ impl MessageCodec {
         if msg.is_command() {
             flags |= 0x02;
         }
-        buf[MESSAGE_HEADER] = flags;
-        buf[MESSAGE_HEADER + 1..].copy_from_slice(payload);
-        seal_in_place(&self.precom, &full, &mut buf[16..]);
-        Ok(out)
+        let precom = &self.precom;
+        out.push_frame_with(false, false, MESSAGE_HEADER + 1 + payload.len(), |buf| {
+            buf[..8].copy_from_slice(b"\x07MESSAGE");
+            buf[8..16].copy_from_slice(&n.to_be_bytes());
+            buf[MESSAGE_HEADER] = flags;
+            buf[MESSAGE_HEADER + 1..].copy_from_slice(payload);
+            seal_in_place(precom, &full, &mut buf[16..]);
+        });
+        Ok(())
+    }
+
+    /// Room for `n` plaintext bytes in the plaintext buffer: reuse it when
+    /// no message holds it any more, else start a new one (one allocation
+    /// per PLAIN_BUF bytes of small messages, not one per message).
+    fn plain_room(
+        plain: &mut Option<SharedBuf>,
+        n: usize,
+    ) -> Result<&mut SharedBuf, ProtocolError> {
+        let fits = |b: &SharedBuf| b.capacity() - b.len() >= n;
+        let reuse = match plain {
+            Some(b) if fits(b) => true,
+            Some(b) => b.clear() && fits(b),
+            None => false,
+        };
+        if !reuse {
+            let buf = SharedBuf::with_capacity(n.max(PLAIN_BUF))
+                .map_err(|_| ProtocolError::OutOfMemory)?;
+            *plain = Some(buf);
+        }
+        plain.as_mut().ok_or(ProtocolError::OutOfMemory)
     }
 
     fn decode(&mut self, mut msg: Msg) -> Result<Msg, ProtocolError> {
@@ -195,28 +224,31 @@ impl MessageCodec {
         let full = nonce(self.recv_prefix, &short);
         let mut tag = [0u8; TAG];
         tag.copy_from_slice(&data[16..MESSAGE_HEADER]);
-        let len = data.len();
-        // Decrypt where the frame lies when nobody else sees those bytes;
-        // otherwise (the frame shares the receive buffer) into a new message.
-        let (mut out, skip) = if msg.data_mut().is_some() {
-            (msg, MESSAGE_HEADER)
-        } else {
-            let mut m =
-                Msg::with_size(len - MESSAGE_HEADER).map_err(|_| ProtocolError::OutOfMemory)?;
-            if let Some(d) = m.data_mut() {
-                d.copy_from_slice(&msg.data()[MESSAGE_HEADER..]);
-            }
-            (m, 0)
-        };
-        let flags = {
-            let Some(buf) = out.data_mut() else {
-                return Err(ProtocolError::OutOfMemory);
+        // Decrypt where the frame lies when nobody else sees those bytes (a
+        // large frame has its own buffer); a frame sharing the receive
+        // buffer is decrypted into the plaintext buffer instead.
+        let (mut out, flags) = if msg.data_mut().is_some() {
+            let flags = {
+                let Some(buf) = msg.data_mut() else {
+                    return Err(ProtocolError::OutOfMemory);
+                };
+                let body = &mut buf[MESSAGE_HEADER..];
+                open_in_place(&self.precom, &full, &tag, body)?;
+                body[0]
             };
-            let body = &mut buf[skip..];
+            msg.advance(MESSAGE_HEADER + 1);
+            (msg, flags)
+        } else {
+            let body_len = msg.size() - MESSAGE_HEADER;
+            let buf = Self::plain_room(&mut self.plain, body_len)?;
+            let start = buf.len();
+            let body = &mut buf.spare_mut()[..body_len];
+            body.copy_from_slice(&msg.data()[MESSAGE_HEADER..]);
             open_in_place(&self.precom, &full, &tag, body)?;
-            body[0]
+            let flags = body[0];
+            buf.commit(body_len);
+            (buf.slice(start + 1..start + body_len), flags)
         };
-        out.advance(skip + 1);
         out.reset_flags(Msg::MORE | Msg::COMMAND);
         if flags & 0x01 != 0 {
             out.set_flags(Msg::MORE);
@@ -302,6 +334,14 @@ impl CurveClient {
         }
     }
 
+    /// Use this short-term secret key instead of a random one (known-answer
+    /// tests).
+    #[cfg(test)]
+    fn set_transient(&mut self, secret: [u8; KEY]) {
+        self.cn_public = crate::util::curve_keys::public_key(&StaticSecret::from(secret));
+        self.cn_secret = secret;
+    }
+
     fn next_nonce(&mut self) -> u64 {
         let n = self.nonce;
         self.nonce += 1;
@@ -339,6 +379,7 @@ impl CurveClient {
             precom: precompute(&self.cn_server, &self.cn_secret)?,
             send_prefix: MESSAGE_PREFIX_C,
             recv_prefix: MESSAGE_PREFIX_S,
+            plain: None,
             nonce: 0,
             peer_nonce: 1,
         });
@@ -469,9 +510,9 @@ impl Mechanism for CurveClient {
         true
     }
 
-    fn encode(&mut self, msg: Msg) -> Result<Msg, ProtocolError> {
+    fn encode_into(&mut self, msg: &Msg, out: &mut Encoder) -> Result<(), ProtocolError> {
         match (&mut self.codec, self.state) {
-            (Some(codec), ClientState::Connected) => codec.encode(msg),
+            (Some(codec), ClientState::Connected) => codec.encode_into(msg, out),
             _ => Err(ProtocolError::NotReady),
         }
     }
@@ -498,21 +539,11 @@ enum ServerState {
     ExpectHello,
     SendWelcome,
     ExpectInitiate,
+    WaitingForZap,
     SendReady,
     Ready,
-}
-
-/// What a CURVE server does about ZAP once the client is authenticated by
-/// its key. The session decides, as libzmq's `zap_connect` does, from
-/// ZMQ_ZAP_DOMAIN, ZMQ_ZAP_ENFORCE_DOMAIN and whether a handler is bound.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ZapPolicy {
-    /// No handler (or none required): accept every client that proves its
-    /// key (libzmq's "Stonehouse" behaviour).
-    Accept,
-    /// ZAP is required but unavailable: the handshake fails (libzmq reports
-    /// HANDSHAKE_FAILED_NO_DETAIL with EFAULT).
-    Refuse,
+    SendError(u16),
+    ErrorSent(u16),
 }
 
 /// The CURVE server (ZMQ_CURVE_SERVER set).
@@ -530,7 +561,7 @@ pub struct CurveServer {
     /// This connection's cookie key (see the module comment).
     cookie_box: Option<SalsaBox>,
     properties: Vec<u8>,
-    zap: ZapPolicy,
+    zap: ZapGate,
     codec: Option<MessageCodec>,
     peer: PeerProperties,
     init_error: Option<ProtocolError>,
@@ -538,7 +569,10 @@ pub struct CurveServer {
 
 impl CurveServer {
     /// A server with long-term secret key `secret`.
-    pub fn new(config: &Config, secret: [u8; KEY], zap: ZapPolicy) -> Self {
+    /// ZAP is asked with the client's key once INITIATE proved it; with no
+    /// handler bound the client is let in unless `zap` enforces the domain
+    /// (libzmq's "Stonehouse" behaviour).
+    pub fn new(config: &Config, secret: [u8; KEY], zap: ZapGate) -> Self {
         let mut properties = Vec::with_capacity(64);
         basic_properties(config, &mut properties);
         let (cn_public, cn_secret, init_error) = match random::<KEY>() {
@@ -569,8 +603,11 @@ impl CurveServer {
 
     /// The client's long-term public key (for ZAP), once INITIATE is in.
     pub fn client_key(&self) -> Option<&[u8; KEY]> {
-        matches!(self.state, ServerState::SendReady | ServerState::Ready)
-            .then_some(&self.client_key)
+        matches!(
+            self.state,
+            ServerState::WaitingForZap | ServerState::SendReady | ServerState::Ready
+        )
+        .then_some(&self.client_key)
     }
 
     fn process_hello(&mut self, body: &[u8]) -> Result<(), ProtocolError> {
@@ -654,11 +691,6 @@ impl CurveServer {
             return Err(proto(c::ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE));
         }
         self.client_key = client_key;
-        if self.zap == ZapPolicy::Refuse {
-            return Err(ProtocolError::Mechanism(
-                c::ZMQ_PROTOCOL_ERROR_ZAP_UNSPECIFIED,
-            ));
-        }
         self.peer = parse_peer_properties(&plain[128..], self.local_type)?;
         self.codec = Some(MessageCodec {
             precom,
@@ -666,8 +698,10 @@ impl CurveServer {
             recv_prefix: MESSAGE_PREFIX_C,
             nonce: 1,
             peer_nonce: u64::from_be_bytes(short),
+            plain: None,
         });
-        self.state = ServerState::SendReady;
+        self.zap.ask(b"CURVE", vec![client_key.to_vec()]);
+        self.state = ServerState::WaitingForZap;
         Ok(())
     }
 
@@ -701,8 +735,32 @@ impl Mechanism for CurveServer {
         match self.state {
             ServerState::SendWelcome => self.produce_welcome().map(Some),
             ServerState::SendReady => self.produce_ready().map(Some),
+            ServerState::SendError(code) => {
+                self.state = ServerState::ErrorSent(code);
+                Ok(Some(zap::error_command(code)))
+            }
+            ServerState::ErrorSent(code) => Err(ProtocolError::ZapDenied(code)),
             _ => Ok(None),
         }
+    }
+
+    fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        self.zap.take_request()
+    }
+
+    fn zap_reply(&mut self, reply: Option<ZapReply>) -> Result<(), ProtocolError> {
+        if self.state != ServerState::WaitingForZap {
+            return Err(ProtocolError::UnexpectedCommand);
+        }
+        self.state = match self.zap.answer(reply, false)? {
+            Verdict::Proceed => ServerState::SendReady,
+            Verdict::SendError(code) => ServerState::SendError(code),
+        };
+        Ok(())
+    }
+
+    fn zap_properties(&self) -> &[(Vec<u8>, Vec<u8>)] {
+        self.zap.properties()
     }
 
     fn process_handshake_command(&mut self, body: &[u8]) -> Result<(), ProtocolError> {
@@ -720,10 +778,10 @@ impl Mechanism for CurveServer {
     }
 
     fn status(&self) -> Status {
-        if self.state == ServerState::Ready {
-            Status::Ready
-        } else {
-            Status::Handshaking
+        match self.state {
+            ServerState::Ready => Status::Ready,
+            ServerState::ErrorSent(_) => Status::Error,
+            _ => Status::Handshaking,
         }
     }
 
@@ -739,9 +797,9 @@ impl Mechanism for CurveServer {
         true
     }
 
-    fn encode(&mut self, msg: Msg) -> Result<Msg, ProtocolError> {
+    fn encode_into(&mut self, msg: &Msg, out: &mut Encoder) -> Result<(), ProtocolError> {
         match (&mut self.codec, self.state) {
-            (Some(codec), ServerState::Ready) => codec.encode(msg),
+            (Some(codec), ServerState::Ready) => codec.encode_into(msg, out),
             _ => Err(ProtocolError::NotReady),
         }
     }
@@ -764,6 +822,7 @@ impl Drop for CurveServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zmtp::harness::take_output;
     use crate::zmtp::{Connection, Event};
     use std::io::IoSlice;
 
@@ -796,30 +855,13 @@ mod tests {
         Connection::with_mechanism(config, Box::new(m))
     }
 
-    fn server(zap: ZapPolicy) -> Connection {
+    fn server() -> Connection {
         let config = Config {
             as_server: true,
             ..cfg(c::ZMQ_ROUTER)
         };
-        let m = CurveServer::new(&config, keys(9).secret, zap);
+        let m = CurveServer::new(&config, keys(9).secret, ZapGate::new(false));
         Connection::with_mechanism(config, Box::new(m))
-    }
-
-    fn take_output(conn: &mut Connection) -> Vec<u8> {
-        let mut out = Vec::new();
-        loop {
-            let mut s = [IoSlice::new(&[]); 16];
-            let n = conn.output(&mut s);
-            if n == 0 {
-                return out;
-            }
-            let mut total = 0;
-            for x in &s[..n] {
-                out.extend_from_slice(x);
-                total += x.len();
-            }
-            conn.consume_output(total);
-        }
     }
 
     fn feed(conn: &mut Connection, mut bytes: &[u8]) -> Result<(), ProtocolError> {
@@ -833,9 +875,22 @@ mod tests {
         Ok(())
     }
 
-    /// Move bytes both ways until nothing moves; the first error wins.
+    /// Move bytes both ways until nothing moves; the first error wins. No
+    /// ZAP handler is bound.
     fn pump(a: &mut Connection, b: &mut Connection) -> Result<(), ProtocolError> {
+        pump_with(a, b, |_| None)
+    }
+
+    /// As `pump`, with `zap` answering the server's ZAP requests.
+    fn pump_with(
+        a: &mut Connection,
+        b: &mut Connection,
+        zap: impl Fn(&ZapRequest) -> Option<ZapReply>,
+    ) -> Result<(), ProtocolError> {
         loop {
+            if let Some(req) = b.take_zap_request() {
+                b.zap_answer(Ok(zap(&req)), 0)?;
+            }
             let ab = take_output(a);
             let ba = take_output(b);
             if ab.is_empty() && ba.is_empty() {
@@ -857,7 +912,7 @@ mod tests {
 
     fn ready_pair() -> (Connection, Connection) {
         let mut a = client(keys(9).public);
-        let mut b = server(ZapPolicy::Accept);
+        let mut b = server();
         pump(&mut a, &mut b).unwrap();
         assert!(a.is_ready() && b.is_ready());
         for conn in [&mut a, &mut b] {
@@ -872,10 +927,14 @@ mod tests {
     #[test]
     fn handshake_sizes_and_properties() {
         let mut a = client(keys(9).public);
-        let mut b = server(ZapPolicy::Accept);
+        let mut b = server();
         // Record both directions of the whole handshake.
         let (mut ab, mut ba) = (Vec::new(), Vec::new());
         loop {
+            if let Some(req) = b.take_zap_request() {
+                assert_eq!(req.credentials, vec![keys(7).public.to_vec()]);
+                b.zap_answer(Ok(None), 0).unwrap();
+            }
             let x = take_output(&mut a);
             let y = take_output(&mut b);
             if x.is_empty() && y.is_empty() {
@@ -1019,7 +1078,7 @@ mod tests {
     #[test]
     fn wrong_server_key_is_refused() {
         let mut a = client(keys(10).public);
-        let mut b = server(ZapPolicy::Accept);
+        let mut b = server();
         assert_eq!(
             pump(&mut a, &mut b),
             Err(ProtocolError::Mechanism(
@@ -1030,11 +1089,57 @@ mod tests {
     }
 
     #[test]
-    fn zap_refusal_fails_the_server() {
+    fn zap_is_asked_with_the_client_key() {
+        let answer = |status| {
+            move |req: &ZapRequest| {
+                assert_eq!(req.mechanism, b"CURVE");
+                assert_eq!(req.credentials, vec![keys(7).public.to_vec()]);
+                Some(ZapReply {
+                    status,
+                    user_id: b"carol".to_vec(),
+                    metadata: vec![(b"X-Hello".to_vec(), b"zap".to_vec())],
+                })
+            }
+        };
+        let (mut a, mut b) = (client(keys(9).public), server());
+        pump_with(&mut a, &mut b, answer(200)).unwrap();
+        assert!(a.is_ready() && b.is_ready());
+        let peer = std::iter::from_fn(|| b.next_event())
+            .find_map(|e| match e {
+                Event::Ready { peer, .. } => Some(peer),
+                Event::Message(_) => None,
+            })
+            .unwrap();
+        assert_eq!(peer.get(b"User-Id"), Some(&b"carol"[..]));
+        // The handler's value wins over the client's own X-Hello.
+        assert_eq!(peer.get(b"X-Hello"), Some(&b"zap"[..]));
+
+        // 400: ERROR "400" to the client, HANDSHAKE_FAILED_AUTH on both.
+        let (mut a, mut b) = (client(keys(9).public), server());
+        assert_eq!(
+            pump_with(&mut a, &mut b, answer(400)),
+            Err(ProtocolError::ZapDenied(400))
+        );
+        assert_eq!(
+            feed(&mut a, &take_output(&mut b)),
+            Err(ProtocolError::PeerError(b"400".to_vec()))
+        );
+        assert!(!a.is_ready() && !b.is_ready());
+
+        // Enforced domain and no handler: refused, NO_DETAIL/EFAULT.
+        let config = Config {
+            as_server: true,
+            ..cfg(c::ZMQ_ROUTER)
+        };
+        let m = CurveServer::new(&config, keys(9).secret, ZapGate::new(true));
+        let mut b = Connection::with_mechanism(config, Box::new(m));
         let mut a = client(keys(9).public);
-        let mut b = server(ZapPolicy::Refuse);
-        assert!(pump(&mut a, &mut b).is_err());
-        assert!(!b.is_ready());
+        let err = pump(&mut a, &mut b).unwrap_err();
+        assert_eq!(err, ProtocolError::ZapUnavailable);
+        assert_eq!(
+            err.handshake_event(),
+            Some((c::ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EFAULT as i64))
+        );
     }
 
     #[test]
@@ -1052,7 +1157,7 @@ mod tests {
             as_server: true,
             ..cfg(c::ZMQ_ROUTER)
         };
-        let new = || CurveServer::new(&config, keys(9).secret, ZapPolicy::Accept);
+        let new = || CurveServer::new(&config, keys(9).secret, ZapGate::new(false));
         let code = |m: &mut CurveServer, body: &[u8]| match m.process_handshake_command(body) {
             Err(ProtocolError::Mechanism(code)) => code,
             other => panic!("{other:?}"),
@@ -1148,5 +1253,90 @@ mod tests {
             cl.process_handshake_command(b"\x05READY0123456789012345678901234567890"),
             Err(proto(c::ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND))
         );
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// RFC 26's box: NaCl crypto_box, Poly1305 tag first, here built with
+    /// the RustCrypto AEAD's one-shot API (which produces NaCl's layout).
+    fn rfc_box(public: &[u8; KEY], secret: &[u8; KEY], n: &[u8; 24], plain: &[u8]) -> Vec<u8> {
+        use crypto_box::aead::Aead;
+        let b = SalsaBox::new(&PublicKey::from(*public), &SecretKey::from(*secret));
+        b.encrypt(GenericArray::from_slice(n), plain).unwrap()
+    }
+
+    /// HELLO for fixed keys, against RFC 26's layout built independently
+    /// and against a frozen vector (so a change of primitives or layout
+    /// cannot pass unnoticed; interop checks libzmq accepts it).
+    #[test]
+    fn known_answer_hello() {
+        let (server, transient) = (keys(9), keys(5));
+        let k = keys(7);
+        let mut cl = CurveClient::new(&cfg(c::ZMQ_DEALER), k.public, k.secret, server.public);
+        cl.set_transient(transient.secret);
+        let hello = cl.next_handshake_command().unwrap().unwrap();
+        let mut want = b"\x05HELLO\x01\x00".to_vec();
+        want.extend_from_slice(&[0; 72]);
+        want.extend_from_slice(&transient.public);
+        want.extend_from_slice(&1u64.to_be_bytes());
+        let n = nonce(b"CurveZMQHELLO---", &1u64.to_be_bytes());
+        want.extend(rfc_box(&server.public, &transient.secret, &n, &[0; 64]));
+        assert_eq!(hello, want);
+        assert_eq!(
+            &hello[120..],
+            &unhex(concat!(
+                "85bd2811bc9a69beee665ed97a9ab87af00e1f8845fb7081e13268",
+                "b960f1c2a226735c2521c1ef4f6ba4fbe7d71e835b10b6a9054b48",
+                "7e9d564d71c70294f82e9f92a5b708ec45319feb18f9766e40fc"
+            ))[..]
+        );
+    }
+
+    /// A MESSAGE box for fixed short-term keys and nonce.
+    #[test]
+    fn known_answer_message() {
+        let (a, b) = (keys(5), keys(6));
+        let mut codec = MessageCodec {
+            precom: precompute(&b.public, &a.secret).unwrap(),
+            send_prefix: MESSAGE_PREFIX_C,
+            recv_prefix: MESSAGE_PREFIX_S,
+            nonce: 1,
+            peer_nonce: 0,
+            plain: None,
+        };
+        let mut m = Msg::from_slice(b"hello");
+        m.set_flags(Msg::MORE);
+        let mut enc = Encoder::new();
+        codec.encode_into(&m, &mut enc).unwrap();
+        let mut out = [IoSlice::new(&[]); 4];
+        let k = enc.output(&mut out);
+        let wire: Vec<u8> = out[..k].iter().flat_map(|s| s.iter().copied()).collect();
+        let mut want = vec![0x00, 38];
+        want.extend_from_slice(b"\x07MESSAGE");
+        want.extend_from_slice(&1u64.to_be_bytes());
+        let n = nonce(b"CurveZMQMESSAGEC", &1u64.to_be_bytes());
+        want.extend(rfc_box(&b.public, &a.secret, &n, b"\x01hello"));
+        assert_eq!(wire, want);
+        assert_eq!(
+            &wire[18..],
+            &unhex("234d3c988f994ebba29dae8d72de21ec2e460247a952")[..]
+        );
+        // The peer's codec opens it, MORE restored.
+        let mut peer = MessageCodec {
+            precom: precompute(&a.public, &b.secret).unwrap(),
+            send_prefix: MESSAGE_PREFIX_S,
+            recv_prefix: MESSAGE_PREFIX_C,
+            nonce: 1,
+            peer_nonce: 0,
+            plain: None,
+        };
+        let got = peer.decode(Msg::from_slice(&wire[2..])).unwrap();
+        assert_eq!(got.data(), b"hello");
+        assert!(got.more());
     }
 }

@@ -8,9 +8,10 @@
 //! (after the greeting and after every command it feeds in), and feeds every
 //! received command to [`Mechanism::process_handshake_command`]. When
 //! [`Mechanism::status`] turns `Ready`, the connection reports the peer's
-//! properties and switches to messages. A mechanism waiting on something
-//! outside the connection (a ZAP reply, later) simply returns `None` from
-//! `next_handshake_command` until the answer has been handed to it.
+//! properties and switches to messages. A server mechanism waiting on its
+//! ZAP handler (see `zmtp::zap`) hands out a request through
+//! [`Mechanism::take_zap_request`] and returns `None` from
+//! `next_handshake_command` until [`Mechanism::zap_reply`] brings the answer.
 
 pub mod curve;
 pub mod null;
@@ -19,7 +20,9 @@ pub mod plain;
 use crate::constants as c;
 use crate::msg::Msg;
 
+use super::codec::Encoder;
 use super::command::{self, IDENTITY, SOCKET_TYPE};
+use super::zap::{ZapReply, ZapRequest};
 use super::{compatible, socket_type_name, Config, ProtocolError};
 
 pub use null::NullMechanism;
@@ -59,15 +62,35 @@ pub trait Mechanism: Send {
     /// The routing id the peer announced ("Identity"), if non-empty.
     fn peer_routing_id(&self) -> Option<&[u8]>;
 
+    /// A ZAP request waiting to be sent to the handler (handed out once).
+    fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        None
+    }
+
+    /// The ZAP handler's answer to that request; `None` when no handler is
+    /// bound. Afterwards the connection asks for handshake commands again.
+    fn zap_reply(&mut self, reply: Option<ZapReply>) -> Result<(), ProtocolError> {
+        let _ = reply;
+        Err(ProtocolError::UnexpectedCommand)
+    }
+
+    /// User-Id and the handler's metadata after a 200 (libzmq puts them on
+    /// every message, ahead of the peer's own properties).
+    fn zap_properties(&self) -> &[(Vec<u8>, Vec<u8>)] {
+        &[]
+    }
+
     /// Whether [`encode`](Self::encode)/[`decode`](Self::decode) change
     /// messages (CURVE's MESSAGE boxes); when false the connection skips them.
     fn transforms_messages(&self) -> bool {
         false
     }
 
-    /// Wrap an outgoing message part (flags included) after the handshake.
-    fn encode(&mut self, msg: Msg) -> Result<Msg, ProtocolError> {
-        Ok(msg)
+    /// Queue an outgoing message part (flags included) after the handshake,
+    /// transformed, as one frame of `out`.
+    fn encode_into(&mut self, msg: &Msg, out: &mut Encoder) -> Result<(), ProtocolError> {
+        out.push_frame(msg.more(), msg.is_command(), b"", msg.clone());
+        Ok(())
     }
 
     /// Unwrap a received frame after the handshake.

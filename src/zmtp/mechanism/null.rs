@@ -1,9 +1,11 @@
 //! The NULL mechanism (RFC 23/37): each side sends READY with its
-//! properties; ERROR ends the handshake.
+//! properties; ERROR ends the handshake. With ZMQ_ZAP_DOMAIN set, libzmq
+//! asks the ZAP handler first and sends READY (or ERROR) once it answered.
 
 use super::{basic_properties, parse_peer_properties, Mechanism, PeerProperties, Status};
 use crate::constants as c;
 use crate::zmtp::command::{self, ERROR, READY};
+use crate::zmtp::zap::{self, Verdict, ZapGate, ZapReply, ZapRequest};
 use crate::zmtp::{Config, ProtocolError};
 
 /// NULL security: no authentication, just properties.
@@ -14,6 +16,10 @@ pub struct NullMechanism {
     ready_received: bool,
     error_received: bool,
     peer: PeerProperties,
+    /// ZAP, when a domain is set.
+    zap: Option<ZapGate>,
+    /// The handler refused: ERROR with this code, then fail.
+    refused: Option<u16>,
 }
 
 impl NullMechanism {
@@ -28,6 +34,17 @@ impl NullMechanism {
             ready_received: false,
             error_received: false,
             peer: PeerProperties::default(),
+            zap: None,
+            refused: None,
+        }
+    }
+
+    /// NULL that asks ZAP (ZMQ_ZAP_DOMAIN set) before its READY.
+    pub fn with_zap(config: &Config, mut gate: ZapGate) -> NullMechanism {
+        gate.ask(b"NULL", Vec::new());
+        NullMechanism {
+            zap: Some(gate),
+            ..NullMechanism::new(config)
         }
     }
 }
@@ -38,11 +55,17 @@ impl Mechanism for NullMechanism {
     }
 
     fn allows_old_peers(&self) -> bool {
-        true
+        self.zap.is_none()
     }
 
     fn next_handshake_command(&mut self) -> Result<Option<Vec<u8>>, ProtocolError> {
-        if self.ready_sent {
+        if let Some(code) = self.refused {
+            if self.ready.take().is_some() {
+                return Ok(Some(zap::error_command(code)));
+            }
+            return Err(ProtocolError::ZapDenied(code));
+        }
+        if self.ready_sent || self.zap.as_ref().is_some_and(ZapGate::waiting) {
             return Ok(None);
         }
         self.ready_sent = true;
@@ -75,6 +98,22 @@ impl Mechanism for NullMechanism {
             }
             _ => Err(ProtocolError::UnexpectedCommand),
         }
+    }
+
+    fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        self.zap.as_mut()?.take_request()
+    }
+
+    fn zap_reply(&mut self, reply: Option<ZapReply>) -> Result<(), ProtocolError> {
+        let gate = self.zap.as_mut().ok_or(ProtocolError::UnexpectedCommand)?;
+        if let Verdict::SendError(code) = gate.answer(reply, false)? {
+            self.refused = Some(code);
+        }
+        Ok(())
+    }
+
+    fn zap_properties(&self) -> &[(Vec<u8>, Vec<u8>)] {
+        self.zap.as_ref().map_or(&[], ZapGate::properties)
     }
 
     fn status(&self) -> Status {
@@ -132,6 +171,58 @@ mod tests {
             m.next_handshake_command().unwrap().unwrap(),
             b"\x05READY\x0bSocket-Type\x00\x00\x00\x04PUSH"
         );
+    }
+
+    #[test]
+    fn zap_domain_holds_ready_until_the_answer() {
+        let reply = |status| {
+            Some(ZapReply {
+                status,
+                user_id: b"anon".to_vec(),
+                metadata: vec![],
+            })
+        };
+        let new = || NullMechanism::with_zap(&cfg(c::ZMQ_ROUTER, b""), ZapGate::new(false));
+        let mut m = new();
+        assert!(!m.allows_old_peers());
+        assert_eq!(m.next_handshake_command(), Ok(None));
+        let req = m.take_zap_request().unwrap();
+        assert_eq!((req.mechanism, req.credentials.len()), (&b"NULL"[..], 0));
+        // The peer's READY may arrive while we wait.
+        m.process_handshake_command(b"\x05READY\x0bSocket-Type\x00\x00\x00\x03REQ")
+            .unwrap();
+        assert_eq!(m.status(), Status::Handshaking);
+        m.zap_reply(reply(200)).unwrap();
+        assert!(m
+            .next_handshake_command()
+            .unwrap()
+            .unwrap()
+            .starts_with(b"\x05READY"));
+        assert_eq!(m.status(), Status::Ready);
+        assert_eq!(m.zap_properties()[0].1, b"anon");
+
+        let mut m = new();
+        m.take_zap_request().unwrap();
+        m.zap_reply(reply(400)).unwrap();
+        assert_eq!(
+            m.next_handshake_command(),
+            Ok(Some(b"\x05ERROR\x03400".to_vec()))
+        );
+        assert_eq!(
+            m.next_handshake_command(),
+            Err(ProtocolError::ZapDenied(400))
+        );
+
+        // No handler: NULL proceeds, unless the domain is enforced.
+        let mut m = new();
+        m.zap_reply(None).unwrap();
+        assert!(m.next_handshake_command().unwrap().is_some());
+        let mut m = NullMechanism::with_zap(&cfg(c::ZMQ_ROUTER, b""), ZapGate::new(true));
+        assert_eq!(m.zap_reply(None), Err(ProtocolError::ZapUnavailable));
+        // Without a domain there is nothing to ask.
+        let mut m = NullMechanism::new(&cfg(c::ZMQ_ROUTER, b""));
+        assert_eq!(m.take_zap_request(), None);
+        assert!(m.zap_reply(None).is_err());
     }
 
     #[test]

@@ -7,16 +7,15 @@
 //! S -> C  READY     properties        (or ERROR status-code)
 //! ```
 //!
-//! The server hands the credentials to a ZAP handler (RFC 27). libzmq's
-//! PLAIN server has no mode without one: with no handler bound to
-//! `inproc://zeromq.zap.01` the handshake fails at HELLO. ZAP is not wired
-//! into the sessions yet, so [`PlainServer`] is built with the answer the
-//! handler would have given, [`ZapVerdict`]; the session passes
-//! `Unavailable`, which is exactly libzmq's behaviour without a handler.
+//! The server hands the credentials to a ZAP handler (RFC 27) and waits
+//! for its answer before WELCOME. libzmq's PLAIN server has no mode without
+//! one: with no handler bound to `inproc://zeromq.zap.01` the handshake
+//! fails at HELLO (HANDSHAKE_FAILED_NO_DETAIL, EFAULT).
 
 use super::{basic_properties, parse_peer_properties, Mechanism, PeerProperties, Status};
 use crate::constants as c;
 use crate::zmtp::command::{self, ERROR, READY};
+use crate::zmtp::zap::{self, Verdict, ZapGate, ZapReply, ZapRequest};
 use crate::zmtp::{Config, ProtocolError};
 
 const HELLO: &[u8] = b"HELLO";
@@ -158,34 +157,24 @@ impl Mechanism for PlainClient {
 
 // ------------------------------------------------------------------ server
 
-/// What the ZAP handler says about a client's credentials.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ZapVerdict {
-    /// No handler is bound: libzmq fails the handshake at HELLO.
-    Unavailable,
-    /// Status 200: accepted.
-    Allow,
-    /// Status 300/400/500: refused with an ERROR carrying the status code
-    /// (libzmq sends no ERROR for 300, and just closes).
-    Deny(u16),
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ServerState {
     ExpectHello,
+    WaitingForZap,
     SendWelcome,
     ExpectInitiate,
     SendReady,
     Ready,
-    SendError,
-    ErrorSent,
+    SendError(u16),
+    ErrorSent(u16),
 }
 
-/// The PLAIN server (ZMQ_PLAIN_SERVER set).
+/// The PLAIN server (ZMQ_PLAIN_SERVER set). libzmq's PLAIN server always
+/// asks ZAP: with no handler bound every HELLO fails.
 pub struct PlainServer {
     local_type: i32,
     state: ServerState,
-    zap: ZapVerdict,
+    zap: ZapGate,
     username: Vec<u8>,
     password: Vec<u8>,
     properties: Vec<u8>,
@@ -193,7 +182,7 @@ pub struct PlainServer {
 }
 
 impl PlainServer {
-    pub fn new(config: &Config, zap: ZapVerdict) -> Self {
+    pub fn new(config: &Config, zap: ZapGate) -> Self {
         let mut properties = Vec::with_capacity(64);
         basic_properties(config, &mut properties);
         PlainServer {
@@ -229,18 +218,10 @@ impl PlainServer {
         }
         self.username = user.to_vec();
         self.password = pass.to_vec();
-        match self.zap {
-            ZapVerdict::Unavailable => Err(proto(c::ZMQ_PROTOCOL_ERROR_ZAP_UNSPECIFIED)),
-            ZapVerdict::Allow => {
-                self.state = ServerState::SendWelcome;
-                Ok(())
-            }
-            ZapVerdict::Deny(300) => Err(ProtocolError::PeerError(b"300".to_vec())),
-            ZapVerdict::Deny(_) => {
-                self.state = ServerState::SendError;
-                Ok(())
-            }
-        }
+        self.zap
+            .ask(b"PLAIN", vec![self.username.clone(), self.password.clone()]);
+        self.state = ServerState::WaitingForZap;
+        Ok(())
     }
 }
 
@@ -262,16 +243,11 @@ impl Mechanism for PlainServer {
                 b.extend_from_slice(&self.properties);
                 self.state = ServerState::Ready;
             }
-            ServerState::SendError => {
-                let code = match &self.zap {
-                    ZapVerdict::Deny(code) => code.to_string(),
-                    _ => "500".to_string(),
-                };
-                command::put_name(&mut b, ERROR);
-                b.push(code.len() as u8);
-                b.extend_from_slice(code.as_bytes());
-                self.state = ServerState::ErrorSent;
+            ServerState::SendError(code) => {
+                self.state = ServerState::ErrorSent(code);
+                return Ok(Some(zap::error_command(code)));
             }
+            ServerState::ErrorSent(code) => return Err(ProtocolError::ZapDenied(code)),
             _ => return Ok(None),
         }
         Ok(Some(b))
@@ -298,10 +274,29 @@ impl Mechanism for PlainServer {
         }
     }
 
+    fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        self.zap.take_request()
+    }
+
+    fn zap_reply(&mut self, reply: Option<ZapReply>) -> Result<(), ProtocolError> {
+        if self.state != ServerState::WaitingForZap {
+            return Err(ProtocolError::UnexpectedCommand);
+        }
+        self.state = match self.zap.answer(reply, true)? {
+            Verdict::Proceed => ServerState::SendWelcome,
+            Verdict::SendError(code) => ServerState::SendError(code),
+        };
+        Ok(())
+    }
+
+    fn zap_properties(&self) -> &[(Vec<u8>, Vec<u8>)] {
+        self.zap.properties()
+    }
+
     fn status(&self) -> Status {
         match self.state {
             ServerState::Ready => Status::Ready,
-            ServerState::ErrorSent => Status::Error,
+            ServerState::ErrorSent(_) => Status::Error,
             _ => Status::Handshaking,
         }
     }
@@ -327,10 +322,35 @@ mod tests {
         }
     }
 
-    /// Run client and server mechanisms against each other.
-    fn run(cl: &mut PlainClient, sv: &mut PlainServer) -> Result<(), ProtocolError> {
+    fn reply(status: u16) -> Option<ZapReply> {
+        Some(ZapReply {
+            status,
+            user_id: b"admin".to_vec(),
+            metadata: vec![],
+        })
+    }
+
+    fn server(answer: Option<ZapReply>) -> (PlainServer, Option<ZapReply>) {
+        (
+            PlainServer::new(&cfg(c::ZMQ_ROUTER), ZapGate::new(false)),
+            answer,
+        )
+    }
+
+    /// Run client and server mechanisms against each other; the server's
+    /// ZAP request gets `sv.1` as its answer.
+    fn run(
+        cl: &mut PlainClient,
+        sv: &mut (PlainServer, Option<ZapReply>),
+    ) -> Result<(), ProtocolError> {
+        let (sv, answer) = (&mut sv.0, &mut sv.1);
         loop {
             let mut moved = false;
+            if let Some(req) = sv.take_zap_request() {
+                assert_eq!(req.mechanism, b"PLAIN");
+                sv.zap_reply(answer.take())?;
+                moved = true;
+            }
             while let Some(b) = cl.next_handshake_command()? {
                 sv.process_handshake_command(&b)?;
                 moved = true;
@@ -353,12 +373,17 @@ mod tests {
             b"\x05HELLO\x05admin\x06secret"
         );
         let mut cl = PlainClient::new(&cfg(c::ZMQ_DEALER), b"admin", b"secret");
-        let mut sv = PlainServer::new(&cfg(c::ZMQ_ROUTER), ZapVerdict::Allow);
+        let mut sv = server(reply(200));
         run(&mut cl, &mut sv).unwrap();
+        let sv = sv.0;
         assert_eq!(cl.status(), Status::Ready);
         assert_eq!(sv.status(), Status::Ready);
         assert_eq!(sv.credentials(), (&b"admin"[..], &b"secret"[..]));
         assert_eq!(sv.peer_routing_id(), Some(&b"me"[..]));
+        assert_eq!(
+            sv.zap_properties()[0],
+            (b"User-Id".to_vec(), b"admin".to_vec())
+        );
         assert_eq!(cl.peer_properties()[0].1, b"ROUTER");
     }
 
@@ -374,27 +399,64 @@ mod tests {
     #[test]
     fn without_zap_the_server_fails_at_hello() {
         let mut cl = PlainClient::new(&cfg(c::ZMQ_DEALER), b"u", b"p");
-        let mut sv = PlainServer::new(&cfg(c::ZMQ_ROUTER), ZapVerdict::Unavailable);
-        assert!(run(&mut cl, &mut sv).is_err());
-        assert_eq!(sv.status(), Status::Handshaking);
+        let mut sv = server(None);
+        assert_eq!(run(&mut cl, &mut sv), Err(ProtocolError::ZapUnavailable));
+        assert_eq!(sv.0.status(), Status::Handshaking);
     }
 
     #[test]
     fn zap_denial_sends_error() {
         let mut cl = PlainClient::new(&cfg(c::ZMQ_DEALER), b"u", b"p");
-        let mut sv = PlainServer::new(&cfg(c::ZMQ_ROUTER), ZapVerdict::Deny(400));
+        let mut sv = server(reply(400));
         assert_eq!(
             run(&mut cl, &mut sv),
             Err(ProtocolError::PeerError(b"400".to_vec()))
         );
-        assert_eq!(sv.status(), Status::Error);
+        assert_eq!(sv.0.status(), Status::Error);
+        assert_eq!(
+            sv.0.next_handshake_command(),
+            Err(ProtocolError::ZapDenied(400))
+        );
         assert_eq!(cl.status(), Status::Error);
+        assert!(sv.0.zap_properties().is_empty());
+    }
+
+    #[test]
+    fn zap_300_closes_without_error_command() {
+        let mut cl = PlainClient::new(&cfg(c::ZMQ_DEALER), b"u", b"p");
+        let mut sv = server(reply(300));
+        assert_eq!(run(&mut cl, &mut sv), Err(ProtocolError::ZapDenied(300)));
+        assert_eq!(cl.status(), Status::Handshaking);
+    }
+
+    #[test]
+    fn waiting_for_zap_sends_nothing_and_refuses_commands() {
+        let mut sv = PlainServer::new(&cfg(c::ZMQ_ROUTER), ZapGate::new(false));
+        sv.process_handshake_command(b"\x05HELLO\x01u\x01p")
+            .unwrap();
+        assert_eq!(sv.next_handshake_command(), Ok(None));
+        assert_eq!(
+            sv.process_handshake_command(b"\x08INITIATE"),
+            Err(unexpected())
+        );
+        let req = sv.take_zap_request().unwrap();
+        assert_eq!(req.credentials, vec![b"u".to_vec(), b"p".to_vec()]);
+        assert_eq!(sv.take_zap_request(), None);
+        sv.zap_reply(reply(200)).unwrap();
+        assert_eq!(
+            sv.next_handshake_command(),
+            Ok(Some(b"\x07WELCOME".to_vec()))
+        );
+        assert_eq!(
+            sv.zap_reply(reply(200)),
+            Err(ProtocolError::UnexpectedCommand)
+        );
     }
 
     #[test]
     fn malformed_hellos() {
         let code = |body: &[u8]| {
-            let mut sv = PlainServer::new(&cfg(c::ZMQ_ROUTER), ZapVerdict::Allow);
+            let mut sv = PlainServer::new(&cfg(c::ZMQ_ROUTER), ZapGate::new(false));
             match sv.process_handshake_command(body) {
                 Err(ProtocolError::Mechanism(code)) => code,
                 other => panic!("{other:?}"),
