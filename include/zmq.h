@@ -637,6 +637,25 @@ ZMQ_EXPORT int zmq_ctx_set_ext(void *context, int option, const void *optval, si
  as stored, with no terminator added.
  */
 ZMQ_EXPORT int zmq_ctx_get_ext(void *context, int option, void *optval, size_t *optvallen);
+
+/*
+ Join a group (DISH only, else ENOTSUP). EINVAL for a name longer than
+ ZMQ_GROUP_MAX_LENGTH or a group already joined.
+ */
+ZMQ_EXPORT int zmq_join(void *s, const char *group);
+
+/*
+ Leave a group (DISH only, else ENOTSUP). EINVAL for a name longer than
+ ZMQ_GROUP_MAX_LENGTH or a group not joined.
+ */
+ZMQ_EXPORT int zmq_leave(void *s, const char *group);
+
+/*
+ Connect a PEER socket and return the routing id of the new peer (for
+ zmq_msg_set_routing_id), or 0 with errno set: ENOTSUP for other socket
+ types, EFAULT with ZMQ_IMMEDIATE, and zmq_connect's errors.
+ */
+ZMQ_EXPORT uint32_t zmq_connect_peer(void *s, const char *addr);
 #endif
 
 /*

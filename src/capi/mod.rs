@@ -5,6 +5,7 @@
 //! (libzmq would have aborted the host process; we report and carry on).
 
 pub mod ctx;
+pub mod draft_socket;
 pub mod errors;
 pub mod monitor;
 pub mod msg;

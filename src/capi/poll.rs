@@ -134,8 +134,8 @@ pub(crate) unsafe fn poll_items(
             pfd.events = fd_poll_events(item.events);
         } else {
             // SAFETY: the caller's contract.
-            let socket = unsafe { socket_mut(item.socket)? };
-            pfd.fd = socket_fd(socket)?;
+            let mut socket = unsafe { socket_mut(item.socket)? };
+            pfd.fd = socket_fd(&mut socket)?;
             pfd.events = if item.events != 0 { libc::POLLIN } else { 0 };
         }
     }
@@ -164,7 +164,7 @@ pub(crate) unsafe fn poll_items(
                 item.revents = fd_revents(pfd.revents);
             } else {
                 // SAFETY: the caller's contract.
-                let socket = unsafe { socket_mut(item.socket)? };
+                let mut socket = unsafe { socket_mut(item.socket)? };
                 let ev = socket.events()? as c_short;
                 item.revents = item.events & ev & (ZMQ_POLLIN | ZMQ_POLLOUT) as c_short;
             }

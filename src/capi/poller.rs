@@ -101,9 +101,9 @@ impl Poller {
                 }
             } else {
                 // SAFETY: registered sockets come from zmq_socket.
-                let socket = unsafe { socket_mut(item.socket)? };
+                let mut socket = unsafe { socket_mut(item.socket)? };
                 libc::pollfd {
-                    fd: socket_fd(socket)?,
+                    fd: socket_fd(&mut socket)?,
                     events: libc::POLLIN,
                     revents: 0,
                 }
@@ -124,7 +124,7 @@ impl Poller {
             }
             let events = if !item.socket.is_null() {
                 // SAFETY: registered sockets come from zmq_socket.
-                let socket = unsafe { socket_mut(item.socket)? };
+                let mut socket = unsafe { socket_mut(item.socket)? };
                 item.events & socket.events()? as c_short
             } else if item.events != 0 {
                 fd_revents(self.pfds[item.pfd].revents)

@@ -18,6 +18,7 @@ use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::socket::options::OptOut;
+use crate::socket::Socket;
 use std::ffi::{c_int, c_void};
 
 /// Messages forwarded in one direction before looking at the other one.
@@ -128,8 +129,8 @@ impl Proxy {
 
     unsafe fn handle_control(&mut self) -> Result<()> {
         // SAFETY: the proxy's sockets satisfy socket_mut's contract.
-        let control = unsafe { socket_mut(self.control)? };
-        let cmd = control.recv(ZMQ_DONTWAIT)?;
+        let mut control = unsafe { socket_mut(self.control)? };
+        let cmd = Socket::recv(&mut control, ZMQ_DONTWAIT)?;
         if cmd.data() == b"STATISTICS" {
             let s = &self.stats;
             let vals = [
@@ -144,7 +145,7 @@ impl Proxy {
             ];
             for (i, v) in vals.iter().enumerate() {
                 let mut part = Msg::from_slice(&v.to_ne_bytes());
-                control.send(&mut part, if i < 7 { ZMQ_SNDMORE } else { 0 })?;
+                Socket::send(&mut control, &mut part, if i < 7 { ZMQ_SNDMORE } else { 0 })?;
             }
             return Ok(());
         }
@@ -159,7 +160,7 @@ impl Proxy {
         control.getsockopt(ZMQ_TYPE, &mut out)?;
         if c_int::from_ne_bytes(buf) == ZMQ_REP {
             // A REP must answer before it can take the next command.
-            control.send(&mut Msg::new(), 0)?;
+            Socket::send(&mut control, &mut Msg::new(), 0)?;
         }
         Ok(())
     }
@@ -182,7 +183,7 @@ impl Proxy {
                 continue;
             }
             // SAFETY: the proxy's sockets satisfy socket_mut's contract.
-            pfds[n].fd = socket_fd(unsafe { socket_mut(s)? })?;
+            pfds[n].fd = socket_fd(&mut *unsafe { socket_mut(s)? })?;
             n += 1;
         }
         sys_poll(&mut pfds[..n], -1, None)

@@ -15,10 +15,11 @@ use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::socket::options::OptOut;
 use crate::socket::Socket;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int, c_void, CStr};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 const TAG_LIVE: u32 = 0xbadd_ecaf;
 const TAG_DEAD: u32 = 0xdead_beef;
@@ -26,6 +27,9 @@ const TAG_DEAD: u32 = 0xdead_beef;
 #[repr(C)]
 pub struct SocketHandle {
     tag: AtomicU32,
+    /// Set for the thread-safe types: every call then holds `lock`.
+    thread_safe: AtomicBool,
+    lock: Mutex<()>,
     socket: UnsafeCell<Option<Box<Socket>>>,
 }
 
@@ -37,30 +41,129 @@ unsafe impl Send for Graveyard {}
 static GRAVEYARD: Mutex<Graveyard> = Mutex::new(Graveyard(Vec::new()));
 
 fn new_handle(socket: Socket) -> *mut SocketHandle {
+    let thread_safe = socket.is_thread_safe();
     let reused = GRAVEYARD.lock().0.pop();
     match reused {
         Some(h) => {
             // SAFETY: a graveyard handle is a live allocation no socket uses.
             unsafe {
                 *(*h).socket.get() = Some(Box::new(socket));
+                (*h).thread_safe.store(thread_safe, Ordering::Relaxed);
                 (*h).tag.store(TAG_LIVE, Ordering::Release);
             }
             h
         }
         None => Box::into_raw(Box::new(SocketHandle {
             tag: AtomicU32::new(TAG_LIVE),
+            thread_safe: AtomicBool::new(thread_safe),
+            lock: Mutex::new(()),
             socket: UnsafeCell::new(Some(Box::new(socket))),
         })),
     }
 }
 
+/// A socket borrowed for one C call. For a thread-safe socket it holds the
+/// handle's lock, and releasing it wakes the threads blocked on the socket
+/// so they look at its new state; classic sockets carry no lock (libzmq's
+/// rule: one thread at a time).
+pub(crate) struct SocketRef<'a> {
+    handle: &'a SocketHandle,
+    socket: &'a mut Socket,
+    guard: Option<MutexGuard<'a, ()>>,
+}
+
+impl std::ops::Deref for SocketRef<'_> {
+    type Target = Socket;
+    fn deref(&self) -> &Socket {
+        self.socket
+    }
+}
+
+impl std::ops::DerefMut for SocketRef<'_> {
+    fn deref_mut(&mut self) -> &mut Socket {
+        self.socket
+    }
+}
+
+impl Drop for SocketRef<'_> {
+    fn drop(&mut self) {
+        if self.guard.is_some() {
+            self.socket.base.mailbox.kick_waiters();
+        }
+    }
+}
+
+/// Milliseconds from now to `deadline` (None: no deadline).
+fn deadline_after(timeout_ms: i32) -> Option<Instant> {
+    (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64))
+}
+
+impl<'a> SocketRef<'a> {
+    /// Send, blocking as the socket's options say. A thread-safe socket
+    /// sleeps with its lock released, so other threads can use it.
+    pub(crate) fn send(mut self, msg: &mut Msg, flags: c_int) -> Result<()> {
+        if self.guard.is_none() {
+            return self.socket.send(msg, flags);
+        }
+        self.blocking(flags, true, |s| s.send_nowait(msg, flags))
+    }
+
+    /// Receive, blocking as the socket's options say (see `send`).
+    pub(crate) fn recv(mut self, flags: c_int) -> Result<Msg> {
+        if self.guard.is_none() {
+            return self.socket.recv(flags);
+        }
+        self.blocking(flags, false, |s| s.recv_nowait())
+    }
+
+    /// The wait loop of a thread-safe socket: try under the lock; on EAGAIN
+    /// note the mailbox's sequence number (read before the attempt, so no
+    /// command slips by), release the lock without kicking and sleep until
+    /// a command or another thread's call changes the socket.
+    fn blocking<T>(
+        &mut self,
+        flags: c_int,
+        sending: bool,
+        mut attempt: impl FnMut(&mut Socket) -> Result<T>,
+    ) -> Result<T> {
+        let handle = self.handle;
+        let mut deadline: Option<Option<Instant>> = None;
+        loop {
+            let mailbox = self.socket.base.mailbox.clone();
+            let seen = mailbox.seq();
+            match attempt(&mut *self.socket) {
+                Err(e) if e == Errno::EAGAIN => {}
+                other => return other,
+            }
+            let Some(timeout) = self.socket.wait_timeout(flags, sending) else {
+                return Err(Errno::EAGAIN);
+            };
+            let until = *deadline.get_or_insert_with(|| deadline_after(timeout));
+            if until.is_some_and(|d| Instant::now() >= d) {
+                return Err(Errno::EAGAIN);
+            }
+            mailbox.add_waiter();
+            // Release without the kick of Drop: waking the other waiters
+            // for nothing would make blocked threads wake each other forever.
+            self.guard = None;
+            mailbox.wait_change(seen, until);
+            // SAFETY: handles are never freed; the socket may have been
+            // closed meanwhile, which socket_mut reports (ENOTSOCK). The old
+            // borrow holds no lock, so replacing it does not kick.
+            *self = unsafe { socket_mut(handle as *const SocketHandle as *mut c_void)? };
+        }
+    }
+}
+
 /// Resolve a C socket handle: ENOTSOCK for NULL, closed or foreign pointers
-/// (as far as a tag check can tell, exactly like libzmq).
+/// (as far as a tag check can tell, exactly like libzmq). A thread-safe
+/// socket is locked for as long as the returned borrow lives.
 ///
 /// # Safety
-/// `s` must be NULL or point to readable memory of at least 4 bytes; a socket
-/// is used by one thread at a time (libzmq's rule for non-thread-safe types).
-pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<&'a mut Socket> {
+/// `s` must be NULL or point to readable memory of at least 4 bytes; a
+/// classic socket is used by one thread at a time (libzmq's rule for
+/// non-thread-safe types).
+pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<SocketRef<'a>> {
     if s.is_null() {
         return Err(Errno::ENOTSOCK);
     }
@@ -71,7 +174,27 @@ pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<&'a mut Socket> {
         if (*h).tag.load(Ordering::Acquire) != TAG_LIVE {
             return Err(Errno::ENOTSOCK);
         }
-        (*(*h).socket.get()).as_deref_mut().ok_or(Errno::ENOTSOCK)
+        let handle: &'a SocketHandle = &*h;
+        let guard = if handle.thread_safe.load(Ordering::Relaxed) {
+            let g = handle.lock.lock();
+            // Closed while we waited for the lock?
+            if handle.tag.load(Ordering::Acquire) != TAG_LIVE {
+                return Err(Errno::ENOTSOCK);
+            }
+            Some(g)
+        } else {
+            None
+        };
+        // SAFETY: a thread-safe socket is only touched under its lock; a
+        // classic one by one thread at a time (the caller's contract).
+        let socket = (*handle.socket.get())
+            .as_deref_mut()
+            .ok_or(Errno::ENOTSOCK)?;
+        Ok(SocketRef {
+            handle,
+            socket,
+            guard,
+        })
     }
 }
 
@@ -88,11 +211,16 @@ pub unsafe extern "C" fn zmq_socket(ctx: *mut c_void, type_: c_int) -> *mut c_vo
 pub unsafe extern "C" fn zmq_close(s: *mut c_void) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut.
-        unsafe { socket_mut(s)? };
+        let locked = unsafe { socket_mut(s)? };
         let h = s as *mut SocketHandle;
-        // SAFETY: checked live above; the caller owns the socket now.
+        // SAFETY: checked live above, and locked if thread-safe; the caller
+        // owns the socket now. Threads blocked on it wake (the kick of
+        // `locked`'s drop) and find the handle dead: ENOTSOCK.
         let socket = unsafe {
             (*h).tag.store(TAG_DEAD, Ordering::Release);
+            let mailbox = locked.base.mailbox.clone();
+            drop(locked);
+            mailbox.kick_waiters();
             (*(*h).socket.get()).take()
         };
         if let Some(socket) = socket {
@@ -125,7 +253,7 @@ pub unsafe extern "C" fn zmq_setsockopt(
 ) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / opt_slice.
-        let socket = unsafe { socket_mut(s)? };
+        let mut socket = unsafe { socket_mut(s)? };
         let val = unsafe { opt_slice(optval, optvallen)? };
         socket.setsockopt(option, val)?;
         Ok(0)
@@ -141,7 +269,7 @@ pub unsafe extern "C" fn zmq_getsockopt(
 ) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut.
-        let socket = unsafe { socket_mut(s)? };
+        let mut socket = unsafe { socket_mut(s)? };
         if optvallen.is_null() {
             return Err(Errno::EFAULT);
         }
@@ -175,7 +303,7 @@ unsafe fn endpoint<'a>(addr: *const c_char) -> Result<&'a str> {
 pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / endpoint.
-        let socket = unsafe { socket_mut(s)? };
+        let mut socket = unsafe { socket_mut(s)? };
         socket.bind(unsafe { endpoint(addr)? })?;
         Ok(0)
     })
@@ -185,7 +313,7 @@ pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int 
 pub unsafe extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / endpoint.
-        let socket = unsafe { socket_mut(s)? };
+        let mut socket = unsafe { socket_mut(s)? };
         socket.connect(unsafe { endpoint(addr)? })?;
         Ok(0)
     })
@@ -195,7 +323,7 @@ pub unsafe extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_i
 pub unsafe extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / endpoint.
-        let socket = unsafe { socket_mut(s)? };
+        let mut socket = unsafe { socket_mut(s)? };
         socket.term_endpoint(unsafe { endpoint(addr)? }, true)?;
         Ok(0)
     })
@@ -205,7 +333,7 @@ pub unsafe extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_in
 pub unsafe extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / endpoint.
-        let socket = unsafe { socket_mut(s)? };
+        let mut socket = unsafe { socket_mut(s)? };
         socket.term_endpoint(unsafe { endpoint(addr)? }, false)?;
         Ok(0)
     })
@@ -345,8 +473,9 @@ pub unsafe extern "C" fn zmq_sendiov(
     flags: c_int,
 ) -> c_int {
     ffi_try!(-1, {
-        // SAFETY: see socket_mut.
-        let socket = unsafe { socket_mut(s)? };
+        // SAFETY: see socket_mut (checked once up front, then per part so a
+        // thread-safe socket is not locked while a part blocks).
+        drop(unsafe { socket_mut(s)? });
         if count == 0 || iov.is_null() {
             return Err(Errno::EINVAL);
         }
@@ -362,7 +491,8 @@ pub unsafe extern "C" fn zmq_sendiov(
             } else {
                 flags & !crate::constants::ZMQ_SNDMORE
             };
-            socket.send(&mut msg, f)?;
+            // SAFETY: as above.
+            unsafe { socket_mut(s)? }.send(&mut msg, f)?;
             last = clamp(part.iov_len);
         }
         Ok(last)
@@ -379,8 +509,8 @@ pub unsafe extern "C" fn zmq_recviov(
     flags: c_int,
 ) -> c_int {
     ffi_try!(-1, {
-        // SAFETY: see socket_mut.
-        let socket = unsafe { socket_mut(s)? };
+        // SAFETY: see socket_mut (checked once up front, then per part).
+        drop(unsafe { socket_mut(s)? });
         if iov.is_null() || count.is_null() {
             return Err(Errno::EINVAL);
         }
@@ -390,7 +520,8 @@ pub unsafe extern "C" fn zmq_recviov(
         let parts = unsafe { std::slice::from_raw_parts_mut(iov, max) };
         let mut n = 0;
         for part in parts.iter_mut() {
-            let msg = socket.recv(flags)?;
+            // SAFETY: as above.
+            let msg = unsafe { socket_mut(s)? }.recv(flags)?;
             let data = msg.data();
             // SAFETY: malloc of the part size (1 for empty parts so the caller
             // can always free); the copy stays inside it.

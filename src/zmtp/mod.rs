@@ -17,6 +17,7 @@ pub mod command;
 mod connection;
 pub mod greeting;
 pub mod mechanism;
+pub mod radio_dish;
 
 #[cfg(test)]
 mod tests;
