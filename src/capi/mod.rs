@@ -13,6 +13,7 @@ pub mod poll;
 pub mod poller;
 pub mod proxy;
 pub mod router;
+mod safe_watch;
 pub mod socket;
 pub mod types;
 pub mod util;
