@@ -71,6 +71,13 @@ static void test_connect_peer (const char *ep)
     CHECK (rid == to_c);
     CHECK_ERR (send_to (b, to_a + to_c + 7, "x"), EHOSTUNREACH);
 
+    /* zmq_disconnect_peer (4.3.6): that peer is gone, the other stays. */
+    CHECK_OK (zmq_disconnect_peer (b, to_a));
+    CHECK_ERR (send_to (b, to_a, "x"), EHOSTUNREACH);
+    CHECK_ERR (zmq_disconnect_peer (b, to_a), EHOSTUNREACH);
+    CHECK (send_to (b, to_c, "still") == 5);
+    CHECK (recv_rid (c, buf, &rid) == 5);
+
     CHECK_OK (zmq_close (a));
     CHECK_OK (zmq_close (b));
     CHECK_OK (zmq_close (c));
@@ -100,6 +107,8 @@ static void test_connect_peer_errors (void)
     CHECK (zmq_connect_peer (server, "inproc://x") == 0 && errno == ENOTSUP);
     errno = 0;
     CHECK (zmq_connect_peer (NULL, "inproc://x") == 0 && errno == ENOTSOCK);
+    CHECK_ERR (zmq_disconnect_peer (server, 1), ENOTSUP);
+    CHECK_ERR (zmq_disconnect_peer (NULL, 1), ENOTSOCK);
     errno = 0;
     CHECK (zmq_connect_peer (p, "bogus://x") == 0 && errno == EPROTONOSUPPORT);
     errno = 0;

@@ -656,6 +656,12 @@ ZMQ_EXPORT int zmq_leave(void *s, const char *group);
  types, EFAULT with ZMQ_IMMEDIATE, and zmq_connect's errors.
  */
 ZMQ_EXPORT uint32_t zmq_connect_peer(void *s, const char *addr);
+
+/*
+ Disconnect one peer of a PEER socket by routing id (libzmq 4.3.6):
+ ENOTSUP for other socket types, EHOSTUNREACH for an unknown id.
+ */
+ZMQ_EXPORT int zmq_disconnect_peer(void *s, uint32_t routing_id);
 #endif
 
 /*
@@ -857,8 +863,10 @@ int zmq_poller_wait_all(void *poller,
 ZMQ_EXPORT int zmq_poller_wait(void *poller, zmq_poller_event_t *event, long timeout);
 
 /*
- A fd that is readable when an item may be ready. libzmq only has one for
- pollers holding a thread-safe socket; none of ours are, so: EINVAL.
+ The poller's signaler: readable when one of its thread-safe sockets may
+ have changed state (then zmq_poller_wait with timeout 0 tells which).
+ As libzmq, only a poller that has held a thread-safe socket has one;
+ otherwise EINVAL. It stays after such sockets are removed.
  */
 ZMQ_EXPORT int zmq_poller_fd(void *poller, zmq_fd_t *fd);
 #endif

@@ -1,5 +1,5 @@
 //! Draft socket calls of the thread-safe types: zmq_join / zmq_leave (DISH)
-//! and zmq_connect_peer (PEER).
+//! and zmq_connect_peer / zmq_disconnect_peer (PEER).
 
 use crate::capi::ffi_try;
 use crate::capi::socket::socket_mut;
@@ -70,5 +70,21 @@ pub unsafe extern "C" fn zmq_connect_peer(s: *mut c_void, addr: *const c_char) -
             .to_str()
             .map_err(|_| Errno::EINVAL)?;
         socket.connect_peer(addr)
+    })
+}
+
+/// Disconnect one peer of a PEER socket by routing id (libzmq 4.3.6):
+/// ENOTSUP for other socket types, EHOSTUNREACH for an unknown id.
+///
+/// # Safety
+/// `s` is a handle from zmq_socket (or NULL).
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_disconnect_peer(s: *mut c_void, routing_id: u32) -> c_int {
+    ffi_try!(-1, {
+        // SAFETY: checked handle lookup.
+        let mut socket = unsafe { socket_mut(s)? };
+        socket.disconnect_peer(routing_id)?;
+        Ok(0)
     })
 }

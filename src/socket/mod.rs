@@ -75,6 +75,10 @@ pub trait Pattern: Send {
     fn last_routing_id(&self) -> Option<u32> {
         None
     }
+    /// The pipe slot of a numeric routing id (SERVER, PEER).
+    fn slot_of(&self, _routing_id: u32) -> Option<usize> {
+        None
+    }
 }
 
 /// State every socket type shares.
@@ -431,6 +435,22 @@ impl Socket {
         }
         self.connect(endpoint)?;
         self.pattern.last_routing_id().ok_or(Errno::EFAULT)
+    }
+
+    /// zmq_disconnect_peer (draft, libzmq 4.3.6; PEER only): close the pipe
+    /// of one peer; EHOSTUNREACH for an unknown routing id.
+    pub fn disconnect_peer(&mut self, routing_id: u32) -> Result<()> {
+        if self.base.options.socket_type != ZMQ_PEER {
+            return Err(Errno::ENOTSUP);
+        }
+        self.enter()?;
+        let slot = self
+            .pattern
+            .slot_of(routing_id)
+            .ok_or(Errno::EHOSTUNREACH)?;
+        self.base.dead.push(slot);
+        self.reap_dead();
+        Ok(())
     }
 
     pub fn bind(&mut self, endpoint: &str) -> Result<()> {

@@ -109,6 +109,10 @@ impl Pattern for Server {
         self.fq.terminated(slot);
     }
 
+    fn slot_of(&self, routing_id: u32) -> Option<usize> {
+        self.out.get(&routing_id).copied()
+    }
+
     fn last_routing_id(&self) -> Option<u32> {
         (self.last_attached != 0).then_some(self.last_attached)
     }
