@@ -232,6 +232,31 @@ static void test_incompatible_peer (void)
     CHECK_OK (zmq_close (radio));
 }
 
+/* A DISH that reconnects (the RADIO restarted) joins its groups again. */
+static void test_rejoin_after_reconnect (void)
+{
+    void *radio = zmq_socket (ctx, ZMQ_RADIO);
+    void *dish = zmq_socket (ctx, ZMQ_DISH);
+    set_int (dish, ZMQ_RECONNECT_IVL, 20);
+    CHECK_OK (zmq_bind (radio, "tcp://127.0.0.1:*"));
+    char last[256];
+    size_t len = sizeof last;
+    CHECK_OK (zmq_getsockopt (radio, ZMQ_LAST_ENDPOINT, last, &len));
+    CHECK_OK (zmq_join (dish, "g"));
+    CHECK_OK (zmq_connect (dish, last));
+    wait_joined (radio, dish, "g");
+    CHECK_OK (zmq_close (radio));
+    radio = zmq_socket (ctx, ZMQ_RADIO);
+    long end = now_ms () + 5000;
+    while (zmq_bind (radio, last) != 0) {
+        CHECK (now_ms () < end);
+        zmq_sleep (0);
+    }
+    wait_joined (radio, dish, "g");
+    CHECK_OK (zmq_close (dish));
+    CHECK_OK (zmq_close (radio));
+}
+
 int main (void)
 {
     ctx = zmq_ctx_new ();
@@ -242,6 +267,7 @@ int main (void)
     RUN_TEST (test_reverse_and_long_groups);
     RUN_TEST (test_nodrop);
     RUN_TEST (test_incompatible_peer);
+    RUN_TEST (test_rejoin_after_reconnect);
     CHECK_OK (zmq_ctx_term (ctx));
     return 0;
 }

@@ -167,7 +167,7 @@ impl Socket {
         let id = ctx.sockets.add(mailbox.clone(), ctx.max_sockets())?;
         let mut options = Options::new(socket_type, ctx.blocky());
         options.recv_routing_id = socket_type == ZMQ_ROUTER;
-        if matches!(socket_type, ZMQ_SUB | ZMQ_XSUB) {
+        if matches!(socket_type, ZMQ_SUB | ZMQ_XSUB | ZMQ_DISH) {
             // libzmq: a closing subscriber does not wait to send subscriptions.
             options.linger = 0;
         }
