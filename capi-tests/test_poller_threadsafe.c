@@ -159,6 +159,49 @@ static void test_zmq_poll (void)
     CHECK_OK (zmq_close (pull));
 }
 
+static void *run_proxy (void *arg)
+{
+    void **s = arg;
+    zmq_proxy_steerable (s[0], s[1], NULL, s[2]);
+    return NULL;
+}
+
+/* zmq_proxy between thread-safe sockets: CLIENT -> SERVER | CLIENT ->
+ * SERVER, steered to stop by a PAIR. */
+static void test_proxy (void)
+{
+    void *front = zmq_socket (ctx, ZMQ_SERVER);
+    void *back = zmq_socket (ctx, ZMQ_CLIENT);
+    void *ctl = zmq_socket (ctx, ZMQ_PAIR);
+    void *ctl_peer = zmq_socket (ctx, ZMQ_PAIR);
+    void *client = zmq_socket (ctx, ZMQ_CLIENT);
+    void *worker = zmq_socket (ctx, ZMQ_SERVER);
+    CHECK_OK (zmq_bind (front, "inproc://px-front"));
+    CHECK_OK (zmq_bind (worker, "inproc://px-back"));
+    CHECK_OK (zmq_connect (back, "inproc://px-back"));
+    CHECK_OK (zmq_connect (client, "inproc://px-front"));
+    CHECK_OK (zmq_bind (ctl, "inproc://px-ctl"));
+    CHECK_OK (zmq_connect (ctl_peer, "inproc://px-ctl"));
+    void *args[3] = {front, back, ctl};
+    pthread_t t;
+    pthread_create (&t, NULL, run_proxy, args);
+    set_int (worker, ZMQ_RCVTIMEO, 5000);
+    char b[16];
+    for (int i = 0; i < 50; i++) {
+        CHECK (zmq_send (client, "through", 7, 0) == 7);
+        CHECK (zmq_recv (worker, b, sizeof b, 0) == 7);
+        CHECK (memcmp (b, "through", 7) == 0);
+    }
+    CHECK (zmq_send (ctl_peer, "TERMINATE", 9, 0) == 9);
+    pthread_join (t, NULL);
+    CHECK_OK (zmq_close (front));
+    CHECK_OK (zmq_close (back));
+    CHECK_OK (zmq_close (ctl));
+    CHECK_OK (zmq_close (ctl_peer));
+    CHECK_OK (zmq_close (client));
+    CHECK_OK (zmq_close (worker));
+}
+
 int main (void)
 {
     ctx = zmq_ctx_new ();
@@ -166,6 +209,7 @@ int main (void)
     RUN_TEST (test_poller_wakes_inproc);
     RUN_TEST (test_poller_wakes_tcp);
     RUN_TEST (test_zmq_poll);
+    RUN_TEST (test_proxy);
     CHECK_OK (zmq_ctx_term (ctx));
     return 0;
 }

@@ -13,6 +13,7 @@
 
 use crate::capi::ffi_try;
 use crate::capi::poll::{socket_fd, sys_poll};
+use crate::capi::safe_watch::SafeWatch;
 use crate::capi::socket::socket_mut;
 use crate::constants::*;
 use crate::error::{Errno, Result};
@@ -54,6 +55,8 @@ struct Proxy {
     control: *mut c_void,
     state: State,
     stats: Stats,
+    /// How thread-safe sockets (no ZMQ_FD) wake the proxy.
+    safe: SafeWatch,
 }
 
 /// # Safety
@@ -183,13 +186,31 @@ impl Proxy {
                 continue;
             }
             // SAFETY: the proxy's sockets satisfy socket_mut's contract.
-            pfds[n].fd = socket_fd(&mut *unsafe { socket_mut(s)? })?;
+            let mut socket = unsafe { socket_mut(s)? };
+            pfds[n].fd = if socket.is_thread_safe() {
+                self.safe.watch(&socket.base.mailbox)?
+            } else {
+                socket_fd(&mut socket)?
+            };
             n += 1;
         }
-        sys_poll(&mut pfds[..n], -1, None)
+        let r = sys_poll(&mut pfds[..n], -1, None);
+        self.safe.reset();
+        r
     }
 
     unsafe fn run(&mut self) -> Result<()> {
+        // Thread-safe sockets signal the proxy from the start, so nothing
+        // that happens before the first sleep is missed.
+        for s in [self.frontend, self.backend, self.control] {
+            if !s.is_null() {
+                // SAFETY: the proxy's sockets satisfy socket_mut's contract.
+                let socket = unsafe { socket_mut(s)? };
+                if socket.is_thread_safe() {
+                    self.safe.watch(&socket.base.mailbox)?;
+                }
+            }
+        }
         loop {
             let mut worked = false;
             if !self.control.is_null() {
@@ -250,6 +271,7 @@ unsafe fn proxy(
         control,
         state: State::Active,
         stats: Stats::default(),
+        safe: SafeWatch::default(),
     };
     // SAFETY: the C contract: the handles come from zmq_socket and the
     // calling thread owns them for the duration of the proxy.
