@@ -173,3 +173,87 @@ impl<C> Mailbox<C> {
         self.safe.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn soon(ms: u64) -> Option<Instant> {
+        Some(Instant::now() + Duration::from_millis(ms))
+    }
+
+    #[test]
+    fn classic_mailbox_has_no_wait_state() {
+        let m: Mailbox<u32> = Mailbox::new().unwrap();
+        assert!(!m.is_thread_safe());
+        assert_eq!(m.seq(), 0);
+        m.send(1);
+        assert_eq!(m.seq(), 0);
+        // Nothing to sleep on: returns at once.
+        assert!(m.wait_change(0, None));
+    }
+
+    #[test]
+    fn wait_change_times_out_without_news() {
+        let m: Mailbox<u32> = Mailbox::new_thread_safe().unwrap();
+        let seen = m.seq();
+        m.add_waiter();
+        let t0 = Instant::now();
+        assert!(!m.wait_change(seen, soon(30)));
+        assert!(t0.elapsed() >= Duration::from_millis(25));
+        // Nobody waits now: a kick changes nothing.
+        m.kick_waiters();
+        assert_eq!(m.seq(), seen);
+    }
+
+    #[test]
+    fn a_command_or_a_kick_wakes_every_waiter() {
+        let m: Arc<Mailbox<u32>> = Arc::new(Mailbox::new_thread_safe().unwrap());
+        for wake_by_kick in [false, true] {
+            let seen = m.seq();
+            let waiters: Vec<_> = (0..3)
+                .map(|_| {
+                    m.add_waiter();
+                    let m = m.clone();
+                    std::thread::spawn(move || m.wait_change(seen, soon(5000)))
+                })
+                .collect();
+            std::thread::sleep(Duration::from_millis(20));
+            if wake_by_kick {
+                m.kick_waiters();
+            } else {
+                m.send(7);
+            }
+            for w in waiters {
+                assert!(w.join().unwrap(), "woken, not timed out");
+            }
+        }
+        // A change before the sleep starts is not lost.
+        let seen = m.seq();
+        m.send(8);
+        m.add_waiter();
+        assert!(m.wait_change(seen, soon(5000)));
+        let mut got = Vec::new();
+        m.drain(|c| got.push(c));
+        assert_eq!(got, [7, 8]);
+    }
+
+    #[test]
+    fn signalers_see_every_command() {
+        let m: Mailbox<u32> = Mailbox::new_thread_safe().unwrap();
+        let s = Arc::new(Signaler::new().unwrap());
+        m.add_signaler(s.clone());
+        m.send(1);
+        assert!(s.wait(0).unwrap());
+        s.recv();
+        // The mailbox is still pending (not drained): the next command
+        // signals the poller anyway.
+        m.send(2);
+        assert!(s.wait(0).unwrap());
+        s.recv();
+        m.remove_signaler(&s);
+        m.send(3);
+        assert!(!s.wait(0).unwrap());
+    }
+}
