@@ -18,17 +18,19 @@ use crate::socket::Socket;
 use parking_lot::{Mutex, MutexGuard};
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int, c_void, CStr};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 const TAG_LIVE: u32 = 0xbadd_ecaf;
+/// A live thread-safe socket: one compare tells the classic path from it.
+const TAG_LIVE_SAFE: u32 = 0xbadd_ec5f;
 const TAG_DEAD: u32 = 0xdead_beef;
 
 #[repr(C)]
 pub struct SocketHandle {
+    /// TAG_LIVE, TAG_LIVE_SAFE (a thread-safe type: every call then holds
+    /// `lock`) or TAG_DEAD.
     tag: AtomicU32,
-    /// Set for the thread-safe types: every call then holds `lock`.
-    thread_safe: AtomicBool,
     lock: Mutex<()>,
     socket: UnsafeCell<Option<Box<Socket>>>,
 }
@@ -41,21 +43,23 @@ unsafe impl Send for Graveyard {}
 static GRAVEYARD: Mutex<Graveyard> = Mutex::new(Graveyard(Vec::new()));
 
 fn new_handle(socket: Socket) -> *mut SocketHandle {
-    let thread_safe = socket.is_thread_safe();
+    let live = if socket.is_thread_safe() {
+        TAG_LIVE_SAFE
+    } else {
+        TAG_LIVE
+    };
     let reused = GRAVEYARD.lock().0.pop();
     match reused {
         Some(h) => {
             // SAFETY: a graveyard handle is a live allocation no socket uses.
             unsafe {
                 *(*h).socket.get() = Some(Box::new(socket));
-                (*h).thread_safe.store(thread_safe, Ordering::Relaxed);
-                (*h).tag.store(TAG_LIVE, Ordering::Release);
+                (*h).tag.store(live, Ordering::Release);
             }
             h
         }
         None => Box::into_raw(Box::new(SocketHandle {
-            tag: AtomicU32::new(TAG_LIVE),
-            thread_safe: AtomicBool::new(thread_safe),
+            tag: AtomicU32::new(live),
             lock: Mutex::new(()),
             socket: UnsafeCell::new(Some(Box::new(socket))),
         })),
@@ -86,9 +90,10 @@ impl std::ops::DerefMut for SocketRef<'_> {
 }
 
 impl Drop for SocketRef<'_> {
+    #[inline(always)]
     fn drop(&mut self) {
         if self.guard.is_some() {
-            self.socket.base.mailbox.kick_waiters();
+            self.release();
         }
     }
 }
@@ -101,19 +106,39 @@ fn deadline_after(timeout_ms: i32) -> Option<Instant> {
 impl<'a> SocketRef<'a> {
     /// Send, blocking as the socket's options say. A thread-safe socket
     /// sleeps with its lock released, so other threads can use it.
-    pub(crate) fn send(mut self, msg: &mut Msg, flags: c_int) -> Result<()> {
+    #[inline(always)]
+    pub(crate) fn send(self, msg: &mut Msg, flags: c_int) -> Result<()> {
         if self.guard.is_none() {
+            // The classic path: no lock, nothing to release.
             return self.socket.send(msg, flags);
         }
-        self.blocking(flags, true, |s| s.send_nowait(msg, flags))
+        self.send_locked(msg, flags)
     }
 
     /// Receive, blocking as the socket's options say (see `send`).
-    pub(crate) fn recv(mut self, flags: c_int) -> Result<Msg> {
+    #[inline(always)]
+    pub(crate) fn recv(self, flags: c_int) -> Result<Msg> {
         if self.guard.is_none() {
             return self.socket.recv(flags);
         }
+        self.recv_locked(flags)
+    }
+
+    #[inline(never)]
+    fn send_locked(mut self, msg: &mut Msg, flags: c_int) -> Result<()> {
+        self.blocking(flags, true, |s| s.send_nowait(msg, flags))
+    }
+
+    #[inline(never)]
+    fn recv_locked(mut self, flags: c_int) -> Result<Msg> {
         self.blocking(flags, false, |s| s.recv_nowait())
+    }
+
+    /// Unlock, waking the threads blocked on the socket to look again.
+    #[cold]
+    fn release(&mut self) {
+        self.socket.base.mailbox.kick_waiters();
+        self.guard = None;
     }
 
     /// The wait loop of a thread-safe socket: try under the lock; on EAGAIN
@@ -155,15 +180,20 @@ impl<'a> SocketRef<'a> {
     }
 }
 
-/// Resolve a C socket handle: ENOTSOCK for NULL, closed or foreign pointers
-/// (as far as a tag check can tell, exactly like libzmq). A thread-safe
-/// socket is locked for as long as the returned borrow lives.
+/// A handle resolved for one call: a classic socket to use directly, or
+/// a thread-safe one still to be locked.
+pub(crate) enum Resolved<'a> {
+    Classic(&'a mut Socket),
+    ThreadSafe(&'a SocketHandle),
+}
+
+/// The tag check every call starts with: ENOTSOCK for NULL, closed or
+/// foreign pointers (as far as a tag check can tell, exactly like libzmq).
 ///
 /// # Safety
-/// `s` must be NULL or point to readable memory of at least 4 bytes; a
-/// classic socket is used by one thread at a time (libzmq's rule for
-/// non-thread-safe types).
-pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<SocketRef<'a>> {
+/// As `socket_mut`.
+#[inline(always)]
+pub(crate) unsafe fn resolve<'a>(s: *mut c_void) -> Result<Resolved<'a>> {
     if s.is_null() {
         return Err(Errno::ENOTSOCK);
     }
@@ -171,30 +201,80 @@ pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<SocketRef<'a>> {
     // SAFETY: the caller passes a pointer it got from zmq_socket (or garbage
     // that libzmq would also have dereferenced); handles are never freed.
     unsafe {
-        if (*h).tag.load(Ordering::Acquire) != TAG_LIVE {
-            return Err(Errno::ENOTSOCK);
-        }
         let handle: &'a SocketHandle = &*h;
-        let guard = if handle.thread_safe.load(Ordering::Relaxed) {
-            let g = handle.lock.lock();
-            // Closed while we waited for the lock?
-            if handle.tag.load(Ordering::Acquire) != TAG_LIVE {
-                return Err(Errno::ENOTSOCK);
-            }
-            Some(g)
-        } else {
-            None
-        };
-        // SAFETY: a thread-safe socket is only touched under its lock; a
-        // classic one by one thread at a time (the caller's contract).
+        let tag = handle.tag.load(Ordering::Acquire);
+        if tag != TAG_LIVE {
+            return if tag == TAG_LIVE_SAFE {
+                Ok(Resolved::ThreadSafe(handle))
+            } else {
+                Err(Errno::ENOTSOCK)
+            };
+        }
+        // SAFETY: a classic socket is used by one thread at a time (the
+        // caller's contract).
         let socket = (*handle.socket.get())
             .as_deref_mut()
             .ok_or(Errno::ENOTSOCK)?;
-        Ok(SocketRef {
-            handle,
+        Ok(Resolved::Classic(socket))
+    }
+}
+
+/// Lock a thread-safe socket's handle.
+#[inline(never)]
+fn lock<'a>(handle: &'a SocketHandle) -> Result<SocketRef<'a>> {
+    let guard = handle.lock.lock();
+    // Closed while we waited for the lock?
+    if handle.tag.load(Ordering::Acquire) != TAG_LIVE_SAFE {
+        return Err(Errno::ENOTSOCK);
+    }
+    // SAFETY: a thread-safe socket is only touched under its lock, which
+    // we hold; the handle is live (checked under the lock).
+    let socket = unsafe { (*handle.socket.get()).as_deref_mut() }.ok_or(Errno::ENOTSOCK)?;
+    Ok(SocketRef {
+        handle,
+        socket,
+        guard: Some(guard),
+    })
+}
+
+/// Resolve a C socket handle (see `resolve`). A thread-safe socket is
+/// locked for as long as the returned borrow lives.
+///
+/// # Safety
+/// `s` must be NULL or point to readable memory of at least 4 bytes; a
+/// classic socket is used by one thread at a time (libzmq's rule for
+/// non-thread-safe types).
+pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<SocketRef<'a>> {
+    // SAFETY: forwarded contract.
+    match unsafe { resolve(s)? } {
+        Resolved::Classic(socket) => Ok(SocketRef {
+            // SAFETY: `s` passed the tag check: it is a handle.
+            handle: unsafe { &*(s as *const SocketHandle) },
             socket,
-            guard,
-        })
+            guard: None,
+        }),
+        Resolved::ThreadSafe(handle) => lock(handle),
+    }
+}
+
+impl Resolved<'_> {
+    /// Send, blocking as the socket's options say: the message path, with
+    /// no lock and no borrow object for classic sockets.
+    #[inline(always)]
+    pub(crate) fn send(self, msg: &mut Msg, flags: c_int) -> Result<()> {
+        match self {
+            Resolved::Classic(socket) => socket.send(msg, flags),
+            Resolved::ThreadSafe(handle) => lock(handle)?.send_locked(msg, flags),
+        }
+    }
+
+    /// Receive, blocking as the socket's options say (see `send`).
+    #[inline(always)]
+    pub(crate) fn recv(self, flags: c_int) -> Result<Msg> {
+        match self {
+            Resolved::Classic(socket) => socket.recv(flags),
+            Resolved::ThreadSafe(handle) => lock(handle)?.recv_locked(flags),
+        }
     }
 }
 
@@ -353,7 +433,7 @@ pub unsafe extern "C" fn zmq_send(
 ) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / opt_slice (same contract: len bytes at buf).
-        let socket = unsafe { socket_mut(s)? };
+        let socket = unsafe { resolve(s)? };
         let data = unsafe { opt_slice(buf, len).map_err(|_| Errno::EFAULT)? };
         let mut msg = Msg::from_slice(data);
         socket.send(&mut msg, flags)?;
@@ -370,7 +450,7 @@ pub unsafe extern "C" fn zmq_send_const(
 ) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut.
-        let socket = unsafe { socket_mut(s)? };
+        let socket = unsafe { resolve(s)? };
         if buf.is_null() && len != 0 {
             return Err(Errno::EFAULT);
         }
@@ -391,7 +471,7 @@ pub unsafe extern "C" fn zmq_recv(
 ) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut.
-        let socket = unsafe { socket_mut(s)? };
+        let socket = unsafe { resolve(s)? };
         if buf.is_null() && len != 0 {
             return Err(Errno::EFAULT);
         }
@@ -425,7 +505,7 @@ unsafe fn msg_mut<'a>(m: *mut zmq_msg_t) -> Result<&'a mut Msg> {
 pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / msg_mut.
-        let socket = unsafe { socket_mut(s)? };
+        let socket = unsafe { resolve(s)? };
         let msg = unsafe { msg_mut(msg)? };
         let size = msg.size();
         // On success the pattern took the content and left an empty message.
@@ -441,7 +521,7 @@ pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags
 pub unsafe extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / msg_mut.
-        let socket = unsafe { socket_mut(s)? };
+        let socket = unsafe { resolve(s)? };
         let msg = unsafe { msg_mut(msg)? };
         let got = socket.recv(flags)?;
         let size = got.size();
@@ -492,7 +572,7 @@ pub unsafe extern "C" fn zmq_sendiov(
                 flags & !crate::constants::ZMQ_SNDMORE
             };
             // SAFETY: as above.
-            unsafe { socket_mut(s)? }.send(&mut msg, f)?;
+            unsafe { resolve(s)? }.send(&mut msg, f)?;
             last = clamp(part.iov_len);
         }
         Ok(last)
@@ -521,7 +601,7 @@ pub unsafe extern "C" fn zmq_recviov(
         let mut n = 0;
         for part in parts.iter_mut() {
             // SAFETY: as above.
-            let msg = unsafe { socket_mut(s)? }.recv(flags)?;
+            let msg = unsafe { resolve(s)? }.recv(flags)?;
             let data = msg.data();
             // SAFETY: malloc of the part size (1 for empty parts so the caller
             // can always free); the copy stays inside it.

@@ -342,9 +342,15 @@ impl Socket {
     }
 
     pub fn recv(&mut self, flags: i32) -> Result<Msg> {
-        match self.recv_nowait() {
+        // recv_nowait, spelled out: the classic hot path stays one function.
+        self.enter()?;
+        let first = self.pattern.recv(&mut self.base);
+        if !self.base.dead.is_empty() {
+            self.reap_dead();
+        }
+        match first {
             Err(e) if e == Errno::EAGAIN => {}
-            other => return other,
+            other => return self.received(other),
         }
         if flags & ZMQ_DONTWAIT != 0 || self.base.options.rcvtimeo == 0 {
             return Err(Errno::EAGAIN);
