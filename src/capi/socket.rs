@@ -203,19 +203,16 @@ pub(crate) unsafe fn resolve<'a>(s: *mut c_void) -> Result<Resolved<'a>> {
     unsafe {
         let handle: &'a SocketHandle = &*h;
         let tag = handle.tag.load(Ordering::Acquire);
-        if tag != TAG_LIVE {
-            return if tag == TAG_LIVE_SAFE {
-                Ok(Resolved::ThreadSafe(handle))
-            } else {
-                Err(Errno::ENOTSOCK)
-            };
+        if tag == TAG_LIVE {
+            // SAFETY: a classic socket is used by one thread at a time (the
+            // caller's contract); a live tag means the socket is there.
+            if let Some(socket) = (*handle.socket.get()).as_deref_mut() {
+                return Ok(Resolved::Classic(socket));
+            }
+        } else if tag == TAG_LIVE_SAFE {
+            return Ok(Resolved::ThreadSafe(handle));
         }
-        // SAFETY: a classic socket is used by one thread at a time (the
-        // caller's contract).
-        let socket = (*handle.socket.get())
-            .as_deref_mut()
-            .ok_or(Errno::ENOTSOCK)?;
-        Ok(Resolved::Classic(socket))
+        Err(Errno::ENOTSOCK)
     }
 }
 
@@ -264,7 +261,7 @@ impl Resolved<'_> {
     pub(crate) fn send(self, msg: &mut Msg, flags: c_int) -> Result<()> {
         match self {
             Resolved::Classic(socket) => socket.send(msg, flags),
-            Resolved::ThreadSafe(handle) => lock(handle)?.send_locked(msg, flags),
+            Resolved::ThreadSafe(handle) => send_thread_safe(handle, msg, flags),
         }
     }
 
@@ -273,9 +270,22 @@ impl Resolved<'_> {
     pub(crate) fn recv(self, flags: c_int) -> Result<Msg> {
         match self {
             Resolved::Classic(socket) => socket.recv(flags),
-            Resolved::ThreadSafe(handle) => lock(handle)?.recv_locked(flags),
+            Resolved::ThreadSafe(handle) => recv_thread_safe(handle, flags),
         }
     }
+}
+
+// Out of line, so the classic callers carry none of the lock's code.
+#[cold]
+#[inline(never)]
+fn send_thread_safe(handle: &SocketHandle, msg: &mut Msg, flags: c_int) -> Result<()> {
+    lock(handle)?.send_locked(msg, flags)
+}
+
+#[cold]
+#[inline(never)]
+fn recv_thread_safe(handle: &SocketHandle, flags: c_int) -> Result<Msg> {
+    lock(handle)?.recv_locked(flags)
 }
 
 #[no_mangle]
