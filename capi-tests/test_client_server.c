@@ -197,37 +197,64 @@ static void *client_sender (void *arg)
     return NULL;
 }
 
+/* Totals across the receiving threads: a receiver stops once every
+ * message has arrived somewhere (not on a timeout, so load cannot cut a
+ * run short), or after a minute without reaching the total. */
+static int served_total, echoed_total;
+/* How often each message "thread:index" was seen, per side. */
+static int seen_served[THREADS][PER_THREAD], seen_echoed[THREADS][PER_THREAD];
+
+static void mark (int seen[THREADS][PER_THREAD], const char *buf)
+{
+    int t = -1, i = -1;
+    CHECK (sscanf (buf, "%d:%d", &t, &i) == 2);
+    CHECK (t >= 0 && t < THREADS && i >= 0 && i < PER_THREAD);
+    __atomic_add_fetch (&seen[t][i], 1, __ATOMIC_SEQ_CST);
+}
+
+static int all_in (int *total)
+{
+    return __atomic_load_n (total, __ATOMIC_SEQ_CST) >= THREADS * PER_THREAD;
+}
+
 static void *server_receiver (void *arg)
 {
     struct worker *w = arg;
     char buf[32];
     uint32_t rid;
-    for (;;) {
+    long end = now_ms () + 60000;
+    while (!all_in (&served_total) && now_ms () < end) {
         int rc = recv_str (w->s, buf, sizeof buf, &rid);
         if (rc < 0) {
             CHECK (zmq_errno () == EAGAIN);
-            return NULL;
+            continue;
         }
-        if (strcmp (buf, "end") == 0)
-            return NULL;
         w->got++;
+        mark (seen_served, buf);
+        __atomic_add_fetch (&served_total, 1, __ATOMIC_SEQ_CST);
         /* Echo back to the sender. */
         CHECK (send_to (w->s, rid, buf) == rc);
     }
+    return NULL;
 }
 
 static void *client_receiver (void *arg)
 {
     struct worker *w = arg;
     char buf[32];
-    for (;;) {
+    long end = now_ms () + 60000;
+    while (!all_in (&echoed_total) && now_ms () < end) {
         int rc = zmq_recv (w->s, buf, sizeof buf - 1, 0);
         if (rc < 0) {
             CHECK (zmq_errno () == EAGAIN);
-            return NULL;
+            continue;
         }
+        buf[rc] = 0;
         w->got++;
+        mark (seen_echoed, buf);
+        __atomic_add_fetch (&echoed_total, 1, __ATOMIC_SEQ_CST);
     }
+    return NULL;
 }
 
 /* Several threads send on one CLIENT while several receive on one SERVER
@@ -241,8 +268,8 @@ static void test_multithreaded (void)
     set_int (server, ZMQ_RCVHWM, 10);
     set_int (client, ZMQ_SNDHWM, 10);
     set_int (client, ZMQ_RCVHWM, 10);
-    set_int (server, ZMQ_RCVTIMEO, 1000);
-    set_int (client, ZMQ_RCVTIMEO, 1000);
+    set_int (server, ZMQ_RCVTIMEO, 100);
+    set_int (client, ZMQ_RCVTIMEO, 100);
     CHECK_OK (zmq_bind (server, "tcp://127.0.0.1:*"));
     char ep[256];
     size_t len = sizeof ep;
@@ -275,6 +302,10 @@ static void test_multithreaded (void)
         fprintf (stderr, "served %d echoed %d\n", served, echoed);
     CHECK (served == THREADS * PER_THREAD);
     CHECK (echoed == THREADS * PER_THREAD);
+    /* Exactly once each: nothing lost, nothing duplicated. */
+    for (int t = 0; t < THREADS; t++)
+        for (int i = 0; i < PER_THREAD; i++)
+            CHECK (seen_served[t][i] == 1 && seen_echoed[t][i] == 1);
     CHECK_OK (zmq_close (client));
     CHECK_OK (zmq_close (server));
 }
