@@ -2,6 +2,7 @@
  * RADIO and DISH (draft): groups, zmq_join/zmq_leave and their errors,
  * filtering over inproc, tcp and ipc, ZMQ_XPUB_NODROP. */
 #include "testutil.h"
+#include <pthread.h>
 
 static void *ctx;
 
@@ -257,6 +258,85 @@ static void test_rejoin_after_reconnect (void)
     CHECK_OK (zmq_close (radio));
 }
 
+#define MT_GROUPS 4
+#define MT_PER_GROUP 500
+
+struct mt_arg {
+    void *s;
+    int id;
+};
+
+/* Join, then leave and join again many times: one DISH, several threads. */
+static void *mt_joiner (void *arg)
+{
+    struct mt_arg *a = arg;
+    char g[8];
+    snprintf (g, sizeof g, "g%d", a->id);
+    CHECK_OK (zmq_join (a->s, g));
+    for (int i = 0; i < 100; i++) {
+        CHECK_OK (zmq_leave (a->s, g));
+        CHECK_OK (zmq_join (a->s, g));
+    }
+    return NULL;
+}
+
+static void *mt_sender (void *arg)
+{
+    struct mt_arg *a = arg;
+    char g[8];
+    snprintf (g, sizeof g, "g%d", a->id);
+    for (int i = 0; i < MT_PER_GROUP; i++)
+        CHECK (send_group (a->s, g, "m", 0) == 1);
+    return NULL;
+}
+
+/* Thread-safe RADIO/DISH: concurrent joins and leaves on one DISH, then
+ * concurrent senders on one RADIO with ZMQ_XPUB_NODROP and a small HWM (so
+ * senders block and must let each other in): every message arrives. */
+static void test_multithreaded (void)
+{
+    void *radio = zmq_socket (ctx, ZMQ_RADIO);
+    void *dish = zmq_socket (ctx, ZMQ_DISH);
+    set_int (radio, ZMQ_XPUB_NODROP, 1);
+    set_int (radio, ZMQ_SNDHWM, 20);
+    set_int (dish, ZMQ_RCVHWM, 20);
+    CHECK_OK (zmq_bind (radio, "inproc://radio-mt"));
+    CHECK_OK (zmq_connect (dish, "inproc://radio-mt"));
+    pthread_t t[MT_GROUPS];
+    struct mt_arg args[MT_GROUPS];
+    for (int i = 0; i < MT_GROUPS; i++) {
+        args[i] = (struct mt_arg){dish, i};
+        pthread_create (&t[i], NULL, mt_joiner, &args[i]);
+    }
+    for (int i = 0; i < MT_GROUPS; i++)
+        pthread_join (t[i], NULL);
+    for (int i = 0; i < MT_GROUPS; i++) {
+        char g[8];
+        snprintf (g, sizeof g, "g%d", i);
+        wait_joined (radio, dish, g);
+    }
+    for (int i = 0; i < MT_GROUPS; i++) {
+        args[i] = (struct mt_arg){radio, i};
+        pthread_create (&t[i], NULL, mt_sender, &args[i]);
+    }
+    int per[MT_GROUPS] = {0};
+    char body[8], g[16];
+    set_int (dish, ZMQ_RCVTIMEO, 5000);
+    for (int n = 0; n < MT_GROUPS * MT_PER_GROUP; n++) {
+        CHECK (recv_group (dish, body, g, 0) == 1);
+        int id = g[1] - '0';
+        CHECK (g[0] == 'g' && id >= 0 && id < MT_GROUPS);
+        per[id]++;
+    }
+    for (int i = 0; i < MT_GROUPS; i++) {
+        pthread_join (t[i], NULL);
+        CHECK (per[i] == MT_PER_GROUP);
+    }
+    CHECK_ERR (recv_group (dish, body, g, ZMQ_DONTWAIT), EAGAIN);
+    CHECK_OK (zmq_close (dish));
+    CHECK_OK (zmq_close (radio));
+}
+
 int main (void)
 {
     ctx = zmq_ctx_new ();
@@ -268,6 +348,7 @@ int main (void)
     RUN_TEST (test_nodrop);
     RUN_TEST (test_incompatible_peer);
     RUN_TEST (test_rejoin_after_reconnect);
+    RUN_TEST (test_multithreaded);
     CHECK_OK (zmq_ctx_term (ctx));
     return 0;
 }
