@@ -637,6 +637,31 @@ ZMQ_EXPORT int zmq_ctx_set_ext(void *context, int option, const void *optval, si
  as stored, with no terminator added.
  */
 ZMQ_EXPORT int zmq_ctx_get_ext(void *context, int option, void *optval, size_t *optvallen);
+
+/*
+ Join a group (DISH only, else ENOTSUP). EINVAL for a name longer than
+ ZMQ_GROUP_MAX_LENGTH or a group already joined.
+ */
+ZMQ_EXPORT int zmq_join(void *s, const char *group);
+
+/*
+ Leave a group (DISH only, else ENOTSUP). EINVAL for a name longer than
+ ZMQ_GROUP_MAX_LENGTH or a group not joined.
+ */
+ZMQ_EXPORT int zmq_leave(void *s, const char *group);
+
+/*
+ Connect a PEER socket and return the routing id of the new peer (for
+ zmq_msg_set_routing_id), or 0 with errno set: ENOTSUP for other socket
+ types, EFAULT with ZMQ_IMMEDIATE, and zmq_connect's errors.
+ */
+ZMQ_EXPORT uint32_t zmq_connect_peer(void *s, const char *addr);
+
+/*
+ Disconnect one peer of a PEER socket by routing id (libzmq 4.3.6):
+ ENOTSUP for other socket types, EHOSTUNREACH for an unknown id.
+ */
+ZMQ_EXPORT int zmq_disconnect_peer(void *s, uint32_t routing_id);
 #endif
 
 /*
@@ -838,8 +863,10 @@ int zmq_poller_wait_all(void *poller,
 ZMQ_EXPORT int zmq_poller_wait(void *poller, zmq_poller_event_t *event, long timeout);
 
 /*
- A fd that is readable when an item may be ready. libzmq only has one for
- pollers holding a thread-safe socket; none of ours are, so: EINVAL.
+ The poller's signaler: readable when one of its thread-safe sockets may
+ have changed state (then zmq_poller_wait with timeout 0 tells which).
+ As libzmq, only a poller that has held a thread-safe socket has one;
+ otherwise EINVAL. It stays after such sockets are removed.
  */
 ZMQ_EXPORT int zmq_poller_fd(void *poller, zmq_fd_t *fd);
 #endif

@@ -5,6 +5,7 @@
 //! (libzmq would have aborted the host process; we report and carry on).
 
 pub mod ctx;
+pub mod draft_socket;
 pub mod errors;
 pub mod monitor;
 pub mod msg;
@@ -12,6 +13,7 @@ pub mod poll;
 pub mod poller;
 pub mod proxy;
 pub mod router;
+mod safe_watch;
 pub mod socket;
 pub mod types;
 pub mod util;

@@ -17,7 +17,7 @@ unsafe fn monitor(
     type_: c_int,
 ) -> crate::error::Result<c_int> {
     // SAFETY: see socket_mut.
-    let socket = unsafe { socket_mut(s)? };
+    let mut socket = unsafe { socket_mut(s)? };
     let addr = if addr.is_null() {
         None
     } else {
@@ -67,7 +67,7 @@ pub unsafe extern "C" fn zmq_socket_monitor_versioned(
 pub unsafe extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
     // SAFETY: the caller's handle, checked by socket_mut.
     ffi_try!(-1, unsafe {
-        let socket = socket_mut(s)?;
+        let mut socket = socket_mut(s)?;
         socket.pipes_stats().map(|()| 0)
     })
 }

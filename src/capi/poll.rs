@@ -7,6 +7,7 @@
 //! the loop sleeps on all fds until something is ready or the time is up.
 
 use crate::capi::ffi_try;
+use crate::capi::safe_watch::SafeWatch;
 use crate::capi::socket::socket_mut;
 use crate::capi::types::zmq_pollitem_t;
 use crate::constants::*;
@@ -128,14 +129,21 @@ pub(crate) unsafe fn poll_items(
         &mut heap
     };
 
+    // Thread-safe sockets (no ZMQ_FD) are watched through one signaler, as
+    // libzmq's draft zmq_poll does through its poller.
+    let mut safe = SafeWatch::default();
     for (item, pfd) in items.iter().zip(pfds.iter_mut()) {
         if item.socket.is_null() {
             pfd.fd = item.fd;
             pfd.events = fd_poll_events(item.events);
         } else {
             // SAFETY: the caller's contract.
-            let socket = unsafe { socket_mut(item.socket)? };
-            pfd.fd = socket_fd(socket)?;
+            let mut socket = unsafe { socket_mut(item.socket)? };
+            pfd.fd = if socket.is_thread_safe() {
+                safe.watch(&socket.base.mailbox)?
+            } else {
+                socket_fd(&mut socket)?
+            };
             pfd.events = if item.events != 0 { libc::POLLIN } else { 0 };
         }
     }
@@ -156,6 +164,7 @@ pub(crate) unsafe fn poll_items(
             ms.min(i32::MAX as u128) as i32
         };
         sys_poll(pfds, wait_ms, sigmask)?;
+        safe.reset();
 
         let mut nevents = 0;
         for (item, pfd) in items.iter_mut().zip(pfds.iter()) {
@@ -164,7 +173,7 @@ pub(crate) unsafe fn poll_items(
                 item.revents = fd_revents(pfd.revents);
             } else {
                 // SAFETY: the caller's contract.
-                let socket = unsafe { socket_mut(item.socket)? };
+                let mut socket = unsafe { socket_mut(item.socket)? };
                 let ev = socket.events()? as c_short;
                 item.revents = item.events & ev & (ZMQ_POLLIN | ZMQ_POLLOUT) as c_short;
             }

@@ -9,11 +9,14 @@
 
 use crate::capi::ffi_try;
 use crate::capi::poll::{fd_poll_events, fd_revents, socket_fd, sys_poll};
+use crate::capi::safe_watch::SafeWatch;
 use crate::capi::socket::socket_mut;
 use crate::capi::types::{zmq_fd_t, zmq_poller_event_t};
 use crate::constants::*;
 use crate::error::{Errno, Result};
+use crate::io::command::SocketMailbox;
 use std::ffi::{c_int, c_long, c_short, c_void};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TAG_LIVE: u32 = 0xcafe_f00d;
@@ -27,6 +30,8 @@ struct Item {
     events: c_short,
     /// Index into `pfds` when `events != 0`.
     pfd: usize,
+    /// A thread-safe socket's mailbox, which signals `Poller::safe`.
+    mailbox: Option<Arc<SocketMailbox>>,
 }
 
 /// The tag comes first so a stray pointer (even `&null_poller`, as libzmq's
@@ -37,6 +42,8 @@ struct Poller {
     items: Vec<Item>,
     pfds: Vec<libc::pollfd>,
     need_rebuild: bool,
+    /// The signaler of the thread-safe sockets (zmq_poller_fd).
+    safe: SafeWatch,
 }
 
 unsafe fn poller_mut<'a>(p: *mut c_void) -> Result<&'a mut Poller> {
@@ -89,8 +96,21 @@ impl Poller {
     /// Rebuild the pollfd array from the items that ask for events.
     unsafe fn rebuild(&mut self) -> Result<()> {
         self.pfds.clear();
+        let mut safe_pfd = None;
         for item in &mut self.items {
             if item.events == 0 {
+                continue;
+            }
+            if item.mailbox.is_some() {
+                // All thread-safe sockets share the signaler's one entry.
+                item.pfd = *safe_pfd.get_or_insert_with(|| {
+                    self.pfds.push(libc::pollfd {
+                        fd: self.safe.fd().unwrap_or(-1),
+                        events: libc::POLLIN,
+                        revents: 0,
+                    });
+                    self.pfds.len() - 1
+                });
                 continue;
             }
             let pfd = if item.socket.is_null() {
@@ -101,9 +121,9 @@ impl Poller {
                 }
             } else {
                 // SAFETY: registered sockets come from zmq_socket.
-                let socket = unsafe { socket_mut(item.socket)? };
+                let mut socket = unsafe { socket_mut(item.socket)? };
                 libc::pollfd {
-                    fd: socket_fd(socket)?,
+                    fd: socket_fd(&mut socket)?,
                     events: libc::POLLIN,
                     revents: 0,
                 }
@@ -124,7 +144,7 @@ impl Poller {
             }
             let events = if !item.socket.is_null() {
                 // SAFETY: registered sockets come from zmq_socket.
-                let socket = unsafe { socket_mut(item.socket)? };
+                let mut socket = unsafe { socket_mut(item.socket)? };
                 item.events & socket.events()? as c_short
             } else if item.events != 0 {
                 fd_revents(self.pfds[item.pfd].revents)
@@ -176,6 +196,7 @@ impl Poller {
                 left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
             };
             sys_poll(&mut self.pfds, wait_ms, None)?;
+            self.safe.reset();
             // SAFETY: forwarded contract.
             let found = unsafe { self.check(out)? };
             if found > 0 {
@@ -223,6 +244,7 @@ pub extern "C" fn zmq_poller_new() -> *mut c_void {
             items: Vec::new(),
             pfds: Vec::new(),
             need_rebuild: false,
+            safe: SafeWatch::default(),
         });
         Ok(Box::into_raw(p) as *mut c_void)
     })
@@ -277,12 +299,23 @@ pub unsafe extern "C" fn zmq_poller_add(
         if p.find_socket(socket).is_some() {
             return Err(Errno::EINVAL);
         }
+        // SAFETY: checked above.
+        let sock = unsafe { socket_mut(socket)? };
+        let mailbox = if sock.is_thread_safe() {
+            let mb = sock.base.mailbox.clone();
+            p.safe.watch(&mb)?;
+            Some(mb)
+        } else {
+            None
+        };
+        drop(sock);
         p.items.push(Item {
             socket,
             fd: -1,
             user_data,
             events,
             pfd: 0,
+            mailbox,
         });
         p.need_rebuild = true;
         Ok(0)
@@ -320,7 +353,9 @@ pub unsafe extern "C" fn zmq_poller_remove(poller: *mut c_void, socket: *mut c_v
         let p = unsafe { poller_mut(poller)? };
         unsafe { check_socket(socket)? };
         let i = p.find_socket(socket).ok_or(Errno::EINVAL)?;
-        p.items.remove(i);
+        if let Some(mb) = p.items.remove(i).mailbox {
+            p.safe.unwatch(&mb);
+        }
         p.need_rebuild = true;
         Ok(0)
     })
@@ -350,6 +385,7 @@ pub unsafe extern "C" fn zmq_poller_add_fd(
             user_data,
             events,
             pfd: 0,
+            mailbox: None,
         });
         p.need_rebuild = true;
         Ok(0)
@@ -450,18 +486,25 @@ pub unsafe extern "C" fn zmq_poller_wait(
     0
 }
 
-/// A fd that is readable when an item may be ready. libzmq only has one for
-/// pollers holding a thread-safe socket; none of ours are, so: EINVAL.
+/// The poller's signaler: readable when one of its thread-safe sockets may
+/// have changed state (then zmq_poller_wait with timeout 0 tells which).
+/// As libzmq, only a poller that has held a thread-safe socket has one;
+/// otherwise EINVAL. It stays after such sockets are removed.
 ///
 /// # Safety
-/// `poller` is NULL or a handle from zmq_poller_new.
+/// `poller` is NULL or a handle from zmq_poller_new; `fd` NULL or writable.
 #[cfg(feature = "draft")]
 #[no_mangle]
 pub unsafe extern "C" fn zmq_poller_fd(poller: *mut c_void, fd: *mut zmq_fd_t) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see poller_mut.
-        unsafe { poller_mut(poller)? };
-        let _ = fd;
-        Err(Errno::EINVAL)
+        let p = unsafe { poller_mut(poller)? };
+        let sig = p.safe.fd().ok_or(Errno::EINVAL)?;
+        if fd.is_null() {
+            return Err(Errno::EFAULT);
+        }
+        // SAFETY: non-NULL, the caller's zmq_fd_t.
+        unsafe { *fd = sig };
+        Ok(0)
     })
 }

@@ -13,11 +13,13 @@
 
 use crate::capi::ffi_try;
 use crate::capi::poll::{socket_fd, sys_poll};
+use crate::capi::safe_watch::SafeWatch;
 use crate::capi::socket::socket_mut;
 use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::socket::options::OptOut;
+use crate::socket::Socket;
 use std::ffi::{c_int, c_void};
 
 /// Messages forwarded in one direction before looking at the other one.
@@ -53,6 +55,8 @@ struct Proxy {
     control: *mut c_void,
     state: State,
     stats: Stats,
+    /// How thread-safe sockets (no ZMQ_FD) wake the proxy.
+    safe: SafeWatch,
 }
 
 /// # Safety
@@ -128,8 +132,8 @@ impl Proxy {
 
     unsafe fn handle_control(&mut self) -> Result<()> {
         // SAFETY: the proxy's sockets satisfy socket_mut's contract.
-        let control = unsafe { socket_mut(self.control)? };
-        let cmd = control.recv(ZMQ_DONTWAIT)?;
+        let mut control = unsafe { socket_mut(self.control)? };
+        let cmd = Socket::recv(&mut control, ZMQ_DONTWAIT)?;
         if cmd.data() == b"STATISTICS" {
             let s = &self.stats;
             let vals = [
@@ -144,7 +148,7 @@ impl Proxy {
             ];
             for (i, v) in vals.iter().enumerate() {
                 let mut part = Msg::from_slice(&v.to_ne_bytes());
-                control.send(&mut part, if i < 7 { ZMQ_SNDMORE } else { 0 })?;
+                Socket::send(&mut control, &mut part, if i < 7 { ZMQ_SNDMORE } else { 0 })?;
             }
             return Ok(());
         }
@@ -159,7 +163,7 @@ impl Proxy {
         control.getsockopt(ZMQ_TYPE, &mut out)?;
         if c_int::from_ne_bytes(buf) == ZMQ_REP {
             // A REP must answer before it can take the next command.
-            control.send(&mut Msg::new(), 0)?;
+            Socket::send(&mut control, &mut Msg::new(), 0)?;
         }
         Ok(())
     }
@@ -182,13 +186,31 @@ impl Proxy {
                 continue;
             }
             // SAFETY: the proxy's sockets satisfy socket_mut's contract.
-            pfds[n].fd = socket_fd(unsafe { socket_mut(s)? })?;
+            let mut socket = unsafe { socket_mut(s)? };
+            pfds[n].fd = if socket.is_thread_safe() {
+                self.safe.watch(&socket.base.mailbox)?
+            } else {
+                socket_fd(&mut socket)?
+            };
             n += 1;
         }
-        sys_poll(&mut pfds[..n], -1, None)
+        let r = sys_poll(&mut pfds[..n], -1, None);
+        self.safe.reset();
+        r
     }
 
     unsafe fn run(&mut self) -> Result<()> {
+        // Thread-safe sockets signal the proxy from the start, so nothing
+        // that happens before the first sleep is missed.
+        for s in [self.frontend, self.backend, self.control] {
+            if !s.is_null() {
+                // SAFETY: the proxy's sockets satisfy socket_mut's contract.
+                let socket = unsafe { socket_mut(s)? };
+                if socket.is_thread_safe() {
+                    self.safe.watch(&socket.base.mailbox)?;
+                }
+            }
+        }
         loop {
             let mut worked = false;
             if !self.control.is_null() {
@@ -249,6 +271,7 @@ unsafe fn proxy(
         control,
         state: State::Active,
         stats: Stats::default(),
+        safe: SafeWatch::default(),
     };
     // SAFETY: the C contract: the handles come from zmq_socket and the
     // calling thread owns them for the duration of the proxy.

@@ -20,7 +20,7 @@ pub unsafe extern "C" fn zmq_socket_get_peer_state(
 ) -> c_int {
     ffi_try!(-1, {
         // SAFETY: checked handle lookup (ENOTSOCK for bad handles).
-        let s = unsafe { socket_mut(socket)? };
+        let mut s = unsafe { socket_mut(socket)? };
         let id: &[u8] = if routing_id_size == 0 {
             &[]
         } else if routing_id.is_null() {

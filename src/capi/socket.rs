@@ -15,17 +15,23 @@ use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::socket::options::OptOut;
 use crate::socket::Socket;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 const TAG_LIVE: u32 = 0xbadd_ecaf;
+/// A live thread-safe socket: one compare tells the classic path from it.
+const TAG_LIVE_SAFE: u32 = 0xbadd_ec5f;
 const TAG_DEAD: u32 = 0xdead_beef;
 
 #[repr(C)]
 pub struct SocketHandle {
+    /// TAG_LIVE, TAG_LIVE_SAFE (a thread-safe type: every call then holds
+    /// `lock`) or TAG_DEAD.
     tag: AtomicU32,
+    lock: Mutex<()>,
     socket: UnsafeCell<Option<Box<Socket>>>,
 }
 
@@ -37,30 +43,157 @@ unsafe impl Send for Graveyard {}
 static GRAVEYARD: Mutex<Graveyard> = Mutex::new(Graveyard(Vec::new()));
 
 fn new_handle(socket: Socket) -> *mut SocketHandle {
+    let live = if socket.is_thread_safe() {
+        TAG_LIVE_SAFE
+    } else {
+        TAG_LIVE
+    };
     let reused = GRAVEYARD.lock().0.pop();
     match reused {
         Some(h) => {
             // SAFETY: a graveyard handle is a live allocation no socket uses.
             unsafe {
                 *(*h).socket.get() = Some(Box::new(socket));
-                (*h).tag.store(TAG_LIVE, Ordering::Release);
+                (*h).tag.store(live, Ordering::Release);
             }
             h
         }
         None => Box::into_raw(Box::new(SocketHandle {
-            tag: AtomicU32::new(TAG_LIVE),
+            tag: AtomicU32::new(live),
+            lock: Mutex::new(()),
             socket: UnsafeCell::new(Some(Box::new(socket))),
         })),
     }
 }
 
-/// Resolve a C socket handle: ENOTSOCK for NULL, closed or foreign pointers
-/// (as far as a tag check can tell, exactly like libzmq).
+/// A socket borrowed for one C call. For a thread-safe socket it holds the
+/// handle's lock, and releasing it wakes the threads blocked on the socket
+/// so they look at its new state; classic sockets carry no lock (libzmq's
+/// rule: one thread at a time).
+pub(crate) struct SocketRef<'a> {
+    handle: &'a SocketHandle,
+    socket: &'a mut Socket,
+    guard: Option<MutexGuard<'a, ()>>,
+}
+
+impl std::ops::Deref for SocketRef<'_> {
+    type Target = Socket;
+    fn deref(&self) -> &Socket {
+        self.socket
+    }
+}
+
+impl std::ops::DerefMut for SocketRef<'_> {
+    fn deref_mut(&mut self) -> &mut Socket {
+        self.socket
+    }
+}
+
+impl Drop for SocketRef<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.guard.is_some() {
+            self.release();
+        }
+    }
+}
+
+/// Milliseconds from now to `deadline` (None: no deadline).
+fn deadline_after(timeout_ms: i32) -> Option<Instant> {
+    (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64))
+}
+
+impl<'a> SocketRef<'a> {
+    /// Send, blocking as the socket's options say. A thread-safe socket
+    /// sleeps with its lock released, so other threads can use it.
+    #[inline(always)]
+    pub(crate) fn send(self, msg: &mut Msg, flags: c_int) -> Result<()> {
+        if self.guard.is_none() {
+            // The classic path: no lock, nothing to release.
+            return self.socket.send(msg, flags);
+        }
+        self.send_locked(msg, flags)
+    }
+
+    /// Receive, blocking as the socket's options say (see `send`).
+    #[inline(always)]
+    pub(crate) fn recv(self, flags: c_int) -> Result<Msg> {
+        if self.guard.is_none() {
+            return self.socket.recv(flags);
+        }
+        self.recv_locked(flags)
+    }
+
+    #[inline(never)]
+    fn send_locked(mut self, msg: &mut Msg, flags: c_int) -> Result<()> {
+        self.blocking(flags, true, |s| s.send_nowait(msg, flags))
+    }
+
+    #[inline(never)]
+    fn recv_locked(mut self, flags: c_int) -> Result<Msg> {
+        self.blocking(flags, false, |s| s.recv_nowait())
+    }
+
+    /// Unlock, waking the threads blocked on the socket to look again.
+    #[cold]
+    fn release(&mut self) {
+        self.socket.base.mailbox.kick_waiters();
+        self.guard = None;
+    }
+
+    /// The wait loop of a thread-safe socket: try under the lock; on EAGAIN
+    /// note the mailbox's sequence number (read before the attempt, so no
+    /// command slips by), release the lock without kicking and sleep until
+    /// a command or another thread's call changes the socket.
+    fn blocking<T>(
+        &mut self,
+        flags: c_int,
+        sending: bool,
+        mut attempt: impl FnMut(&mut Socket) -> Result<T>,
+    ) -> Result<T> {
+        let handle = self.handle;
+        let mut deadline: Option<Option<Instant>> = None;
+        loop {
+            let mailbox = self.socket.base.mailbox.clone();
+            let seen = mailbox.seq();
+            match attempt(&mut *self.socket) {
+                Err(e) if e == Errno::EAGAIN => {}
+                other => return other,
+            }
+            let Some(timeout) = self.socket.wait_timeout(flags, sending) else {
+                return Err(Errno::EAGAIN);
+            };
+            let until = *deadline.get_or_insert_with(|| deadline_after(timeout));
+            if until.is_some_and(|d| Instant::now() >= d) {
+                return Err(Errno::EAGAIN);
+            }
+            mailbox.add_waiter();
+            // Release without the kick of Drop: waking the other waiters
+            // for nothing would make blocked threads wake each other forever.
+            self.guard = None;
+            mailbox.wait_change(seen, until);
+            // SAFETY: handles are never freed; the socket may have been
+            // closed meanwhile, which socket_mut reports (ENOTSOCK). The old
+            // borrow holds no lock, so replacing it does not kick.
+            *self = unsafe { socket_mut(handle as *const SocketHandle as *mut c_void)? };
+        }
+    }
+}
+
+/// A handle resolved for one call: a classic socket to use directly, or
+/// a thread-safe one still to be locked.
+pub(crate) enum Resolved<'a> {
+    Classic(&'a mut Socket),
+    ThreadSafe(&'a SocketHandle),
+}
+
+/// The tag check every call starts with: ENOTSOCK for NULL, closed or
+/// foreign pointers (as far as a tag check can tell, exactly like libzmq).
 ///
 /// # Safety
-/// `s` must be NULL or point to readable memory of at least 4 bytes; a socket
-/// is used by one thread at a time (libzmq's rule for non-thread-safe types).
-pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<&'a mut Socket> {
+/// As `socket_mut`.
+#[inline(always)]
+pub(crate) unsafe fn resolve<'a>(s: *mut c_void) -> Result<Resolved<'a>> {
     if s.is_null() {
         return Err(Errno::ENOTSOCK);
     }
@@ -68,11 +201,91 @@ pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<&'a mut Socket> {
     // SAFETY: the caller passes a pointer it got from zmq_socket (or garbage
     // that libzmq would also have dereferenced); handles are never freed.
     unsafe {
-        if (*h).tag.load(Ordering::Acquire) != TAG_LIVE {
-            return Err(Errno::ENOTSOCK);
+        let handle: &'a SocketHandle = &*h;
+        let tag = handle.tag.load(Ordering::Acquire);
+        if tag == TAG_LIVE {
+            // SAFETY: a classic socket is used by one thread at a time (the
+            // caller's contract); a live tag means the socket is there.
+            if let Some(socket) = (*handle.socket.get()).as_deref_mut() {
+                return Ok(Resolved::Classic(socket));
+            }
+        } else if tag == TAG_LIVE_SAFE {
+            return Ok(Resolved::ThreadSafe(handle));
         }
-        (*(*h).socket.get()).as_deref_mut().ok_or(Errno::ENOTSOCK)
+        Err(Errno::ENOTSOCK)
     }
+}
+
+/// Lock a thread-safe socket's handle.
+#[inline(never)]
+fn lock<'a>(handle: &'a SocketHandle) -> Result<SocketRef<'a>> {
+    let guard = handle.lock.lock();
+    // Closed while we waited for the lock?
+    if handle.tag.load(Ordering::Acquire) != TAG_LIVE_SAFE {
+        return Err(Errno::ENOTSOCK);
+    }
+    // SAFETY: a thread-safe socket is only touched under its lock, which
+    // we hold; the handle is live (checked under the lock).
+    let socket = unsafe { (*handle.socket.get()).as_deref_mut() }.ok_or(Errno::ENOTSOCK)?;
+    Ok(SocketRef {
+        handle,
+        socket,
+        guard: Some(guard),
+    })
+}
+
+/// Resolve a C socket handle (see `resolve`). A thread-safe socket is
+/// locked for as long as the returned borrow lives.
+///
+/// # Safety
+/// `s` must be NULL or point to readable memory of at least 4 bytes; a
+/// classic socket is used by one thread at a time (libzmq's rule for
+/// non-thread-safe types).
+pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<SocketRef<'a>> {
+    // SAFETY: forwarded contract.
+    match unsafe { resolve(s)? } {
+        Resolved::Classic(socket) => Ok(SocketRef {
+            // SAFETY: `s` passed the tag check: it is a handle.
+            handle: unsafe { &*(s as *const SocketHandle) },
+            socket,
+            guard: None,
+        }),
+        Resolved::ThreadSafe(handle) => lock(handle),
+    }
+}
+
+impl Resolved<'_> {
+    /// Send, blocking as the socket's options say: the message path, with
+    /// no lock and no borrow object for classic sockets.
+    #[inline(always)]
+    pub(crate) fn send(self, msg: &mut Msg, flags: c_int) -> Result<()> {
+        match self {
+            Resolved::Classic(socket) => socket.send(msg, flags),
+            Resolved::ThreadSafe(handle) => send_thread_safe(handle, msg, flags),
+        }
+    }
+
+    /// Receive, blocking as the socket's options say (see `send`).
+    #[inline(always)]
+    pub(crate) fn recv(self, flags: c_int) -> Result<Msg> {
+        match self {
+            Resolved::Classic(socket) => socket.recv(flags),
+            Resolved::ThreadSafe(handle) => recv_thread_safe(handle, flags),
+        }
+    }
+}
+
+// Out of line, so the classic callers carry none of the lock's code.
+#[cold]
+#[inline(never)]
+fn send_thread_safe(handle: &SocketHandle, msg: &mut Msg, flags: c_int) -> Result<()> {
+    lock(handle)?.send_locked(msg, flags)
+}
+
+#[cold]
+#[inline(never)]
+fn recv_thread_safe(handle: &SocketHandle, flags: c_int) -> Result<Msg> {
+    lock(handle)?.recv_locked(flags)
 }
 
 #[no_mangle]
@@ -88,11 +301,16 @@ pub unsafe extern "C" fn zmq_socket(ctx: *mut c_void, type_: c_int) -> *mut c_vo
 pub unsafe extern "C" fn zmq_close(s: *mut c_void) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut.
-        unsafe { socket_mut(s)? };
+        let locked = unsafe { socket_mut(s)? };
         let h = s as *mut SocketHandle;
-        // SAFETY: checked live above; the caller owns the socket now.
+        // SAFETY: checked live above, and locked if thread-safe; the caller
+        // owns the socket now. Threads blocked on it wake (the kick of
+        // `locked`'s drop) and find the handle dead: ENOTSOCK.
         let socket = unsafe {
             (*h).tag.store(TAG_DEAD, Ordering::Release);
+            let mailbox = locked.base.mailbox.clone();
+            drop(locked);
+            mailbox.kick_waiters();
             (*(*h).socket.get()).take()
         };
         if let Some(socket) = socket {
@@ -125,7 +343,7 @@ pub unsafe extern "C" fn zmq_setsockopt(
 ) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / opt_slice.
-        let socket = unsafe { socket_mut(s)? };
+        let mut socket = unsafe { socket_mut(s)? };
         let val = unsafe { opt_slice(optval, optvallen)? };
         socket.setsockopt(option, val)?;
         Ok(0)
@@ -141,7 +359,7 @@ pub unsafe extern "C" fn zmq_getsockopt(
 ) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut.
-        let socket = unsafe { socket_mut(s)? };
+        let mut socket = unsafe { socket_mut(s)? };
         if optvallen.is_null() {
             return Err(Errno::EFAULT);
         }
@@ -175,7 +393,7 @@ unsafe fn endpoint<'a>(addr: *const c_char) -> Result<&'a str> {
 pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / endpoint.
-        let socket = unsafe { socket_mut(s)? };
+        let mut socket = unsafe { socket_mut(s)? };
         socket.bind(unsafe { endpoint(addr)? })?;
         Ok(0)
     })
@@ -185,7 +403,7 @@ pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int 
 pub unsafe extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / endpoint.
-        let socket = unsafe { socket_mut(s)? };
+        let mut socket = unsafe { socket_mut(s)? };
         socket.connect(unsafe { endpoint(addr)? })?;
         Ok(0)
     })
@@ -195,7 +413,7 @@ pub unsafe extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_i
 pub unsafe extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / endpoint.
-        let socket = unsafe { socket_mut(s)? };
+        let mut socket = unsafe { socket_mut(s)? };
         socket.term_endpoint(unsafe { endpoint(addr)? }, true)?;
         Ok(0)
     })
@@ -205,7 +423,7 @@ pub unsafe extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_in
 pub unsafe extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / endpoint.
-        let socket = unsafe { socket_mut(s)? };
+        let mut socket = unsafe { socket_mut(s)? };
         socket.term_endpoint(unsafe { endpoint(addr)? }, false)?;
         Ok(0)
     })
@@ -225,7 +443,7 @@ pub unsafe extern "C" fn zmq_send(
 ) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / opt_slice (same contract: len bytes at buf).
-        let socket = unsafe { socket_mut(s)? };
+        let socket = unsafe { resolve(s)? };
         let data = unsafe { opt_slice(buf, len).map_err(|_| Errno::EFAULT)? };
         let mut msg = Msg::from_slice(data);
         socket.send(&mut msg, flags)?;
@@ -242,7 +460,7 @@ pub unsafe extern "C" fn zmq_send_const(
 ) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut.
-        let socket = unsafe { socket_mut(s)? };
+        let socket = unsafe { resolve(s)? };
         if buf.is_null() && len != 0 {
             return Err(Errno::EFAULT);
         }
@@ -263,7 +481,7 @@ pub unsafe extern "C" fn zmq_recv(
 ) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut.
-        let socket = unsafe { socket_mut(s)? };
+        let socket = unsafe { resolve(s)? };
         if buf.is_null() && len != 0 {
             return Err(Errno::EFAULT);
         }
@@ -297,7 +515,7 @@ unsafe fn msg_mut<'a>(m: *mut zmq_msg_t) -> Result<&'a mut Msg> {
 pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / msg_mut.
-        let socket = unsafe { socket_mut(s)? };
+        let socket = unsafe { resolve(s)? };
         let msg = unsafe { msg_mut(msg)? };
         let size = msg.size();
         // On success the pattern took the content and left an empty message.
@@ -313,7 +531,7 @@ pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags
 pub unsafe extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     ffi_try!(-1, {
         // SAFETY: see socket_mut / msg_mut.
-        let socket = unsafe { socket_mut(s)? };
+        let socket = unsafe { resolve(s)? };
         let msg = unsafe { msg_mut(msg)? };
         let got = socket.recv(flags)?;
         let size = got.size();
@@ -345,8 +563,9 @@ pub unsafe extern "C" fn zmq_sendiov(
     flags: c_int,
 ) -> c_int {
     ffi_try!(-1, {
-        // SAFETY: see socket_mut.
-        let socket = unsafe { socket_mut(s)? };
+        // SAFETY: see socket_mut (checked once up front, then per part so a
+        // thread-safe socket is not locked while a part blocks).
+        drop(unsafe { socket_mut(s)? });
         if count == 0 || iov.is_null() {
             return Err(Errno::EINVAL);
         }
@@ -362,7 +581,8 @@ pub unsafe extern "C" fn zmq_sendiov(
             } else {
                 flags & !crate::constants::ZMQ_SNDMORE
             };
-            socket.send(&mut msg, f)?;
+            // SAFETY: as above.
+            unsafe { resolve(s)? }.send(&mut msg, f)?;
             last = clamp(part.iov_len);
         }
         Ok(last)
@@ -379,8 +599,8 @@ pub unsafe extern "C" fn zmq_recviov(
     flags: c_int,
 ) -> c_int {
     ffi_try!(-1, {
-        // SAFETY: see socket_mut.
-        let socket = unsafe { socket_mut(s)? };
+        // SAFETY: see socket_mut (checked once up front, then per part).
+        drop(unsafe { socket_mut(s)? });
         if iov.is_null() || count.is_null() {
             return Err(Errno::EINVAL);
         }
@@ -390,7 +610,8 @@ pub unsafe extern "C" fn zmq_recviov(
         let parts = unsafe { std::slice::from_raw_parts_mut(iov, max) };
         let mut n = 0;
         for part in parts.iter_mut() {
-            let msg = socket.recv(flags)?;
+            // SAFETY: as above.
+            let msg = unsafe { resolve(s)? }.recv(flags)?;
             let data = msg.data();
             // SAFETY: malloc of the part size (1 for empty parts so the caller
             // can always free); the copy stays inside it.

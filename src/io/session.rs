@@ -817,7 +817,9 @@ impl Sessions {
             return;
         }
         let closing = s.closing;
-        if phase == Phase::Established && matches!(s.opts.socket_type, ZMQ_SUB | ZMQ_XSUB) {
+        if phase == Phase::Established
+            && matches!(s.opts.socket_type, ZMQ_SUB | ZMQ_XSUB | ZMQ_DISH)
+        {
             s.resubscribe = true;
         }
         if s.pipe_per_connection && phase != Phase::Connecting {

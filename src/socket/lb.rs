@@ -32,7 +32,7 @@ impl LoadBalancer {
     }
 
     /// Send one part. On EAGAIN the message is left in `msg`.
-    #[inline]
+    #[inline(always)]
     pub fn send(&mut self, pipes: &mut Pipes, msg: &mut Msg) -> Result<Option<usize>> {
         if self.dropping {
             self.more = msg.more();

@@ -62,6 +62,23 @@ pub trait Pattern: Send {
     fn peer_state(&mut self, _base: &mut SocketBase, _routing_id: &[u8]) -> Result<i32> {
         Err(Errno::ENOTSUP)
     }
+    /// zmq_join (draft): ENOTSUP but for DISH.
+    fn join(&mut self, _base: &mut SocketBase, _group: &[u8]) -> Result<()> {
+        Err(Errno::ENOTSUP)
+    }
+    /// zmq_leave (draft): ENOTSUP but for DISH.
+    fn leave(&mut self, _base: &mut SocketBase, _group: &[u8]) -> Result<()> {
+        Err(Errno::ENOTSUP)
+    }
+    /// The routing id of the most recently attached pipe, for the types
+    /// that number their pipes (SERVER, PEER: zmq_connect_peer).
+    fn last_routing_id(&self) -> Option<u32> {
+        None
+    }
+    /// The pipe slot of a numeric routing id (SERVER, PEER).
+    fn slot_of(&self, _routing_id: u32) -> Option<usize> {
+        None
+    }
 }
 
 /// State every socket type shares.
@@ -141,11 +158,16 @@ fn remaining(deadline: Option<Instant>) -> i32 {
 impl Socket {
     pub fn new(ctx: Arc<Ctx>, socket_type: i32) -> Result<Socket> {
         let pattern = patterns::create(socket_type)?;
-        let mailbox: Arc<SocketMailbox> = Arc::new(Mailbox::new().map_err(|_| Errno::EMFILE)?);
+        let mailbox = if patterns::is_thread_safe(socket_type) {
+            Mailbox::new_thread_safe()
+        } else {
+            Mailbox::new()
+        };
+        let mailbox: Arc<SocketMailbox> = Arc::new(mailbox.map_err(|_| Errno::EMFILE)?);
         let id = ctx.sockets.add(mailbox.clone(), ctx.max_sockets())?;
         let mut options = Options::new(socket_type, ctx.blocky());
         options.recv_routing_id = socket_type == ZMQ_ROUTER;
-        if matches!(socket_type, ZMQ_SUB | ZMQ_XSUB) {
+        if matches!(socket_type, ZMQ_SUB | ZMQ_XSUB | ZMQ_DISH) {
             // libzmq: a closing subscriber does not wait to send subscriptions.
             options.linger = 0;
         }
@@ -267,14 +289,29 @@ impl Socket {
         Ok(())
     }
 
-    pub fn send(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
+    /// One attempt at sending: EAGAIN if it would block. Thread-safe
+    /// sockets wait between attempts outside their lock (capi/socket.rs).
+    #[inline]
+    pub fn send_nowait(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
         self.enter()?;
         // Only MORE travels with the message; the rest is ours to set.
         msg.reset_flags(Msg::MORE | Msg::ROUTING_ID);
         if flags & ZMQ_SNDMORE != 0 {
             msg.set_flags(Msg::MORE);
         }
-        match self.pattern.send(&mut self.base, msg) {
+        self.pattern.send(&mut self.base, msg)
+    }
+
+    /// Whether a send or receive that found nothing to do should wait:
+    /// Some(timeout in ms, -1 forever), or None (EAGAIN now).
+    pub fn wait_timeout(&self, flags: i32, sending: bool) -> Option<i32> {
+        let o = &self.base.options;
+        let t = if sending { o.sndtimeo } else { o.rcvtimeo };
+        (flags & ZMQ_DONTWAIT == 0 && t != 0).then_some(t)
+    }
+
+    pub fn send(&mut self, msg: &mut Msg, flags: i32) -> Result<()> {
+        match self.send_nowait(msg, flags) {
             Err(e) if e == Errno::EAGAIN => {}
             other => return other,
         }
@@ -291,7 +328,22 @@ impl Socket {
         }
     }
 
+    /// One attempt at receiving: EAGAIN if nothing is there.
+    #[inline]
+    pub fn recv_nowait(&mut self) -> Result<Msg> {
+        self.enter()?;
+        let first = self.pattern.recv(&mut self.base);
+        if !self.base.dead.is_empty() {
+            self.reap_dead();
+        }
+        match first {
+            Err(e) if e == Errno::EAGAIN => Err(e),
+            other => self.received(other),
+        }
+    }
+
     pub fn recv(&mut self, flags: i32) -> Result<Msg> {
+        // recv_nowait, spelled out: the classic hot path stays one function.
         self.enter()?;
         let first = self.pattern.recv(&mut self.base);
         if !self.base.dead.is_empty() {
@@ -359,6 +411,53 @@ impl Socket {
 
     pub fn fd(&self) -> i32 {
         self.base.mailbox.fd()
+    }
+
+    /// SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER, CHANNEL.
+    pub fn is_thread_safe(&self) -> bool {
+        self.base.mailbox.is_thread_safe()
+    }
+
+    /// zmq_join (draft; DISH only).
+    pub fn join(&mut self, group: &[u8]) -> Result<()> {
+        self.enter()?;
+        self.pattern.join(&mut self.base, group)
+    }
+
+    /// zmq_leave (draft; DISH only).
+    pub fn leave(&mut self, group: &[u8]) -> Result<()> {
+        self.enter()?;
+        self.pattern.leave(&mut self.base, group)
+    }
+
+    /// zmq_connect_peer (draft; PEER only): connect, and name the new pipe's
+    /// routing id. Refused with ZMQ_IMMEDIATE (EFAULT, as libzmq), where
+    /// the pipe would only exist once connected.
+    pub fn connect_peer(&mut self, endpoint: &str) -> Result<u32> {
+        if self.base.options.socket_type != ZMQ_PEER {
+            return Err(Errno::ENOTSUP);
+        }
+        if self.base.options.immediate {
+            return Err(Errno::EFAULT);
+        }
+        self.connect(endpoint)?;
+        self.pattern.last_routing_id().ok_or(Errno::EFAULT)
+    }
+
+    /// zmq_disconnect_peer (draft, libzmq 4.3.6; PEER only): close the pipe
+    /// of one peer; EHOSTUNREACH for an unknown routing id.
+    pub fn disconnect_peer(&mut self, routing_id: u32) -> Result<()> {
+        if self.base.options.socket_type != ZMQ_PEER {
+            return Err(Errno::ENOTSUP);
+        }
+        self.enter()?;
+        let slot = self
+            .pattern
+            .slot_of(routing_id)
+            .ok_or(Errno::EHOSTUNREACH)?;
+        self.base.dead.push(slot);
+        self.reap_dead();
+        Ok(())
     }
 
     pub fn bind(&mut self, endpoint: &str) -> Result<()> {
@@ -547,12 +646,15 @@ impl Socket {
         }
         match option {
             ZMQ_RCVMORE => return out.int(self.base.rcvmore as i32),
+            // Thread-safe sockets have no ZMQ_FD (libzmq: EINVAL); pollers
+            // watch them through signalers instead.
+            ZMQ_FD if self.is_thread_safe() => return Err(Errno::EINVAL),
             ZMQ_FD => return out.fd(self.fd()),
             ZMQ_EVENTS => {
                 let ev = self.events()?;
                 return out.int(ev);
             }
-            ZMQ_THREAD_SAFE => return out.int(0),
+            ZMQ_THREAD_SAFE => return out.int(self.is_thread_safe() as i32),
             _ => {}
         }
         if let Some(r) = self.pattern.getsockopt(&mut self.base, option, out) {

@@ -9,6 +9,8 @@ pub const PING: &[u8] = b"PING";
 pub const PONG: &[u8] = b"PONG";
 pub const SUBSCRIBE: &[u8] = b"SUBSCRIBE";
 pub const CANCEL: &[u8] = b"CANCEL";
+pub const JOIN: &[u8] = b"JOIN";
+pub const LEAVE: &[u8] = b"LEAVE";
 
 /// Property names libzmq sends and interprets.
 pub const SOCKET_TYPE: &str = "Socket-Type";

@@ -9,10 +9,11 @@ use crate::constants as c;
 use crate::msg::{Metadata, Msg};
 
 use super::codec::{Decoder, Encoder, Framing, HANDSHAKE_IN_BATCH, OUT_BATCH_SIZE};
-use super::command::{self, CANCEL, PING, PONG, SUBSCRIBE};
+use super::command::{self, CANCEL, JOIN, LEAVE, PING, PONG, SUBSCRIBE};
 use super::greeting::{self, Detect, Protocol};
 use super::mechanism::{Mechanism, NullMechanism, Status};
 use super::zap::{ZapReply, ZapRequest};
+use super::radio_dish;
 use super::{Config, Event, ProtocolError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +44,8 @@ pub struct Connection {
     send_more: bool,
     /// PUB/XPUB talking to an unversioned 1.0 peer: inject a subscribe-all.
     subscription_required: bool,
+    /// A local DISH: pairs the RADIO's group frames with their bodies.
+    groups: Option<radio_dish::GroupDecoder>,
     /// Attached to every received message handed out.
     msg_metadata: Option<Arc<Metadata>>,
     hb_ivl_at: Option<u64>,
@@ -76,6 +79,7 @@ impl Connection {
         };
         let mut encoder = Encoder::new();
         encoder.push_raw(&greeting::signature(config.routing_id.len()));
+        let groups = (config.socket_type == c::ZMQ_DISH).then(Default::default);
         Connection {
             config,
             mechanism,
@@ -89,6 +93,7 @@ impl Connection {
             greeting_size: greeting::V2_GREETING_SIZE,
             send_more: false,
             subscription_required: false,
+            groups,
             msg_metadata: None,
             hb_ivl_at: None,
             hb_timeout_at: None,
@@ -266,6 +271,13 @@ impl Connection {
                 if msg.is_command() {
                     self.on_command(&msg, now)
                 } else {
+                    let msg = match &mut self.groups {
+                        Some(groups) => match groups.push(msg)? {
+                            Some(m) => m,
+                            None => return Ok(()),
+                        },
+                        None => msg,
+                    };
                     self.events.push_back(Event::Message(msg));
                     Ok(())
                 }
@@ -371,6 +383,10 @@ impl Connection {
                 }
                 self.events.push_back(Event::Message(m));
             }
+            JOIN | LEAVE if self.config.socket_type == c::ZMQ_RADIO => {
+                let notice = radio_dish::parse_notice(name, data)?;
+                self.events.push_back(Event::Message(notice));
+            }
             PONG => {}
             _ => {}
         }
@@ -414,6 +430,23 @@ impl Connection {
         self.failed()?;
         if self.state != State::Ready {
             return Err(ProtocolError::NotReady);
+        }
+        if let Some(body) = radio_dish::notice_command(&msg) {
+            // A DISH's join or leave (any other socket never has them).
+            let r = self.queue_command(&body);
+            return self.fail(r);
+        }
+        if self.config.socket_type == c::ZMQ_RADIO && !self.send_more {
+            let g = radio_dish::group_frame(&msg);
+            let g = if self.mechanism.transforms_messages() {
+                let r = self.mechanism.encode(g);
+                self.fail(r)?
+            } else {
+                g
+            };
+            let (more, command) = (g.more(), g.is_command());
+            self.encoder.push_frame(more, command, b"", g);
+            self.send_more = true;
         }
         let first = !self.send_more;
         let more = msg.more();

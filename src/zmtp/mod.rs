@@ -20,6 +20,7 @@ pub mod greeting;
 pub mod harness;
 pub mod mechanism;
 pub mod zap;
+pub mod radio_dish;
 
 #[cfg(test)]
 mod tests;
