@@ -637,8 +637,8 @@ impl Sessions {
             if e.read_blocked {
                 break;
             }
-            let buf = e.zmtp.read_buf();
-            match e.stream.read(buf) {
+            let buf = e.zmtp.read_space();
+            match e.stream.read_into(buf) {
                 Ok(0) => return Err(Down::Closed),
                 Ok(n) => {
                     if let Err(p) = e.zmtp.commit_read(n, now_ms()) {

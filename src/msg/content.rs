@@ -13,12 +13,14 @@
 
 use std::alloc::{self, Layout};
 use std::ffi::c_void;
+use std::mem::MaybeUninit;
 use std::ops::Range;
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
 use std::sync::atomic::{fence, AtomicUsize, Ordering};
 
 use crate::error::{Errno, Result};
 
+use super::read_buf::ReadBuf;
 use super::Msg;
 
 /// `zmq_free_fn`: gives a zero-copy buffer back to its owner.
@@ -169,6 +171,9 @@ pub struct SharedBuf {
     data: *mut u8,
     cap: usize,
     len: usize,
+    /// Bytes before this offset are initialised (`len <= init <= cap`); the
+    /// rest was never written and is only reachable as `MaybeUninit`.
+    init: usize,
 }
 
 // SAFETY: the buffer is owned through an atomic refcount; committed bytes are
@@ -178,17 +183,17 @@ unsafe impl Send for SharedBuf {}
 unsafe impl Sync for SharedBuf {}
 
 impl SharedBuf {
-    /// A buffer of `cap` bytes, none committed yet. ENOMEM if it cannot be allocated.
+    /// A buffer of `cap` bytes, none committed yet. ENOMEM if it cannot be
+    /// allocated. The bytes are not zeroed: they are read into through
+    /// [`read_buf`](Self::read_buf).
     pub fn with_capacity(cap: usize) -> Result<SharedBuf> {
         let (content, data) = Content::alloc_with_bytes(cap)?;
-        // Start zeroed so `spare_mut` can hand out an initialised slice.
-        // SAFETY: `data` points at `cap` freshly allocated bytes.
-        unsafe { data.write_bytes(0, cap) };
         Ok(SharedBuf {
             content,
             data,
             cap,
             len: 0,
+            init: 0,
         })
     }
 
@@ -214,21 +219,71 @@ impl SharedBuf {
         unsafe { std::slice::from_raw_parts(self.data, self.len) }
     }
 
-    /// The uncommitted tail, to read into. No message can refer to it.
+    /// The uncommitted tail, to read into, without zero-filling it. No
+    /// message can refer to it.
+    pub fn read_buf(&mut self) -> ReadBuf<'_> {
+        // SAFETY: `data+len..data+cap` is inside the allocation and only
+        // reachable through `&mut self`: slices handed to messages never
+        // extend past `len`. As `MaybeUninit` it may be uninitialised; the
+        // `ReadBuf` raises `init` only over bytes it saw written.
+        let spare = unsafe {
+            std::slice::from_raw_parts_mut(
+                self.data.add(self.len).cast::<MaybeUninit<u8>>(),
+                self.cap - self.len,
+            )
+        };
+        // SAFETY: `init` is this buffer's watermark over the same bytes.
+        unsafe { ReadBuf::new(spare, self.len, &mut self.init) }
+    }
+
+    /// The uncommitted tail as bytes, zero-filling what was never written
+    /// (tests; the receive path uses [`read_buf`](Self::read_buf)).
     pub fn spare_mut(&mut self) -> &mut [u8] {
+        self.read_buf().initialize();
         // SAFETY: `data+len..data+cap` is inside the allocation, initialised
-        // (zeroed at creation), and only reachable through `&mut self`: slices
-        // handed to messages never extend past `len`.
+        // (just above), and only reachable through `&mut self`.
         unsafe { std::slice::from_raw_parts_mut(self.data.add(self.len), self.cap - self.len) }
+    }
+
+    /// Copy `bytes` to the spare tail and commit them.
+    ///
+    /// # Panics
+    /// If they do not fit.
+    pub fn extend_from_slice(&mut self, bytes: &[u8]) {
+        assert!(
+            bytes.len() <= self.cap - self.len,
+            "SharedBuf::extend_from_slice past capacity"
+        );
+        let n = self.read_buf().put_slice(bytes);
+        self.commit(n);
     }
 
     /// Mark the next `n` spare bytes as filled (read-only from now on).
     ///
     /// # Panics
-    /// If `n` exceeds the spare room.
+    /// If `n` exceeds the bytes written through [`read_buf`](Self::read_buf)
+    /// (and so the spare room).
     pub fn commit(&mut self, n: usize) {
-        assert!(n <= self.cap - self.len, "SharedBuf::commit past capacity");
+        assert!(
+            n <= self.init - self.len,
+            "SharedBuf::commit past the written bytes"
+        );
         self.len += n;
+    }
+
+    /// Drop the first `from` committed bytes by sliding the rest to the
+    /// front, when no message refers to the buffer; returns whether it did.
+    pub fn compact(&mut self, from: usize) -> bool {
+        if from > self.len || !self.is_unique() {
+            return false;
+        }
+        let keep = self.len - from;
+        // SAFETY: both ranges are inside the committed (initialised) bytes,
+        // and no message refers to them (unique), so writing is allowed;
+        // `ptr::copy` handles the overlap.
+        unsafe { ptr::copy(self.data.add(from), self.data, keep) };
+        self.len = keep;
+        true
     }
 
     /// Whether no message refers to the buffer any more.

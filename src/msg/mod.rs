@@ -39,12 +39,14 @@ use crate::error::{Errno, Result};
 pub mod content;
 mod group;
 pub mod metadata;
+pub mod read_buf;
 
 use content::Content;
 pub use content::{FreeFn, SharedBuf};
 use group::Group;
 pub use group::GROUP_MAX_LENGTH;
 pub use metadata::Metadata;
+pub use read_buf::{MsgFill, ReadBuf};
 
 /// The largest message kept inline in the `zmq_msg_t` (no allocation).
 pub const MAX_VSM_SIZE: usize = 30;

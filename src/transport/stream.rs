@@ -7,6 +7,8 @@ use mio::{Interest, Registry, Token};
 use std::io::{self, IoSlice, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 
+use crate::msg::ReadBuf;
+
 pub enum Stream {
     Tcp(TcpStream),
     Ipc(UnixStream),
@@ -18,6 +20,24 @@ impl Stream {
             Stream::Tcp(s) => s.read(buf),
             Stream::Ipc(s) => s.read(buf),
         }
+    }
+
+    /// Read into possibly uninitialised memory (no zero-fill first).
+    pub fn read_into(&mut self, mut buf: ReadBuf<'_>) -> io::Result<usize> {
+        let fd = self.fd();
+        // SAFETY: read(2) only writes into the region; nothing uninitialised
+        // is written into it from here.
+        let dst = unsafe { buf.as_uninit_mut() };
+        // SAFETY: `dst` is valid for writes of `dst.len()` bytes for the
+        // duration of the call; `fd` is our open socket.
+        let n = unsafe { libc::read(fd, dst.as_mut_ptr().cast(), dst.len()) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = n as usize;
+        // SAFETY: the kernel wrote the first `n` bytes (it returns how many).
+        unsafe { buf.assume_init(n) };
+        Ok(n)
     }
 
     pub fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {

@@ -15,7 +15,7 @@
 use std::collections::VecDeque;
 use std::io::IoSlice;
 
-use crate::msg::{Msg, SharedBuf};
+use crate::msg::{Msg, MsgFill, ReadBuf, SharedBuf};
 
 use super::ProtocolError;
 
@@ -170,13 +170,13 @@ enum Large {
     Staging {
         buf: Vec<u8>,
         filled: usize,
+        /// The watermark a [`ReadBuf`] needs; all of `buf` is initialised.
+        init: usize,
         size: usize,
         flags: u8,
     },
-    Direct {
-        msg: Msg,
-        filled: usize,
-    },
+    /// Allocated whole, not zero-filled: the bytes are read straight in.
+    Direct(MsgFill),
 }
 
 impl Large {
@@ -186,18 +186,14 @@ impl Large {
             filled,
             size,
             flags,
+            ..
         } = self
         {
             if *filled * 4 >= *size {
-                let mut msg = Msg::with_size(*size).map_err(|_| ProtocolError::OutOfMemory)?;
-                if let Some(d) = msg.data_mut() {
-                    d[..*filled].copy_from_slice(&buf[..*filled]);
-                }
+                let mut msg = MsgFill::new(*size).map_err(|_| ProtocolError::OutOfMemory)?;
+                msg.extend_from_slice(&buf[..*filled]);
                 msg.set_flags(*flags);
-                *self = Large::Direct {
-                    msg,
-                    filled: *filled,
-                };
+                *self = Large::Direct(msg);
             }
         }
         Ok(())
@@ -260,8 +256,7 @@ impl Decoder {
             return Ok(());
         }
         let mut nb = SharedBuf::with_capacity(cap).map_err(|_| ProtocolError::OutOfMemory)?;
-        nb.spare_mut()[..pending].copy_from_slice(&self.buf.filled()[self.pos..]);
-        nb.commit(pending);
+        nb.extend_from_slice(&self.buf.filled()[self.pos..]);
         self.buf = nb;
         self.pos = 0;
         self.cap = cap;
@@ -283,22 +278,28 @@ impl Decoder {
     }
 
     /// Where the next read should go: the free part of the receive buffer,
-    /// or the rest of a large message's body.
-    pub fn read_buf(&mut self) -> &mut [u8] {
+    /// or the rest of a large message's body. Neither is zero-filled first:
+    /// the [`ReadBuf`] records what the read wrote.
+    pub fn read_buf(&mut self) -> ReadBuf<'_> {
         match &mut self.large {
-            Some(Large::Direct { msg, filled }) => match msg.data_mut() {
-                Some(d) => &mut d[*filled..],
-                None => &mut [],
-            },
-            Some(Large::Staging { buf, filled, .. }) => &mut buf[*filled..],
-            None => self.buf.spare_mut(),
+            Some(Large::Direct(msg)) => msg.read_buf(),
+            Some(Large::Staging {
+                buf, filled, init, ..
+            }) => {
+                // The staging buffer is zero-filled as it grows (it is only
+                // for claims above LARGE_PREALLOC, and only up to a quarter).
+                let (_, rest) = buf.split_at_mut(*filled);
+                ReadBuf::from_bytes(rest, *filled, init)
+            }
+            None => self.buf.read_buf(),
         }
     }
 
-    /// `n` bytes were read into [`read_buf`](Self::read_buf).
+    /// `n` bytes were read into [`read_buf`](Self::read_buf) (only what it
+    /// recorded as written can count).
     pub fn commit(&mut self, n: usize) {
         match &mut self.large {
-            Some(Large::Direct { msg, filled }) => *filled = (*filled + n).min(msg.size()),
+            Some(Large::Direct(msg)) => msg.commit(n),
             Some(Large::Staging { buf, filled, .. }) => *filled = (*filled + n).min(buf.len()),
             None => {
                 let n = n.min(self.cap - self.buf.len());
@@ -313,9 +314,9 @@ impl Decoder {
         if let Some(l) = &mut self.large {
             l.promote_if_due()?;
             return match l {
-                Large::Direct { msg, filled } if *filled == msg.size() => {
+                Large::Direct(msg) if msg.is_complete() => {
                     Ok(self.large.take().and_then(|l| match l {
-                        Large::Direct { msg, .. } => Some(msg),
+                        Large::Direct(msg) => msg.finish().ok(),
                         Large::Staging { .. } => None,
                     }))
                 }
@@ -339,12 +340,10 @@ impl Decoder {
             // its own storage and read the rest of its body into it.
             let body = &avail[h.len..];
             let large = if h.size <= LARGE_PREALLOC {
-                let mut msg = Msg::with_size(h.size).map_err(|_| ProtocolError::OutOfMemory)?;
-                if let Some(d) = msg.data_mut() {
-                    d[..have].copy_from_slice(body);
-                }
+                let mut msg = MsgFill::new(h.size).map_err(|_| ProtocolError::OutOfMemory)?;
+                msg.extend_from_slice(body);
                 msg.set_flags(h.flags);
-                Large::Direct { msg, filled: have }
+                Large::Direct(msg)
             } else {
                 let mut buf = Vec::new();
                 buf.try_reserve_exact(have.max(64 * 1024))
@@ -353,6 +352,7 @@ impl Decoder {
                 Large::Staging {
                     buf,
                     filled: have,
+                    init: have,
                     size: h.size,
                     flags: h.flags,
                 }
@@ -398,19 +398,12 @@ impl Decoder {
         if self.pos + need <= self.cap && (spare >= 512 || self.pos < self.cap / 2) && spare > 0 {
             return Ok(());
         }
-        let pending = len - self.pos;
-        if self.buf.is_unique() {
-            // No message refers to the buffer: slide the tail to the front.
-            // `clear` keeps the bytes; it only forgets that they were filled.
-            let pos = self.pos;
-            self.buf.clear();
-            self.buf.spare_mut().copy_within(pos..pos + pending, 0);
-            self.buf.commit(pending);
-        } else {
+        // No message refers to the buffer: slide the tail to the front.
+        // Else move the tail to a fresh buffer.
+        if !self.buf.compact(self.pos) {
             let mut nb =
                 SharedBuf::with_capacity(self.cap).map_err(|_| ProtocolError::OutOfMemory)?;
-            nb.spare_mut()[..pending].copy_from_slice(&self.buf.filled()[self.pos..]);
-            nb.commit(pending);
+            nb.extend_from_slice(&self.buf.filled()[self.pos..]);
             self.buf = nb;
         }
         self.pos = 0;
@@ -638,9 +631,7 @@ mod tests {
             if rest.is_empty() {
                 return Ok(out);
             }
-            let b = d.read_buf();
-            let n = b.len().min(rest.len()).min(7777);
-            b[..n].copy_from_slice(&rest[..n]);
+            let n = d.read_buf().put_slice(&rest[..rest.len().min(7777)]);
             d.commit(n);
             rest = &rest[n..];
         }
