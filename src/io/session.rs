@@ -637,8 +637,8 @@ impl Sessions {
             if e.read_blocked {
                 break;
             }
-            let buf = e.zmtp.read_space();
-            match e.stream.read_into(buf) {
+            let (buf, more) = e.zmtp.read_spaces();
+            match e.stream.read_into_vectored(buf, more) {
                 Ok(0) => return Err(Down::Closed),
                 Ok(n) => {
                     if let Err(p) = e.zmtp.commit_read(n, now_ms()) {

@@ -258,6 +258,12 @@ impl SharedBuf {
         self.commit(n);
     }
 
+    /// How many spare bytes a [`read_buf`](Self::read_buf) recorded as
+    /// written (the most [`commit`](Self::commit) accepts).
+    pub fn written_spare(&self) -> usize {
+        self.init - self.len
+    }
+
     /// Mark the next `n` spare bytes as filled (read-only from now on).
     ///
     /// # Panics

@@ -295,14 +295,37 @@ impl Decoder {
         }
     }
 
-    /// `n` bytes were read into [`read_buf`](Self::read_buf) (only what it
-    /// recorded as written can count).
+    /// [`read_buf`](Self::read_buf), plus, while a large body is being read
+    /// in place, the receive buffer after it: one `readv` then completes the
+    /// body and brings in the frames behind it, instead of a second read.
+    /// [`commit`](Self::commit) fills the first region before the second.
+    pub fn read_bufs(&mut self) -> (ReadBuf<'_>, Option<ReadBuf<'_>>) {
+        let direct = matches!(self.large, Some(Large::Direct(_)));
+        if !direct || self.pos != self.buf.len() {
+            return (self.read_buf(), None);
+        }
+        match &mut self.large {
+            Some(Large::Direct(msg)) => (msg.read_buf(), Some(self.buf.read_buf())),
+            _ => (self.buf.read_buf(), None),
+        }
+    }
+
+    /// `n` bytes were read into [`read_buf`](Self::read_buf) or
+    /// [`read_bufs`](Self::read_bufs) (only what they recorded as written
+    /// can count).
     pub fn commit(&mut self, n: usize) {
         match &mut self.large {
-            Some(Large::Direct(msg)) => msg.commit(n),
+            Some(Large::Direct(msg)) => {
+                let body = n.min(msg.size() - msg.filled());
+                msg.commit(body);
+                if n > body && self.pos == self.buf.len() {
+                    let spill = (n - body).min(self.buf.written_spare());
+                    self.buf.commit(spill);
+                }
+            }
             Some(Large::Staging { buf, filled, .. }) => *filled = (*filled + n).min(buf.len()),
             None => {
-                let n = n.min(self.cap - self.buf.len());
+                let n = n.min(self.buf.written_spare());
                 self.buf.commit(n);
             }
         }
@@ -380,7 +403,12 @@ impl Decoder {
     /// message holds it or moving the unparsed tail to a fresh one.
     pub fn make_room(&mut self, min_need: usize) -> Result<(), ProtocolError> {
         if let Some(l) = &mut self.large {
-            return l.grow();
+            l.grow()?;
+            if !matches!(l, Large::Direct(_)) || self.pos != self.buf.len() {
+                return Ok(());
+            }
+            // A body read in place: ready the buffer for what follows it
+            // (see `read_bufs`).
         }
         let len = self.buf.len();
         if self.pos == len {
@@ -790,6 +818,46 @@ mod tests {
                 assert_eq!(m.more(), i % 3 == 0);
                 assert_eq!(m.is_vsm(), s <= 30);
             }
+        }
+    }
+
+    #[test]
+    fn large_body_and_following_frames_in_one_read() {
+        // As the engine's readv: the rest of a large body, then the receive
+        // buffer, filled by one read.
+        let mut e = Encoder::new();
+        let big: Vec<u8> = (0..20_000u32).map(|i| i as u8).collect();
+        for _ in 0..3 {
+            e.push_frame(false, false, b"", Msg::from_slice(&big));
+            e.push_frame(true, false, b"", Msg::from_slice(b"small after big"));
+        }
+        let wire = drain(&mut e);
+        let mut d = Decoder::new(8192, -1).unwrap();
+        let mut rest = &wire[..];
+        let mut msgs = Vec::new();
+        let mut two_region_reads = 0;
+        while !rest.is_empty() {
+            let n = match d.read_bufs() {
+                (mut a, Some(mut b)) => {
+                    two_region_reads += 1;
+                    let k = a.put_slice(rest);
+                    k + b.put_slice(&rest[k..])
+                }
+                (mut a, None) => a.put_slice(rest),
+            };
+            d.commit(n);
+            rest = &rest[n..];
+            while let Some(m) = d.decode().unwrap() {
+                msgs.push(m);
+            }
+            d.make_room(0).unwrap();
+        }
+        assert!(two_region_reads >= 3, "{two_region_reads}");
+        assert_eq!(msgs.len(), 6);
+        for pair in msgs.chunks(2) {
+            assert_eq!(pair[0].data(), &big[..]);
+            assert_eq!(pair[1].data(), b"small after big");
+            assert!(pair[1].more());
         }
     }
 

@@ -117,6 +117,12 @@ impl Connection {
         self.decoder.read_buf()
     }
 
+    /// [`read_space`](Self::read_space), plus a second region to fill after
+    /// it with the same read (`readv`), if there is one.
+    pub fn read_spaces(&mut self) -> (ReadBuf<'_>, Option<ReadBuf<'_>>) {
+        self.decoder.read_bufs()
+    }
+
     /// [`read_space`](Self::read_space) as bytes, zero-filled where never
     /// written (for `std::io::Read` and tests).
     pub fn read_buf(&mut self) -> &mut [u8] {
