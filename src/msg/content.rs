@@ -16,7 +16,8 @@ use std::ffi::c_void;
 use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{fence, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use crate::error::{Errno, Result};
 
@@ -37,6 +38,13 @@ enum Release {
         data: *mut c_void,
         hint: *mut c_void,
     },
+    /// Header and `cap` bytes allocated together with this layout, offered
+    /// back to the [`Recycler`] that made them instead of being freed.
+    Recycle {
+        layout: Layout,
+        cap: usize,
+        recycler: Arc<Recycler>,
+    },
 }
 
 /// The header every shared message points at.
@@ -54,10 +62,7 @@ impl Content {
     /// One allocation holding the header followed by `size` bytes.
     /// Returns the header and a pointer to the (uninitialised) bytes.
     pub(crate) fn alloc_with_bytes(size: usize) -> Result<(NonNull<Content>, *mut u8)> {
-        let (layout, offset) = Layout::new::<Content>()
-            .extend(Layout::array::<u8>(size).map_err(|_| Errno::ENOMEM)?)
-            .map_err(|_| Errno::ENOMEM)?;
-        let layout = layout.pad_to_align();
+        let (layout, offset) = Content::layout_for(size)?;
         // SAFETY: the layout has a non-zero size (it contains the header).
         let raw = unsafe { alloc::alloc(layout) };
         let header = NonNull::new(raw.cast::<Content>()).ok_or(Errno::ENOMEM)?;
@@ -70,6 +75,26 @@ impl Content {
             });
             Ok((header, raw.add(offset)))
         }
+    }
+
+    /// The layout of a header followed by `size` bytes, and the bytes' offset.
+    fn layout_for(size: usize) -> Result<(Layout, usize)> {
+        let (layout, offset) = Layout::new::<Content>()
+            .extend(Layout::array::<u8>(size).map_err(|_| Errno::ENOMEM)?)
+            .map_err(|_| Errno::ENOMEM)?;
+        Ok((layout.pad_to_align(), offset))
+    }
+
+    /// The bytes behind a header made by `alloc_with_bytes` or a recycler.
+    ///
+    /// # Safety
+    /// `this` is such a live header.
+    unsafe fn bytes_of(this: NonNull<Content>) -> *mut u8 {
+        // The offset does not depend on the size (the bytes are u8).
+        let offset = Content::layout_for(0).map_or(std::mem::size_of::<Content>(), |(_, o)| o);
+        // SAFETY: the bytes start `offset` after the header, inside the
+        // allocation.
+        unsafe { this.as_ptr().cast::<u8>().add(offset) }
     }
 
     /// A header for a caller's buffer, released through `ffn(data, hint)`.
@@ -137,11 +162,29 @@ impl Content {
     /// # Safety
     /// No reference to `this` remains.
     unsafe fn destroy(this: NonNull<Content>) {
+        // SAFETY: no reference remains; a recyclable header goes back to its
+        // recycler whole (it frees it if it is closed or already holds one).
+        if let Release::Recycle { recycler, .. } = unsafe { &this.as_ref().release } {
+            let recycler = recycler.clone();
+            // SAFETY: as above; ownership passes to the recycler.
+            unsafe { recycler.put(this) };
+            return;
+        }
+        // SAFETY: we own the header exclusively.
+        unsafe { Content::free(this) }
+    }
+
+    /// Free the header and its storage, recyclable or not.
+    ///
+    /// # Safety
+    /// No reference to `this` remains and it is in no recycler.
+    unsafe fn free(this: NonNull<Content>) {
         // SAFETY: we own the header exclusively; read it out before freeing.
         let release = unsafe { std::ptr::read(&this.as_ref().release) };
         match release {
-            Release::Dealloc(layout) => {
-                // SAFETY: the header and bytes were allocated with `layout`.
+            Release::Dealloc(layout) | Release::Recycle { layout, .. } => {
+                // SAFETY: the header and bytes were allocated with `layout`
+                // (the recycler's Arc, read out above, drops after this).
                 unsafe { alloc::dealloc(this.as_ptr().cast(), layout) }
             }
             Release::Ffn { ffn, data, hint } => {
@@ -152,6 +195,97 @@ impl Content {
                 // is the one and only call.
                 unsafe { ffn(data, hint) }
             }
+        }
+    }
+}
+
+/// Keeps the storage of the last released large message of one connection,
+/// so that the next one of a similar size reuses it: no allocator round trip
+/// across threads and, above all, no fresh pages for the kernel to fault in
+/// and zero for every large message received (the app thread releases, the
+/// I/O thread takes; one slot, swapped atomically).
+pub struct Recycler {
+    slot: AtomicPtr<Content>,
+    closed: AtomicBool,
+}
+
+impl Recycler {
+    pub fn new() -> Arc<Recycler> {
+        Arc::new(Recycler {
+            slot: AtomicPtr::new(ptr::null_mut()),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Storage for `size` bytes: the recycled one if it fits without
+    /// wasting more than half of it, else a new allocation. Returns the
+    /// header (one reference) and a pointer to the bytes.
+    pub(crate) fn take(self: &Arc<Recycler>, size: usize) -> Result<(NonNull<Content>, *mut u8)> {
+        if let Some(c) = NonNull::new(self.slot.swap(ptr::null_mut(), Ordering::Acquire)) {
+            // SAFETY: a header in the slot has no references; it is ours now.
+            let cap = match unsafe { &c.as_ref().release } {
+                Release::Recycle { cap, .. } => *cap,
+                _ => 0,
+            };
+            if cap >= size && cap / 2 <= size {
+                // SAFETY: ours alone (see above); the bytes follow the header
+                // as alloc_with_bytes laid them out.
+                unsafe {
+                    c.as_ref().refcnt.store(1, Ordering::Relaxed);
+                    return Ok((c, Content::bytes_of(c)));
+                }
+            }
+            // SAFETY: ours alone and out of the slot.
+            unsafe { Content::free(c) };
+        }
+        let (layout, offset) = Content::layout_for(size)?;
+        // SAFETY: the layout has a non-zero size (it contains the header).
+        let raw = unsafe { alloc::alloc(layout) };
+        let header = NonNull::new(raw.cast::<Content>()).ok_or(Errno::ENOMEM)?;
+        // SAFETY: a fresh allocation of `layout`, starting with an aligned
+        // `Content`; the bytes start `offset` further on.
+        unsafe {
+            header.as_ptr().write(Content {
+                refcnt: AtomicUsize::new(1),
+                release: Release::Recycle {
+                    layout,
+                    cap: size,
+                    recycler: self.clone(),
+                },
+            });
+            Ok((header, raw.add(offset)))
+        }
+    }
+
+    /// Keep `c` for reuse (freeing the one held before, or `c` itself once
+    /// closed).
+    ///
+    /// # Safety
+    /// No reference to `c` remains; ownership passes to the recycler.
+    unsafe fn put(&self, c: NonNull<Content>) {
+        // SeqCst here and in `close`/`drain`: either we see `closed`, or
+        // `close`'s drain sees what we put.
+        let old = self.slot.swap(c.as_ptr(), Ordering::SeqCst);
+        if let Some(old) = NonNull::new(old) {
+            // SAFETY: swapped out of the slot: ours alone.
+            unsafe { Content::free(old) };
+        }
+        if self.closed.load(Ordering::SeqCst) {
+            self.drain();
+        }
+    }
+
+    /// The owner is gone: free what is kept and keep nothing from now on
+    /// (this also breaks the cycle of a kept header holding the recycler).
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.drain();
+    }
+
+    fn drain(&self) {
+        if let Some(c) = NonNull::new(self.slot.swap(ptr::null_mut(), Ordering::SeqCst)) {
+            // SAFETY: swapped out of the slot: ours alone.
+            unsafe { Content::free(c) };
         }
     }
 }

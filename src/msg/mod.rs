@@ -42,7 +42,7 @@ pub mod metadata;
 pub mod read_buf;
 
 use content::Content;
-pub use content::{FreeFn, SharedBuf};
+pub use content::{FreeFn, Recycler, SharedBuf};
 use group::Group;
 pub use group::GROUP_MAX_LENGTH;
 pub use metadata::Metadata;

@@ -10,7 +10,10 @@
 
 use std::mem::MaybeUninit;
 
-use super::Msg;
+use std::sync::Arc;
+
+use super::content::Recycler;
+use super::{Msg, MAX_VSM_SIZE};
 use crate::error::Result;
 
 /// A region to read into, borrowed from a buffer that tracks how far it is
@@ -153,6 +156,25 @@ impl MsgFill {
         // been written (`filled == size`, and `filled <= init`), and nothing
         // reads the bytes before that.
         let msg = unsafe { Msg::with_size_uninit(size)? };
+        Ok(MsgFill {
+            msg,
+            filled: 0,
+            init: 0,
+        })
+    }
+
+    /// As [`new`](Self::new), with storage from `recycler` (the storage of
+    /// an earlier message released since, when one fits).
+    pub fn with_recycler(size: usize, recycler: &Arc<Recycler>) -> Result<MsgFill> {
+        if size <= MAX_VSM_SIZE {
+            return MsgFill::new(size);
+        }
+        let (content, data) = recycler.take(size)?;
+        // SAFETY: the message takes over the one reference of the content,
+        // which holds at least `size` bytes at `data`, and nothing else refers
+        // to it. Its bytes are not read before `finish`, which requires every
+        // byte written (as for `new`).
+        let msg = unsafe { Msg::from_content(content, data, size) };
         Ok(MsgFill {
             msg,
             filled: 0,

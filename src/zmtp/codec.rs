@@ -15,7 +15,9 @@
 use std::collections::VecDeque;
 use std::io::IoSlice;
 
-use crate::msg::{Msg, MsgFill, ReadBuf, SharedBuf};
+use std::sync::Arc;
+
+use crate::msg::{Msg, MsgFill, ReadBuf, Recycler, SharedBuf};
 
 use super::ProtocolError;
 
@@ -225,6 +227,14 @@ pub struct Decoder {
     framing: Framing,
     maxmsgsize: i64,
     large: Option<Large>,
+    /// Storage of the last large message released, for the next one.
+    recycler: Arc<Recycler>,
+}
+
+impl Drop for Decoder {
+    fn drop(&mut self) {
+        self.recycler.close();
+    }
 }
 
 impl Decoder {
@@ -239,6 +249,7 @@ impl Decoder {
             framing: Framing::V2,
             maxmsgsize,
             large: None,
+            recycler: Recycler::new(),
         })
     }
 
@@ -363,7 +374,8 @@ impl Decoder {
             // its own storage and read the rest of its body into it.
             let body = &avail[h.len..];
             let large = if h.size <= LARGE_PREALLOC {
-                let mut msg = MsgFill::new(h.size).map_err(|_| ProtocolError::OutOfMemory)?;
+                let mut msg = MsgFill::with_recycler(h.size, &self.recycler)
+                    .map_err(|_| ProtocolError::OutOfMemory)?;
                 msg.extend_from_slice(body);
                 msg.set_flags(h.flags);
                 Large::Direct(msg)
