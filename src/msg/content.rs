@@ -62,6 +62,15 @@ impl Content {
     /// One allocation holding the header followed by `size` bytes.
     /// Returns the header and a pointer to the (uninitialised) bytes.
     pub(crate) fn alloc_with_bytes(size: usize) -> Result<(NonNull<Content>, *mut u8)> {
+        Content::alloc_with_bytes_as(size, Release::Dealloc)
+    }
+
+    /// As [`alloc_with_bytes`](Self::alloc_with_bytes), released as
+    /// `release(layout)` says.
+    fn alloc_with_bytes_as(
+        size: usize,
+        release: impl FnOnce(Layout) -> Release,
+    ) -> Result<(NonNull<Content>, *mut u8)> {
         let (layout, offset) = Content::layout_for(size)?;
         // SAFETY: the layout has a non-zero size (it contains the header).
         let raw = unsafe { alloc::alloc(layout) };
@@ -71,7 +80,7 @@ impl Content {
         unsafe {
             header.as_ptr().write(Content {
                 refcnt: AtomicUsize::new(1),
-                release: Release::Dealloc(layout),
+                release: release(layout),
             });
             Ok((header, raw.add(offset)))
         }
@@ -238,23 +247,11 @@ impl Recycler {
             // SAFETY: ours alone and out of the slot.
             unsafe { Content::free(c) };
         }
-        let (layout, offset) = Content::layout_for(size)?;
-        // SAFETY: the layout has a non-zero size (it contains the header).
-        let raw = unsafe { alloc::alloc(layout) };
-        let header = NonNull::new(raw.cast::<Content>()).ok_or(Errno::ENOMEM)?;
-        // SAFETY: a fresh allocation of `layout`, starting with an aligned
-        // `Content`; the bytes start `offset` further on.
-        unsafe {
-            header.as_ptr().write(Content {
-                refcnt: AtomicUsize::new(1),
-                release: Release::Recycle {
-                    layout,
-                    cap: size,
-                    recycler: self.clone(),
-                },
-            });
-            Ok((header, raw.add(offset)))
-        }
+        Content::alloc_with_bytes_as(size, |layout| Release::Recycle {
+            layout,
+            cap: size,
+            recycler: self.clone(),
+        })
     }
 
     /// Keep `c` for reuse (freeing the one held before, or `c` itself once
