@@ -96,6 +96,12 @@ pub unsafe extern "C" fn zmq_msg_init(msg_: *mut zmq_msg_t) -> c_int {
 /// `msg_` is NULL or points at a writable `zmq_msg_t`.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_init_size(msg_: *mut zmq_msg_t, size_: usize) -> c_int {
+    if size_ <= Msg::MAX_VSM_SIZE && !msg_.is_null() && msg_.cast::<Msg>().is_aligned() {
+        // SAFETY: non-null and aligned (checked), 64 writable bytes per the C
+        // contract; the old bytes are not ours to release (as in init_with).
+        unsafe { Msg::write_vsm(msg_.cast(), size_) };
+        return 0;
+    }
     ffi_try!(-1, {
         check_null!(msg_, Errno::EFAULT);
         // SAFETY: C callers write the bytes before reading them (libzmq's
@@ -250,6 +256,13 @@ pub unsafe extern "C" fn zmq_msg_data(msg_: *mut zmq_msg_t) -> *mut c_void {
 /// `msg_` is NULL or points at a `zmq_msg_t`.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_size(msg_: *const zmq_msg_t) -> usize {
+    let m = msg_.cast::<Msg>();
+    // SAFETY: non-null and aligned (checked), 64 readable bytes per the C
+    // contract; `size` is read only from a live message. Nothing here can
+    // panic, so the ffi_try! boundary is for the error path only.
+    if !m.is_null() && m.is_aligned() && unsafe { Msg::is_live(m) } {
+        return unsafe { (*m).size() };
+    }
     ffi_try!(0, {
         check_null!(msg_, Errno::EFAULT);
         // SAFETY: non-null `zmq_msg_t` per the C contract.

@@ -533,10 +533,8 @@ pub unsafe extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags
         // SAFETY: see socket_mut / msg_mut.
         let socket = unsafe { resolve(s)? };
         let msg = unsafe { msg_mut(msg)? };
-        let got = socket.recv(flags)?;
-        let size = got.size();
-        msg.replace_with(got);
-        Ok(clamp(size))
+        socket.recv_into(flags, msg)?;
+        Ok(clamp(msg.size()))
     })
 }
 

@@ -655,6 +655,7 @@ impl Sessions {
         }
         let pipes = &mut self.pipes;
         // Inbound: socket stream -> ZMTP -> pipe.
+        let mut drained = false;
         loop {
             // First deliver what the state machine already decoded.
             // A ZAP request to send or a reply to take, first: either may
@@ -669,13 +670,18 @@ impl Sessions {
             }
             deliver(s, pipes, &self.mailbox, &mut self.pipe_owner, key)?;
             let e = s.engine.as_mut().expect("engine");
-            if e.read_blocked {
+            if e.read_blocked || drained {
                 break;
             }
-            let buf = e.zmtp.read_buf();
-            match e.stream.read(buf) {
+            let (buf, more) = e.zmtp.read_spaces();
+            let room = buf.len() + more.as_ref().map_or(0, |b| b.len());
+            match e.stream.read_into_vectored(buf, more) {
                 Ok(0) => return Err(Down::Closed),
                 Ok(n) => {
+                    // A short read emptied the socket's receive queue: data
+                    // arriving later raises a new edge, so skip the read
+                    // that would only say EAGAIN (as tokio does).
+                    drained = n < room;
                     if let Err(p) = e.zmtp.commit_read(n, now_ms()) {
                         // What we already owe the peer (our READY, say) goes
                         // out first, so it learns why, as from libzmq, whose

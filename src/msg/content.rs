@@ -13,12 +13,15 @@
 
 use std::alloc::{self, Layout};
 use std::ffi::c_void;
+use std::mem::MaybeUninit;
 use std::ops::Range;
-use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicUsize, Ordering};
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use crate::error::{Errno, Result};
 
+use super::read_buf::ReadBuf;
 use super::Msg;
 
 /// `zmq_free_fn`: gives a zero-copy buffer back to its owner.
@@ -34,6 +37,13 @@ enum Release {
         ffn: FreeFn,
         data: *mut c_void,
         hint: *mut c_void,
+    },
+    /// Header and `cap` bytes allocated together with this layout, offered
+    /// back to the [`Recycler`] that made them instead of being freed.
+    Recycle {
+        layout: Layout,
+        cap: usize,
+        recycler: Arc<Recycler>,
     },
 }
 
@@ -52,10 +62,16 @@ impl Content {
     /// One allocation holding the header followed by `size` bytes.
     /// Returns the header and a pointer to the (uninitialised) bytes.
     pub(crate) fn alloc_with_bytes(size: usize) -> Result<(NonNull<Content>, *mut u8)> {
-        let (layout, offset) = Layout::new::<Content>()
-            .extend(Layout::array::<u8>(size).map_err(|_| Errno::ENOMEM)?)
-            .map_err(|_| Errno::ENOMEM)?;
-        let layout = layout.pad_to_align();
+        Content::alloc_with_bytes_as(size, Release::Dealloc)
+    }
+
+    /// As [`alloc_with_bytes`](Self::alloc_with_bytes), released as
+    /// `release(layout)` says.
+    fn alloc_with_bytes_as(
+        size: usize,
+        release: impl FnOnce(Layout) -> Release,
+    ) -> Result<(NonNull<Content>, *mut u8)> {
+        let (layout, offset) = Content::layout_for(size)?;
         // SAFETY: the layout has a non-zero size (it contains the header).
         let raw = unsafe { alloc::alloc(layout) };
         let header = NonNull::new(raw.cast::<Content>()).ok_or(Errno::ENOMEM)?;
@@ -64,10 +80,30 @@ impl Content {
         unsafe {
             header.as_ptr().write(Content {
                 refcnt: AtomicUsize::new(1),
-                release: Release::Dealloc(layout),
+                release: release(layout),
             });
             Ok((header, raw.add(offset)))
         }
+    }
+
+    /// The layout of a header followed by `size` bytes, and the bytes' offset.
+    fn layout_for(size: usize) -> Result<(Layout, usize)> {
+        let (layout, offset) = Layout::new::<Content>()
+            .extend(Layout::array::<u8>(size).map_err(|_| Errno::ENOMEM)?)
+            .map_err(|_| Errno::ENOMEM)?;
+        Ok((layout.pad_to_align(), offset))
+    }
+
+    /// The bytes behind a header made by `alloc_with_bytes` or a recycler.
+    ///
+    /// # Safety
+    /// `this` is such a live header.
+    unsafe fn bytes_of(this: NonNull<Content>) -> *mut u8 {
+        // The offset does not depend on the size (the bytes are u8).
+        let offset = Content::layout_for(0).map_or(std::mem::size_of::<Content>(), |(_, o)| o);
+        // SAFETY: the bytes start `offset` after the header, inside the
+        // allocation.
+        unsafe { this.as_ptr().cast::<u8>().add(offset) }
     }
 
     /// A header for a caller's buffer, released through `ffn(data, hint)`.
@@ -135,11 +171,29 @@ impl Content {
     /// # Safety
     /// No reference to `this` remains.
     unsafe fn destroy(this: NonNull<Content>) {
+        // SAFETY: no reference remains; a recyclable header goes back to its
+        // recycler whole (it frees it if it is closed or already holds one).
+        if let Release::Recycle { recycler, .. } = unsafe { &this.as_ref().release } {
+            let recycler = recycler.clone();
+            // SAFETY: as above; ownership passes to the recycler.
+            unsafe { recycler.put(this) };
+            return;
+        }
+        // SAFETY: we own the header exclusively.
+        unsafe { Content::free(this) }
+    }
+
+    /// Free the header and its storage, recyclable or not.
+    ///
+    /// # Safety
+    /// No reference to `this` remains and it is in no recycler.
+    unsafe fn free(this: NonNull<Content>) {
         // SAFETY: we own the header exclusively; read it out before freeing.
         let release = unsafe { std::ptr::read(&this.as_ref().release) };
         match release {
-            Release::Dealloc(layout) => {
-                // SAFETY: the header and bytes were allocated with `layout`.
+            Release::Dealloc(layout) | Release::Recycle { layout, .. } => {
+                // SAFETY: the header and bytes were allocated with `layout`
+                // (the recycler's Arc, read out above, drops after this).
                 unsafe { alloc::dealloc(this.as_ptr().cast(), layout) }
             }
             Release::Ffn { ffn, data, hint } => {
@@ -150,6 +204,85 @@ impl Content {
                 // is the one and only call.
                 unsafe { ffn(data, hint) }
             }
+        }
+    }
+}
+
+/// Keeps the storage of the last released large message of one connection,
+/// so that the next one of a similar size reuses it: no allocator round trip
+/// across threads and, above all, no fresh pages for the kernel to fault in
+/// and zero for every large message received (the app thread releases, the
+/// I/O thread takes; one slot, swapped atomically).
+pub struct Recycler {
+    slot: AtomicPtr<Content>,
+    closed: AtomicBool,
+}
+
+impl Recycler {
+    pub fn new() -> Arc<Recycler> {
+        Arc::new(Recycler {
+            slot: AtomicPtr::new(ptr::null_mut()),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Storage for `size` bytes: the recycled one if it fits without
+    /// wasting more than half of it, else a new allocation. Returns the
+    /// header (one reference) and a pointer to the bytes.
+    pub(crate) fn take(self: &Arc<Recycler>, size: usize) -> Result<(NonNull<Content>, *mut u8)> {
+        if let Some(c) = NonNull::new(self.slot.swap(ptr::null_mut(), Ordering::Acquire)) {
+            // SAFETY: a header in the slot has no references; it is ours now.
+            let cap = match unsafe { &c.as_ref().release } {
+                Release::Recycle { cap, .. } => *cap,
+                _ => 0,
+            };
+            if cap >= size && cap / 2 <= size {
+                // SAFETY: ours alone (see above); the bytes follow the header
+                // as alloc_with_bytes laid them out.
+                unsafe {
+                    c.as_ref().refcnt.store(1, Ordering::Relaxed);
+                    return Ok((c, Content::bytes_of(c)));
+                }
+            }
+            // SAFETY: ours alone and out of the slot.
+            unsafe { Content::free(c) };
+        }
+        Content::alloc_with_bytes_as(size, |layout| Release::Recycle {
+            layout,
+            cap: size,
+            recycler: self.clone(),
+        })
+    }
+
+    /// Keep `c` for reuse (freeing the one held before, or `c` itself once
+    /// closed).
+    ///
+    /// # Safety
+    /// No reference to `c` remains; ownership passes to the recycler.
+    unsafe fn put(&self, c: NonNull<Content>) {
+        // SeqCst here and in `close`/`drain`: either we see `closed`, or
+        // `close`'s drain sees what we put.
+        let old = self.slot.swap(c.as_ptr(), Ordering::SeqCst);
+        if let Some(old) = NonNull::new(old) {
+            // SAFETY: swapped out of the slot: ours alone.
+            unsafe { Content::free(old) };
+        }
+        if self.closed.load(Ordering::SeqCst) {
+            self.drain();
+        }
+    }
+
+    /// The owner is gone: free what is kept and keep nothing from now on
+    /// (this also breaks the cycle of a kept header holding the recycler).
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.drain();
+    }
+
+    fn drain(&self) {
+        if let Some(c) = NonNull::new(self.slot.swap(ptr::null_mut(), Ordering::SeqCst)) {
+            // SAFETY: swapped out of the slot: ours alone.
+            unsafe { Content::free(c) };
         }
     }
 }
@@ -169,6 +302,9 @@ pub struct SharedBuf {
     data: *mut u8,
     cap: usize,
     len: usize,
+    /// Bytes before this offset are initialised (`len <= init <= cap`); the
+    /// rest was never written and is only reachable as `MaybeUninit`.
+    init: usize,
 }
 
 // SAFETY: the buffer is owned through an atomic refcount; committed bytes are
@@ -178,17 +314,17 @@ unsafe impl Send for SharedBuf {}
 unsafe impl Sync for SharedBuf {}
 
 impl SharedBuf {
-    /// A buffer of `cap` bytes, none committed yet. ENOMEM if it cannot be allocated.
+    /// A buffer of `cap` bytes, none committed yet. ENOMEM if it cannot be
+    /// allocated. The bytes are not zeroed: they are read into through
+    /// [`read_buf`](Self::read_buf).
     pub fn with_capacity(cap: usize) -> Result<SharedBuf> {
         let (content, data) = Content::alloc_with_bytes(cap)?;
-        // Start zeroed so `spare_mut` can hand out an initialised slice.
-        // SAFETY: `data` points at `cap` freshly allocated bytes.
-        unsafe { data.write_bytes(0, cap) };
         Ok(SharedBuf {
             content,
             data,
             cap,
             len: 0,
+            init: 0,
         })
     }
 
@@ -214,21 +350,77 @@ impl SharedBuf {
         unsafe { std::slice::from_raw_parts(self.data, self.len) }
     }
 
-    /// The uncommitted tail, to read into. No message can refer to it.
+    /// The uncommitted tail, to read into, without zero-filling it. No
+    /// message can refer to it.
+    pub fn read_buf(&mut self) -> ReadBuf<'_> {
+        // SAFETY: `data+len..data+cap` is inside the allocation and only
+        // reachable through `&mut self`: slices handed to messages never
+        // extend past `len`. As `MaybeUninit` it may be uninitialised; the
+        // `ReadBuf` raises `init` only over bytes it saw written.
+        let spare = unsafe {
+            std::slice::from_raw_parts_mut(
+                self.data.add(self.len).cast::<MaybeUninit<u8>>(),
+                self.cap - self.len,
+            )
+        };
+        // SAFETY: `init` is this buffer's watermark over the same bytes.
+        unsafe { ReadBuf::new(spare, self.len, &mut self.init) }
+    }
+
+    /// The uncommitted tail as bytes, zero-filling what was never written
+    /// (tests; the receive path uses [`read_buf`](Self::read_buf)).
     pub fn spare_mut(&mut self) -> &mut [u8] {
+        self.read_buf().initialize();
         // SAFETY: `data+len..data+cap` is inside the allocation, initialised
-        // (zeroed at creation), and only reachable through `&mut self`: slices
-        // handed to messages never extend past `len`.
+        // (just above), and only reachable through `&mut self`.
         unsafe { std::slice::from_raw_parts_mut(self.data.add(self.len), self.cap - self.len) }
+    }
+
+    /// Copy `bytes` to the spare tail and commit them.
+    ///
+    /// # Panics
+    /// If they do not fit.
+    pub fn extend_from_slice(&mut self, bytes: &[u8]) {
+        assert!(
+            bytes.len() <= self.cap - self.len,
+            "SharedBuf::extend_from_slice past capacity"
+        );
+        let n = self.read_buf().put_slice(bytes);
+        self.commit(n);
+    }
+
+    /// How many spare bytes a [`read_buf`](Self::read_buf) recorded as
+    /// written (the most [`commit`](Self::commit) accepts).
+    pub fn written_spare(&self) -> usize {
+        self.init - self.len
     }
 
     /// Mark the next `n` spare bytes as filled (read-only from now on).
     ///
     /// # Panics
-    /// If `n` exceeds the spare room.
+    /// If `n` exceeds the bytes written through [`read_buf`](Self::read_buf)
+    /// (and so the spare room).
     pub fn commit(&mut self, n: usize) {
-        assert!(n <= self.cap - self.len, "SharedBuf::commit past capacity");
+        assert!(
+            n <= self.init - self.len,
+            "SharedBuf::commit past the written bytes"
+        );
         self.len += n;
+    }
+
+    /// Drop the first `from` committed bytes by sliding the rest to the
+    /// front, when no message refers to the buffer; returns whether it did.
+    pub fn compact(&mut self, from: usize) -> bool {
+        if from > self.len || !self.is_unique() {
+            return false;
+        }
+        let keep = self.len - from;
+        // SAFETY: both ranges are inside the committed (initialised) bytes,
+        // and no message refers to them (unique), so writing is allowed;
+        // `ptr::copy` handles the overlap.
+        unsafe { ptr::copy(self.data.add(from), self.data, keep) };
+        self.len = keep;
+        true
     }
 
     /// Whether no message refers to the buffer any more.

@@ -39,12 +39,14 @@ use crate::error::{Errno, Result};
 pub mod content;
 mod group;
 pub mod metadata;
+pub mod read_buf;
 
 use content::Content;
-pub use content::{FreeFn, SharedBuf};
+pub use content::{FreeFn, Recycler, SharedBuf};
 use group::Group;
 pub use group::GROUP_MAX_LENGTH;
 pub use metadata::Metadata;
+pub use read_buf::{MsgFill, ReadBuf};
 
 /// The largest message kept inline in the `zmq_msg_t` (no allocation).
 pub const MAX_VSM_SIZE: usize = 30;
@@ -627,6 +629,44 @@ impl Msg {
         }
     }
 
+    /// Dropping this message would release nothing: no content reference,
+    /// metadata or long group name.
+    #[inline]
+    fn owns_nothing(&self) -> bool {
+        self.kind != KIND_SHARED && self.metadata.is_none() && !self.group.is_long()
+    }
+
+    /// Write an inline message of `size` zero bytes (at most
+    /// [`MAX_VSM_SIZE`]) straight into `p` (`zmq_msg_init_size`'s fast path;
+    /// stores straight into the caller's `zmq_msg_t`, no temporary).
+    ///
+    /// # Safety
+    /// `p` is aligned and valid for writes of 64 bytes; whatever it held is
+    /// overwritten without being dropped.
+    #[inline]
+    pub unsafe fn write_vsm(p: *mut Msg, size: usize) {
+        debug_assert!(size <= MAX_VSM_SIZE);
+        let body = Body {
+            vsm: Vsm {
+                data: [0; MAX_VSM_SIZE],
+                size: size.min(MAX_VSM_SIZE) as u8,
+                _pad: 0,
+            },
+        };
+        // SAFETY: the caller's promise. Field by field, so the stores go
+        // straight to `p` rather than through a temporary on the stack.
+        unsafe {
+            ptr::addr_of_mut!((*p).metadata).write(None);
+            ptr::addr_of_mut!((*p).body).write(UnsafeCell::new(body));
+            ptr::addr_of_mut!((*p).group).write(Group::empty());
+            ptr::addr_of_mut!((*p).routing_id).write(0);
+            ptr::addr_of_mut!((*p).kind).write(KIND_VSM);
+            ptr::addr_of_mut!((*p).flags).write(AtomicU8::new(0));
+            ptr::addr_of_mut!((*p).cmd).write(0);
+            ptr::addr_of_mut!((*p).check).write(KIND_VSM ^ CHECK_XOR);
+        }
+    }
+
     /// Is this an empty inline message that owns nothing?
     #[inline]
     pub fn is_blank(&self) -> bool {
@@ -707,9 +747,12 @@ impl Msg {
     /// nothing else will drop; afterwards it must not be used as a `Msg` until
     /// re-initialised with `ptr::write`.
     pub unsafe fn close_in_place(p: *mut Msg) {
-        // SAFETY: the caller guarantees a live message that we may drop.
+        // SAFETY: the caller guarantees a live message that we may drop; one
+        // that owns nothing needs no drop (the common case: a small message).
         unsafe {
-            ptr::drop_in_place(p);
+            if !(*p).owns_nothing() {
+                ptr::drop_in_place(p);
+            }
             ptr::addr_of_mut!((*p).kind).write(KIND_CLOSED);
             ptr::addr_of_mut!((*p).check).write(KIND_CLOSED);
         }

@@ -54,6 +54,33 @@ impl FairQueue {
         None
     }
 
+    /// [`recv_from`](Self::recv_from), but straight into `out` (untouched
+    /// when nothing is ready); returns the pipe's slot.
+    #[inline]
+    pub fn recv_into(
+        &mut self,
+        pipes: &mut Pipes,
+        dead: &mut Vec<usize>,
+        out: &mut Msg,
+    ) -> Option<usize> {
+        while let Some(slot) = self.set.current() {
+            let pipe = pipes.get(slot);
+            if pipe.read_into(out) {
+                self.more = out.more();
+                if !self.more {
+                    self.set.advance();
+                }
+                return Some(slot);
+            }
+            self.more = false;
+            if pipe.peer_closed() {
+                dead.push(slot);
+            }
+            self.set.deactivate_current();
+        }
+        None
+    }
+
     #[inline]
     pub fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         if self.more {

@@ -32,6 +32,14 @@ pub trait Pattern: Send {
     fn attach(&mut self, base: &mut SocketBase, slot: usize);
     fn send(&mut self, base: &mut SocketBase, msg: &mut Msg) -> Result<()>;
     fn recv(&mut self, base: &mut SocketBase) -> Result<Msg>;
+    /// [`recv`](Self::recv) straight into `out`, replacing what it held, and
+    /// leaving it untouched on error. Patterns on the hot path override it
+    /// to skip moving the 64-byte message through return values.
+    fn recv_into(&mut self, base: &mut SocketBase, out: &mut Msg) -> Result<()> {
+        let m = self.recv(base)?;
+        out.replace_with(m);
+        Ok(())
+    }
     fn has_in(&mut self, base: &mut SocketBase) -> bool;
     fn has_out(&mut self, base: &mut SocketBase) -> bool;
     fn read_activated(&mut self, base: &mut SocketBase, slot: usize);
@@ -366,6 +374,46 @@ impl Socket {
             match r {
                 Err(e) if e == Errno::EAGAIN => continue,
                 other => return self.received(other),
+            }
+        }
+    }
+
+    /// [`recv`](Self::recv) straight into `out` (replacing what it held;
+    /// untouched on error): zmq_msg_recv's path.
+    pub fn recv_into(&mut self, flags: i32, out: &mut Msg) -> Result<()> {
+        if self.base.options.conflate {
+            let m = self.recv(flags)?;
+            out.replace_with(m);
+            return Ok(());
+        }
+        self.enter()?;
+        let mut r = self.pattern.recv_into(&mut self.base, out);
+        if !self.base.dead.is_empty() {
+            self.reap_dead();
+        }
+        if matches!(r, Err(e) if e == Errno::EAGAIN) {
+            r = self.recv_into_wait(flags, out);
+        }
+        r?;
+        self.base.rcvmore = out.more();
+        Ok(())
+    }
+
+    #[cold]
+    fn recv_into_wait(&mut self, flags: i32, out: &mut Msg) -> Result<()> {
+        if flags & ZMQ_DONTWAIT != 0 || self.base.options.rcvtimeo == 0 {
+            return Err(Errno::EAGAIN);
+        }
+        let deadline = deadline(self.base.options.rcvtimeo);
+        loop {
+            self.wait(deadline)?;
+            let r = self.pattern.recv_into(&mut self.base, out);
+            if !self.base.dead.is_empty() {
+                self.reap_dead();
+            }
+            match r {
+                Err(e) if e == Errno::EAGAIN => continue,
+                other => return other,
             }
         }
     }

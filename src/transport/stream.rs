@@ -7,6 +7,8 @@ use mio::{Interest, Registry, Token};
 use std::io::{self, IoSlice, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 
+use crate::msg::ReadBuf;
+
 pub enum Stream {
     Tcp(TcpStream),
     Ipc(UnixStream),
@@ -22,6 +24,65 @@ impl Stream {
             Stream::Ipc(s) => s.read(buf),
             Stream::Udp(s) => s.recv(buf),
         }
+    }
+
+    /// Read into possibly uninitialised memory (no zero-fill first).
+    pub fn read_into(&mut self, mut buf: ReadBuf<'_>) -> io::Result<usize> {
+        let fd = self.fd();
+        // SAFETY: read(2) only writes into the region; nothing uninitialised
+        // is written into it from here.
+        let dst = unsafe { buf.as_uninit_mut() };
+        // SAFETY: `dst` is valid for writes of `dst.len()` bytes for the
+        // duration of the call; `fd` is our open socket.
+        let n = unsafe { libc::read(fd, dst.as_mut_ptr().cast(), dst.len()) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = n as usize;
+        // SAFETY: the kernel wrote the first `n` bytes (it returns how many).
+        unsafe { buf.assume_init(n) };
+        Ok(n)
+    }
+
+    /// [`read_into`](Self::read_into) `first`, then `second` (if any) with
+    /// the same system call (readv(2)).
+    pub fn read_into_vectored(
+        &mut self,
+        mut first: ReadBuf<'_>,
+        second: Option<ReadBuf<'_>>,
+    ) -> io::Result<usize> {
+        let Some(mut second) = second.filter(|b| !b.is_empty()) else {
+            return self.read_into(first);
+        };
+        let fd = self.fd();
+        // SAFETY: readv(2) only writes into the regions; nothing
+        // uninitialised is written into them from here.
+        let (a, b) = unsafe { (first.as_uninit_mut(), second.as_uninit_mut()) };
+        let (a_len, b_len) = (a.len(), b.len());
+        let iov = [
+            libc::iovec {
+                iov_base: a.as_mut_ptr().cast(),
+                iov_len: a_len,
+            },
+            libc::iovec {
+                iov_base: b.as_mut_ptr().cast(),
+                iov_len: b_len,
+            },
+        ];
+        // SAFETY: both iovecs describe regions valid for writes of their
+        // lengths for the duration of the call; `fd` is our open socket.
+        let n = unsafe { libc::readv(fd, iov.as_ptr(), 2) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = n as usize;
+        // SAFETY: readv fills the iovecs in order: the kernel wrote the first
+        // `n` bytes across them.
+        unsafe {
+            first.assume_init(n.min(a_len));
+            second.assume_init(n.saturating_sub(a_len));
+        }
+        Ok(n)
     }
 
     pub fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {

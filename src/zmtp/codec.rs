@@ -15,7 +15,9 @@
 use std::collections::VecDeque;
 use std::io::IoSlice;
 
-use crate::msg::{Msg, SharedBuf};
+use std::sync::Arc;
+
+use crate::msg::{Msg, MsgFill, ReadBuf, Recycler, SharedBuf};
 
 use super::ProtocolError;
 
@@ -169,13 +171,13 @@ enum Large {
     Staging {
         buf: Vec<u8>,
         filled: usize,
+        /// The watermark a [`ReadBuf`] needs; all of `buf` is initialised.
+        init: usize,
         size: usize,
         flags: u8,
     },
-    Direct {
-        msg: Msg,
-        filled: usize,
-    },
+    /// Allocated whole, not zero-filled: the bytes are read straight in.
+    Direct(MsgFill),
 }
 
 impl Large {
@@ -185,18 +187,14 @@ impl Large {
             filled,
             size,
             flags,
+            ..
         } = self
         {
             if *filled * 4 >= *size {
-                let mut msg = Msg::with_size(*size).map_err(|_| ProtocolError::OutOfMemory)?;
-                if let Some(d) = msg.data_mut() {
-                    d[..*filled].copy_from_slice(&buf[..*filled]);
-                }
+                let mut msg = MsgFill::new(*size).map_err(|_| ProtocolError::OutOfMemory)?;
+                msg.extend_from_slice(&buf[..*filled]);
                 msg.set_flags(*flags);
-                *self = Large::Direct {
-                    msg,
-                    filled: *filled,
-                };
+                *self = Large::Direct(msg);
             }
         }
         Ok(())
@@ -228,6 +226,14 @@ pub struct Decoder {
     framing: Framing,
     maxmsgsize: i64,
     large: Option<Large>,
+    /// Storage of the last large message released, for the next one.
+    recycler: Arc<Recycler>,
+}
+
+impl Drop for Decoder {
+    fn drop(&mut self) {
+        self.recycler.close();
+    }
 }
 
 impl Decoder {
@@ -242,6 +248,7 @@ impl Decoder {
             framing: Framing::V2,
             maxmsgsize,
             large: None,
+            recycler: Recycler::new(),
         })
     }
 
@@ -259,8 +266,7 @@ impl Decoder {
             return Ok(());
         }
         let mut nb = SharedBuf::with_capacity(cap).map_err(|_| ProtocolError::OutOfMemory)?;
-        nb.spare_mut()[..pending].copy_from_slice(&self.buf.filled()[self.pos..]);
-        nb.commit(pending);
+        nb.extend_from_slice(&self.buf.filled()[self.pos..]);
         self.buf = nb;
         self.pos = 0;
         self.cap = cap;
@@ -282,25 +288,54 @@ impl Decoder {
     }
 
     /// Where the next read should go: the free part of the receive buffer,
-    /// or the rest of a large message's body.
-    pub fn read_buf(&mut self) -> &mut [u8] {
+    /// or the rest of a large message's body. Neither is zero-filled first:
+    /// the [`ReadBuf`] records what the read wrote.
+    pub fn read_buf(&mut self) -> ReadBuf<'_> {
         match &mut self.large {
-            Some(Large::Direct { msg, filled }) => match msg.data_mut() {
-                Some(d) => &mut d[*filled..],
-                None => &mut [],
-            },
-            Some(Large::Staging { buf, filled, .. }) => &mut buf[*filled..],
-            None => self.buf.spare_mut(),
+            Some(Large::Direct(msg)) => msg.read_buf(),
+            Some(Large::Staging {
+                buf, filled, init, ..
+            }) => {
+                // The staging buffer is zero-filled as it grows (it is only
+                // for claims above LARGE_PREALLOC, and only up to a quarter).
+                let (_, rest) = buf.split_at_mut(*filled);
+                ReadBuf::from_bytes(rest, *filled, init)
+            }
+            None => self.buf.read_buf(),
         }
     }
 
-    /// `n` bytes were read into [`read_buf`](Self::read_buf).
+    /// [`read_buf`](Self::read_buf), plus, while a large body is being read
+    /// in place, the receive buffer after it: one `readv` then completes the
+    /// body and brings in the frames behind it, instead of a second read.
+    /// [`commit`](Self::commit) fills the first region before the second.
+    pub fn read_bufs(&mut self) -> (ReadBuf<'_>, Option<ReadBuf<'_>>) {
+        let direct = matches!(self.large, Some(Large::Direct(_)));
+        if !direct || self.pos != self.buf.len() {
+            return (self.read_buf(), None);
+        }
+        match &mut self.large {
+            Some(Large::Direct(msg)) => (msg.read_buf(), Some(self.buf.read_buf())),
+            _ => (self.buf.read_buf(), None),
+        }
+    }
+
+    /// `n` bytes were read into [`read_buf`](Self::read_buf) or
+    /// [`read_bufs`](Self::read_bufs) (only what they recorded as written
+    /// can count).
     pub fn commit(&mut self, n: usize) {
         match &mut self.large {
-            Some(Large::Direct { msg, filled }) => *filled = (*filled + n).min(msg.size()),
+            Some(Large::Direct(msg)) => {
+                let body = n.min(msg.size() - msg.filled());
+                msg.commit(body);
+                if n > body && self.pos == self.buf.len() {
+                    let spill = (n - body).min(self.buf.written_spare());
+                    self.buf.commit(spill);
+                }
+            }
             Some(Large::Staging { buf, filled, .. }) => *filled = (*filled + n).min(buf.len()),
             None => {
-                let n = n.min(self.cap - self.buf.len());
+                let n = n.min(self.buf.written_spare());
                 self.buf.commit(n);
             }
         }
@@ -312,9 +347,9 @@ impl Decoder {
         if let Some(l) = &mut self.large {
             l.promote_if_due()?;
             return match l {
-                Large::Direct { msg, filled } if *filled == msg.size() => {
+                Large::Direct(msg) if msg.is_complete() => {
                     Ok(self.large.take().and_then(|l| match l {
-                        Large::Direct { msg, .. } => Some(msg),
+                        Large::Direct(msg) => msg.finish().ok(),
                         Large::Staging { .. } => None,
                     }))
                 }
@@ -338,12 +373,11 @@ impl Decoder {
             // its own storage and read the rest of its body into it.
             let body = &avail[h.len..];
             let large = if h.size <= LARGE_PREALLOC {
-                let mut msg = Msg::with_size(h.size).map_err(|_| ProtocolError::OutOfMemory)?;
-                if let Some(d) = msg.data_mut() {
-                    d[..have].copy_from_slice(body);
-                }
+                let mut msg = MsgFill::with_recycler(h.size, &self.recycler)
+                    .map_err(|_| ProtocolError::OutOfMemory)?;
+                msg.extend_from_slice(body);
                 msg.set_flags(h.flags);
-                Large::Direct { msg, filled: have }
+                Large::Direct(msg)
             } else {
                 let mut buf = Vec::new();
                 buf.try_reserve_exact(have.max(64 * 1024))
@@ -352,6 +386,7 @@ impl Decoder {
                 Large::Staging {
                     buf,
                     filled: have,
+                    init: have,
                     size: h.size,
                     flags: h.flags,
                 }
@@ -379,7 +414,12 @@ impl Decoder {
     /// message holds it or moving the unparsed tail to a fresh one.
     pub fn make_room(&mut self, min_need: usize) -> Result<(), ProtocolError> {
         if let Some(l) = &mut self.large {
-            return l.grow();
+            l.grow()?;
+            if !matches!(l, Large::Direct(_)) || self.pos != self.buf.len() {
+                return Ok(());
+            }
+            // A body read in place: ready the buffer for what follows it
+            // (see `read_bufs`).
         }
         let len = self.buf.len();
         if self.pos == len {
@@ -397,19 +437,12 @@ impl Decoder {
         if self.pos + need <= self.cap && (spare >= 512 || self.pos < self.cap / 2) && spare > 0 {
             return Ok(());
         }
-        let pending = len - self.pos;
-        if self.buf.is_unique() {
-            // No message refers to the buffer: slide the tail to the front.
-            // `clear` keeps the bytes; it only forgets that they were filled.
-            let pos = self.pos;
-            self.buf.clear();
-            self.buf.spare_mut().copy_within(pos..pos + pending, 0);
-            self.buf.commit(pending);
-        } else {
+        // No message refers to the buffer: slide the tail to the front.
+        // Else move the tail to a fresh buffer.
+        if !self.buf.compact(self.pos) {
             let mut nb =
                 SharedBuf::with_capacity(self.cap).map_err(|_| ProtocolError::OutOfMemory)?;
-            nb.spare_mut()[..pending].copy_from_slice(&self.buf.filled()[self.pos..]);
-            nb.commit(pending);
+            nb.extend_from_slice(&self.buf.filled()[self.pos..]);
             self.buf = nb;
         }
         self.pos = 0;
@@ -660,9 +693,7 @@ mod tests {
             if rest.is_empty() {
                 return Ok(out);
             }
-            let b = d.read_buf();
-            let n = b.len().min(rest.len()).min(7777);
-            b[..n].copy_from_slice(&rest[..n]);
+            let n = d.read_buf().put_slice(&rest[..rest.len().min(7777)]);
             d.commit(n);
             rest = &rest[n..];
         }
@@ -832,6 +863,46 @@ mod tests {
                 assert_eq!(m.more(), i % 3 == 0);
                 assert_eq!(m.is_vsm(), s <= 30);
             }
+        }
+    }
+
+    #[test]
+    fn large_body_and_following_frames_in_one_read() {
+        // As the engine's readv: the rest of a large body, then the receive
+        // buffer, filled by one read.
+        let mut e = Encoder::new();
+        let big: Vec<u8> = (0..20_000u32).map(|i| i as u8).collect();
+        for _ in 0..3 {
+            e.push_frame(false, false, b"", Msg::from_slice(&big));
+            e.push_frame(true, false, b"", Msg::from_slice(b"small after big"));
+        }
+        let wire = drain(&mut e);
+        let mut d = Decoder::new(8192, -1).unwrap();
+        let mut rest = &wire[..];
+        let mut msgs = Vec::new();
+        let mut two_region_reads = 0;
+        while !rest.is_empty() {
+            let n = match d.read_bufs() {
+                (mut a, Some(mut b)) => {
+                    two_region_reads += 1;
+                    let k = a.put_slice(rest);
+                    k + b.put_slice(&rest[k..])
+                }
+                (mut a, None) => a.put_slice(rest),
+            };
+            d.commit(n);
+            rest = &rest[n..];
+            while let Some(m) = d.decode().unwrap() {
+                msgs.push(m);
+            }
+            d.make_room(0).unwrap();
+        }
+        assert!(two_region_reads >= 3, "{two_region_reads}");
+        assert_eq!(msgs.len(), 6);
+        for pair in msgs.chunks(2) {
+            assert_eq!(pair[0].data(), &big[..]);
+            assert_eq!(pair[1].data(), b"small after big");
+            assert!(pair[1].more());
         }
     }
 

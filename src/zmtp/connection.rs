@@ -6,7 +6,7 @@ use std::io::IoSlice;
 use std::sync::Arc;
 
 use crate::constants as c;
-use crate::msg::{Metadata, Msg};
+use crate::msg::{Metadata, Msg, ReadBuf};
 
 use super::codec::{Decoder, Encoder, Framing, HANDSHAKE_IN_BATCH, OUT_BATCH_SIZE};
 use super::command::{self, CANCEL, JOIN, LEAVE, PING, PONG, SUBSCRIBE};
@@ -117,9 +117,22 @@ impl Connection {
 
     // ---------------------------------------------------------------- input
 
-    /// Free space to read into (never empty while the connection lives).
-    pub fn read_buf(&mut self) -> &mut [u8] {
+    /// Free space to read into (never empty while the connection lives),
+    /// not zero-filled: only what a read records as written in it counts.
+    pub fn read_space(&mut self) -> ReadBuf<'_> {
         self.decoder.read_buf()
+    }
+
+    /// [`read_space`](Self::read_space), plus a second region to fill after
+    /// it with the same read (`readv`), if there is one.
+    pub fn read_spaces(&mut self) -> (ReadBuf<'_>, Option<ReadBuf<'_>>) {
+        self.decoder.read_bufs()
+    }
+
+    /// [`read_space`](Self::read_space) as bytes, zero-filled where never
+    /// written (for `std::io::Read` and tests).
+    pub fn read_buf(&mut self) -> &mut [u8] {
+        self.decoder.read_buf().into_initialized()
     }
 
     /// `n` new bytes were read into [`read_buf`](Self::read_buf): parse

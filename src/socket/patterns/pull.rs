@@ -26,6 +26,13 @@ impl Pattern for Pull {
             .ok_or(Errno::EAGAIN)
     }
 
+    fn recv_into(&mut self, base: &mut SocketBase, out: &mut Msg) -> Result<()> {
+        match self.fq.recv_into(&mut base.pipes, &mut base.dead, out) {
+            Some(_) => Ok(()),
+            None => Err(Errno::EAGAIN),
+        }
+    }
+
     fn has_in(&mut self, base: &mut SocketBase) -> bool {
         self.fq.has_in(&mut base.pipes)
     }
