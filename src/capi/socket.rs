@@ -273,6 +273,19 @@ impl Resolved<'_> {
             Resolved::ThreadSafe(handle) => recv_thread_safe(handle, flags),
         }
     }
+
+    /// Receive into the caller's message (zmq_msg_recv): classic sockets
+    /// read straight into it; a thread-safe one replaces it on success.
+    #[inline(always)]
+    pub(crate) fn recv_into(self, flags: c_int, out: &mut Msg) -> Result<()> {
+        match self {
+            Resolved::Classic(socket) => socket.recv_into(flags, out),
+            Resolved::ThreadSafe(handle) => {
+                *out = recv_thread_safe(handle, flags)?;
+                Ok(())
+            }
+        }
+    }
 }
 
 // Out of line, so the classic callers carry none of the lock's code.

@@ -663,7 +663,10 @@ impl Sessions {
             let e = s.engine.as_mut().expect("engine");
             let stream = &e.stream;
             let peer = || stream.peer_address();
-            let zap = e.zap.drive(&mut e.zmtp, &s.opts, &self.mailbox, key, peer);
+            let zap = match &mut e.zmtp {
+                raw::Wire::Zmtp(conn) => e.zap.drive(conn, &s.opts, &self.mailbox, key, peer),
+                _ => Ok(()),
+            };
             if let Err(p) = zap {
                 flush_best_effort(e);
                 return Err(Down::Protocol(p));

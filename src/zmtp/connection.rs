@@ -12,8 +12,8 @@ use super::codec::{Decoder, Encoder, Framing, HANDSHAKE_IN_BATCH, OUT_BATCH_SIZE
 use super::command::{self, CANCEL, JOIN, LEAVE, PING, PONG, SUBSCRIBE};
 use super::greeting::{self, Detect, Protocol};
 use super::mechanism::{Mechanism, NullMechanism, Status};
-use super::zap::{ZapReply, ZapRequest};
 use super::radio_dish;
+use super::zap::{ZapReply, ZapRequest};
 use super::{Config, Event, ProtocolError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -451,14 +451,13 @@ impl Connection {
         }
         if self.config.socket_type == c::ZMQ_RADIO && !self.send_more {
             let g = radio_dish::group_frame(&msg);
-            let g = if self.mechanism.transforms_messages() {
-                let r = self.mechanism.encode(g);
-                self.fail(r)?
+            if self.mechanism.transforms_messages() {
+                let r = self.mechanism.encode_into(&g, &mut self.encoder);
+                self.fail(r)?;
             } else {
-                g
-            };
-            let (more, command) = (g.more(), g.is_command());
-            self.encoder.push_frame(more, command, b"", g);
+                let (more, command) = (g.more(), g.is_command());
+                self.encoder.push_frame(more, command, b"", g);
+            }
             self.send_more = true;
         }
         let first = !self.send_more;

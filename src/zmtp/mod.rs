@@ -19,8 +19,8 @@ pub mod greeting;
 #[doc(hidden)]
 pub mod harness;
 pub mod mechanism;
-pub mod zap;
 pub mod radio_dish;
+pub mod zap;
 
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@
 
 use super::{Engine, Session};
 use crate::msg::metadata::Metadata;
-use crate::msg::Msg;
+use crate::msg::{Msg, ReadBuf};
 use crate::pipe::Pipes;
 use crate::zmtp::codec::OUT_BATCH_SIZE;
 use crate::zmtp::{self, Event, ProtocolError};
@@ -31,6 +31,9 @@ pub enum Wire {
 pub struct RawConnection {
     /// Bytes are read here, then copied into a message of their size.
     buf: Vec<u8>,
+    /// `buf` is zero-filled at creation: the watermark a ReadBuf over it
+    /// needs (always its length).
+    buf_init: usize,
     events: VecDeque<Event>,
     /// Messages queued for the peer; the first may be partly written.
     out: VecDeque<Msg>,
@@ -50,8 +53,10 @@ impl RawConnection {
         if notify {
             events.push_back(Event::Message(Msg::new()));
         }
+        let buf = vec![0; in_batch_size.max(1)];
         RawConnection {
-            buf: vec![0; in_batch_size.max(1)],
+            buf_init: buf.len(),
+            buf,
             events,
             out: VecDeque::new(),
             out_offset: 0,
@@ -121,11 +126,12 @@ impl Wire {
         matches!(self, Wire::Raw(_))
     }
 
-    pub fn read_buf(&mut self) -> &mut [u8] {
+    /// Where the next read goes (see zmtp::Connection::read_spaces).
+    pub fn read_spaces(&mut self) -> (ReadBuf<'_>, Option<ReadBuf<'_>>) {
         match self {
-            Wire::Zmtp(c) => c.read_buf(),
-            Wire::Raw(r) => &mut r.buf,
-            Wire::Udp(u) => u.read_buf(),
+            Wire::Zmtp(c) => c.read_spaces(),
+            Wire::Raw(r) => (ReadBuf::from_bytes(&mut r.buf, 0, &mut r.buf_init), None),
+            Wire::Udp(u) => (u.read_space(), None),
         }
     }
 
@@ -256,9 +262,10 @@ mod tests {
             _ => panic!("no notification"),
         }
         assert!(w.next_event().is_none());
-        let buf = w.read_buf();
+        let (mut buf, more) = w.read_spaces();
+        assert!(more.is_none());
         assert_eq!(buf.len(), 16);
-        buf[..3].copy_from_slice(b"abc");
+        assert_eq!(buf.put_slice(b"abc"), 3);
         w.commit_read(3, 0).unwrap();
         match w.next_event() {
             Some(Event::Message(m)) => {

@@ -6,7 +6,7 @@
 
 use super::raw::Wire;
 use super::{Down, Session};
-use crate::msg::Msg;
+use crate::msg::{Msg, ReadBuf};
 use crate::pipe::Pipes;
 use crate::transport::stream::Stream;
 use crate::transport::udp::{address_string, parse_address, MAX_UDP_MSG};
@@ -16,6 +16,8 @@ use std::net::SocketAddr;
 /// What the engine keeps between turns.
 pub struct UdpState {
     buf: Vec<u8>,
+    /// `buf` is zero-filled at creation: its ReadBuf watermark.
+    buf_init: usize,
     /// The destination part of the message being pulled (None inside: it
     /// did not parse).
     dest: Option<Option<SocketAddr>>,
@@ -27,6 +29,7 @@ impl Default for UdpState {
     fn default() -> UdpState {
         UdpState {
             buf: vec![0; MAX_UDP_MSG],
+            buf_init: MAX_UDP_MSG,
             dest: None,
             pending: None,
         }
@@ -34,8 +37,9 @@ impl Default for UdpState {
 }
 
 impl UdpState {
-    pub fn read_buf(&mut self) -> &mut [u8] {
-        &mut self.buf
+    /// The datagram buffer as a ReadBuf (zero-filled at creation).
+    pub fn read_space(&mut self) -> ReadBuf<'_> {
+        ReadBuf::from_bytes(&mut self.buf, 0, &mut self.buf_init)
     }
 
     pub fn has_output(&self) -> bool {

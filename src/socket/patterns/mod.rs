@@ -15,9 +15,9 @@ pub mod radio;
 pub mod rep;
 pub mod req;
 pub mod router;
-pub mod stream;
 pub mod server;
 mod single_part;
+pub mod stream;
 
 use single_part::SinglePart;
 pub mod xpub;
