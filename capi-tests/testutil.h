@@ -97,6 +97,8 @@ static inline int recv_monitor_event (void *mon, uint32_t *value, char *ep, size
     }
     zmq_msg_close (&m);
     return ev;
+}
+
 /* A monitor event: its number and value. */
 typedef struct
 {
