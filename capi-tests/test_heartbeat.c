@@ -5,7 +5,7 @@
  * dropped after ZMQ_HEARTBEAT_TIMEOUT (and a connecter reconnects); the
  * peer's PING TTL drops a silent connection too; two live sockets with
  * heartbeats stay connected while idle. */
-#include "testutil.h"
+#include "rawtcp.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -156,32 +156,7 @@ static void raw_handshake (int fd, const char *socket_type)
 
 static int tcp_connect (const char *ep)
 {
-    int port = atoi (strrchr (ep, ':') + 1);
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons ((uint16_t) port);
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (connect (fd, (struct sockaddr *) &a, sizeof a) == 0);
-    return fd;
-}
-
-static int raw_listener (int *port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (fd, (struct sockaddr *) &a, sizeof a) == 0);
-    CHECK (listen (fd, 16) == 0);
-    socklen_t al = sizeof a;
-    CHECK (getsockname (fd, (struct sockaddr *) &a, &al) == 0);
-    *port = ntohs (a.sin_port);
-    return fd;
+    return raw_connect_port (atoi (strrchr (ep, ':') + 1));
 }
 
 static int raw_accept (int lfd, int ms)

@@ -4,7 +4,7 @@
  * ZMQ_RECONNECT_IVL_MAX backoff as the monitor reports it,
  * ZMQ_RECONNECT_STOP (draft option 109, the bits 4.3.4 and 4.3.5 agree on),
  * and zmq_disconnect ending the retries. */
-#include "testutil.h"
+#include "rawtcp.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -400,23 +400,6 @@ static void test_reconnect_stop_conn_refused (void)
     close_now (pull);
     zmq_close (mon);
     zmq_close (bmon);
-}
-
-/* A raw tcp listener on 127.0.0.1; returns its fd and port. */
-static int raw_listener (int *port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (fd, (struct sockaddr *) &a, sizeof a) == 0);
-    CHECK (listen (fd, 16) == 0);
-    socklen_t al = sizeof a;
-    CHECK (getsockname (fd, (struct sockaddr *) &a, &al) == 0);
-    *port = ntohs (a.sin_port);
-    return fd;
 }
 
 /* Accept within `ms` ms; -1 if nobody came. */
