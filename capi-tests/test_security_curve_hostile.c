@@ -1,4 +1,5 @@
-/* CURVE against a tampering man in the middle: a proxy between a real CURVE
+/* capi-test: valgrind
+ * CURVE against a tampering man in the middle: a proxy between a real CURVE
  * client and a CURVE server rewrites the client's frames (HELLO with a bad
  * version, a bad box, a wrong length or non-zero padding; INITIATE with a bad
  * box; a MESSAGE whose box fails to open; a replayed MESSAGE; a whole
