@@ -1,18 +1,15 @@
-/* CURVE against a tampering man in the middle: a proxy between a real CURVE
+/* capi-test: valgrind
+ * CURVE against a tampering man in the middle: a proxy between a real CURVE
  * client and a CURVE server rewrites the client's frames (HELLO with a bad
  * version, a bad box, a wrong length or non-zero padding; INITIATE with a bad
  * box; a MESSAGE whose box fails to open; a replayed MESSAGE; a whole
  * recorded handshake replayed on a new connection, whose cookie is stale).
  * Each case must end only that connection, with the monitor event libzmq
  * emits, while a second, honest client keeps talking to the same server. */
-#include "testutil.h"
+#include "tcputil.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 static char server_public[41], server_secret[41];
 static char client_public[41], client_secret[41];
@@ -41,35 +38,6 @@ typedef struct
     unsigned char recorded[2][512];
     size_t recorded_len[2];
 } proxy_t;
-
-static int tcp_listen (int *port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (fd, (struct sockaddr *) &a, sizeof a) == 0);
-    CHECK (listen (fd, 4) == 0);
-    socklen_t len = sizeof a;
-    CHECK (getsockname (fd, (struct sockaddr *) &a, &len) == 0);
-    *port = ntohs (a.sin_port);
-    return fd;
-}
-
-static int tcp_connect (unsigned short port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    a.sin_port = htons (port);
-    CHECK (connect (fd, (struct sockaddr *) &a, sizeof a) == 0);
-    return fd;
-}
 
 static int write_all (int fd, const unsigned char *p, size_t n)
 {
@@ -188,7 +156,7 @@ static void *proxy_main (void *arg)
     proxy_t *p = arg;
     int cfd = accept (p->listen_fd, NULL, NULL);
     CHECK (cfd >= 0);
-    int sfd = tcp_connect (p->server_port);
+    int sfd = raw_connect_port (p->server_port);
     relay (p, cfd, sfd);
     close (cfd);
     close (sfd);
@@ -272,7 +240,7 @@ static void *start_proxy (rig_t *r, proxy_t *p, enum mode mode, pthread_t *t)
     memset (p, 0, sizeof *p);
     p->mode = mode;
     p->server_port = r->port;
-    p->listen_fd = tcp_listen (&p->port);
+    p->listen_fd = raw_listener (&p->port);
     CHECK (pthread_create (t, NULL, proxy_main, p) == 0);
     char ep[64];
     snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", p->port);
@@ -381,7 +349,7 @@ static void test_replayed_handshake_stale_cookie (void)
     CHECK (p.recorded_len[0] == 200 && p.recorded_len[1] > 250);
 
     /* Replay: greeting, the recorded HELLO and INITIATE. */
-    int fd = tcp_connect (r.port);
+    int fd = raw_connect_port (r.port);
     unsigned char g[64];
     memset (g, 0, sizeof g);
     g[0] = 0xff;

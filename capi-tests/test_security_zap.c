@@ -1,4 +1,5 @@
-/* ZAP (RFC 27) as libzmq 4.3 speaks it: a handler in C on
+/* capi-test: valgrind
+ * ZAP (RFC 27) as libzmq 4.3 speaks it: a handler in C on
  * inproc://zeromq.zap.01 sees libzmq's request frames, allows one PLAIN user
  * and one CURVE key and denies others; NULL consults it only with a
  * ZMQ_ZAP_DOMAIN; User-Id and the handler's metadata are visible on every
