@@ -42,7 +42,7 @@ impl<'a> Reactor<'a> {
 
 struct Engine {
     stream: Stream,
-    /// ZMTP, or raw bytes for a STREAM socket.
+    /// ZMTP; raw bytes for a STREAM socket; datagrams for DGRAM over udp.
     zmtp: raw::Wire,
     /// A non-blocking connect is in progress.
     connecting: bool,

@@ -5,7 +5,9 @@
 //! start and end by a zero-length message.
 //!
 //! [`Wire`] offers the subset of `zmtp::Connection`'s interface the session
-//! drives, so the session does not care which protocol a connection speaks.
+//! drives, so the session does not care which protocol a connection speaks
+//! (a DGRAM socket's udp engine, session/udp.rs, does its own I/O and only
+//! answers these calls).
 
 use super::{Engine, Session};
 use crate::msg::metadata::Metadata;
