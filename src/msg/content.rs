@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use crate::error::{Errno, Result};
 
+use super::pool;
 use super::read_buf::ReadBuf;
 use super::Msg;
 
@@ -31,6 +32,9 @@ pub type FreeFn = unsafe extern "C" fn(data: *mut c_void, hint: *mut c_void);
 enum Release {
     /// Header and bytes were allocated together with this layout.
     Dealloc(Layout),
+    /// Header and bytes are a block of this class of the content pool, which
+    /// takes it back for the next message of a similar size.
+    Pooled(u8),
     /// The header alone was allocated; the bytes are the caller's and go back
     /// through `ffn(data, hint)`.
     Ffn {
@@ -61,8 +65,22 @@ const MAX_REFCOUNT: usize = isize::MAX as usize;
 impl Content {
     /// One allocation holding the header followed by `size` bytes.
     /// Returns the header and a pointer to the (uninitialised) bytes.
+    /// Bodies of up to [`pool::MAX_POOLED`] bytes come from the pool.
+    #[inline]
     pub(crate) fn alloc_with_bytes(size: usize) -> Result<(NonNull<Content>, *mut u8)> {
-        Content::alloc_with_bytes_as(size, Release::Dealloc)
+        let Some(class) = pool::class_of(size) else {
+            return Content::alloc_with_bytes_as(size, Release::Dealloc);
+        };
+        let header = pool::alloc(class).ok_or(Errno::ENOMEM)?.cast::<Content>();
+        // SAFETY: a pool block of `class` starts with room for an aligned
+        // `Content` followed by `capacity(class) >= size` bytes.
+        unsafe {
+            header.as_ptr().write(Content {
+                refcnt: AtomicUsize::new(1),
+                release: Release::Pooled(class as u8),
+            });
+            Ok((header, Content::bytes_of(header)))
+        }
     }
 
     /// As [`alloc_with_bytes`](Self::alloc_with_bytes), released as
@@ -196,6 +214,9 @@ impl Content {
                 // (the recycler's Arc, read out above, drops after this).
                 unsafe { alloc::dealloc(this.as_ptr().cast(), layout) }
             }
+            // SAFETY: the block came from `pool::alloc(class)` and nothing
+            // refers to it any more.
+            Release::Pooled(class) => unsafe { pool::free(class as usize, this.cast()) },
             Release::Ffn { ffn, data, hint } => {
                 // SAFETY: the header alone was allocated with this layout.
                 unsafe { alloc::dealloc(this.as_ptr().cast(), Layout::new::<Content>()) };

@@ -39,6 +39,7 @@ use crate::error::{Errno, Result};
 pub mod content;
 mod group;
 pub mod metadata;
+mod pool;
 pub mod read_buf;
 
 use content::Content;
