@@ -66,6 +66,9 @@ pub trait Pattern: Send {
     /// The next `attach` is a pipe of our own connect (libzmq's
     /// locally_initiated; ROUTER applies ZMQ_CONNECT_ROUTING_ID to it).
     fn before_connect(&mut self, _base: &mut SocketBase) {}
+    /// The next `attach` is a udp pipe: it takes every message, whatever its
+    /// peer joined (libzmq's subscribe_to_all; RADIO over udp).
+    fn before_attach_all(&mut self, _base: &mut SocketBase) {}
     /// zmq_socket_get_peer_state (draft): ENOTSUP but for ROUTER.
     fn peer_state(&mut self, _base: &mut SocketBase, _routing_id: &[u8]) -> Result<i32> {
         Err(Errno::ENOTSUP)
