@@ -1,4 +1,5 @@
 /* capi-test: ours-only
+ * capi-test: valgrind
  * RADIO and DISH over udp with groups (draft API: zmq_msg_set_group,
  * zmq_join/zmq_leave): unicast delivery filtered by the DISH's joins,
  * datagrams from a plain udp socket, malformed and oversized datagrams

@@ -134,7 +134,17 @@ impl SocketBase {
             rcvhwm: self.options.rcvhwm,
             routing_id: self.options.routing_id.clone(),
             recv_routing_id: self.options.recv_routing_id,
+            hello_msg: self.options.effective_hello_msg().to_vec(),
+            disconnect_msg: self.options.effective_disconnect_msg().to_vec(),
         }
+    }
+}
+
+/// ZMQ_HELLO_MSG: the first message from a socket on every new pipe.
+fn send_hello(end: &mut PipeEnd, hello: &[u8]) {
+    if !hello.is_empty() {
+        end.write(Msg::from_slice(hello));
+        end.flush();
     }
 }
 
@@ -552,6 +562,7 @@ impl Socket {
             end.write(routing_id_msg(&me.routing_id));
             end.flush();
         }
+        send_hello(&mut end, me.effective_hello_msg());
         self.base
             .attach_pipe(self.pattern.as_mut(), end, Some(endpoint.to_owned()));
     }
@@ -586,6 +597,7 @@ impl Socket {
             // drops it if it does not want it.
             mine.write(announce.take().expect("once"));
             mine.flush();
+            send_hello(&mut mine, &me.hello_msg);
             PendingConnect {
                 end: theirs.take().expect("once"),
                 connecter: me.clone(),
@@ -601,6 +613,13 @@ impl Socket {
             if me.recv_routing_id {
                 theirs.write(routing_id_msg(&peer.routing_id));
                 theirs.flush();
+            }
+            send_hello(&mut mine, &me.hello_msg);
+            send_hello(&mut theirs, &peer.hello_msg);
+            if !peer.disconnect_msg.is_empty() {
+                // As libzmq: only a binder known at connect time hears of
+                // the connecter leaving.
+                mine.set_disconnect_msg(Msg::from_slice(&peer.disconnect_msg));
             }
             peer.mailbox
                 .send(Command::Bind(theirs, endpoint.to_owned()));

@@ -56,6 +56,9 @@ impl Socket {
                 .iter()
                 .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.clone()))
                 .collect(),
+            hello_msg: o.effective_hello_msg().to_vec(),
+            disconnect_msg: o.effective_disconnect_msg().to_vec(),
+            hiccup_msg: o.effective_hiccup_msg().to_vec(),
             mechanism: o.mechanism,
             as_server: o.as_server,
             plain_username: o.plain_username.clone(),
