@@ -55,6 +55,7 @@ test: build
 	scripts/check-install.sh
 	scripts/check-swap.sh
 	scripts/interop.sh
+	scripts/fuzz-smoke.sh
 	scripts/pyzmq-tests.sh
 
 lint:

@@ -46,6 +46,14 @@ static inline int bound_loopback (int type, int *port)
     return fd;
 }
 
+/* A free udp port on 127.0.0.1 (bound and released). */
+static inline int free_udp_port (void)
+{
+    int port;
+    close (bound_loopback (SOCK_DGRAM, &port));
+    return port;
+}
+
 /* A listener on an ephemeral port of 127.0.0.1; returns its fd and port. */
 static inline int raw_listener (int *port)
 {

@@ -37,14 +37,6 @@ static int recv_from (void *s, char *addr, size_t acap, char *body, size_t bcap)
     return n;
 }
 
-/* A free udp port on 127.0.0.1 (bound and released). */
-static int free_udp_port (void)
-{
-    int port;
-    close (bound_loopback (SOCK_DGRAM, &port));
-    return port;
-}
-
 static void test_roundtrip (void)
 {
     char ep1[64], ep2[64], dest1[64], addr[64], body[64];

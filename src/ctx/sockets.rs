@@ -19,6 +19,10 @@ pub struct InprocPeer {
     pub rcvhwm: i32,
     pub routing_id: Vec<u8>,
     pub recv_routing_id: bool,
+    /// ZMQ_HELLO_MSG / ZMQ_DISCONNECT_MSG as this socket type uses them
+    /// (empty: none).
+    pub hello_msg: Vec<u8>,
+    pub disconnect_msg: Vec<u8>,
 }
 
 /// A connect that arrived before the bind: the binder's end of the pipe,

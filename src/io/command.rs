@@ -54,6 +54,12 @@ pub struct SessionOptions {
     pub heartbeat_ttl: i32,
     pub heartbeat_timeout: i32,
     pub metadata: Vec<(String, Vec<u8>)>,
+    /// ZMQ_HELLO_MSG sent first on every connection, ZMQ_DISCONNECT_MSG
+    /// delivered when an accepted connection ends, ZMQ_HICCUP_MSG when a
+    /// made one does (each empty when unset or not for this socket type).
+    pub hello_msg: Vec<u8>,
+    pub disconnect_msg: Vec<u8>,
+    pub hiccup_msg: Vec<u8>,
     /// Security: ZMQ_MECHANISM, the side (PLAIN/CURVE_SERVER) and credentials.
     pub mechanism: i32,
     pub as_server: bool,

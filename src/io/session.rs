@@ -62,6 +62,8 @@ struct Engine {
     remote: String,
     /// The ZAP exchange of a server mechanism (or NULL with a domain).
     zap: super::security::ZapClient,
+    /// ZMQ_HELLO_MSG still to go out first once the handshake is done.
+    hello_due: bool,
 }
 
 struct Session {
@@ -107,6 +109,30 @@ pub struct Sessions {
     stopping: bool,
     /// Listeners to retry accepting on, and when (see accept_retry.rs).
     accept_retry: HashMap<usize, u64>,
+}
+
+/// A handshaken connection ended: the socket hears ZMQ_DISCONNECT_MSG (an
+/// accepted peer) or ZMQ_HICCUP_MSG (a connection it made), as libzmq's
+/// session does, whole messages only (the session never leaves half of one
+/// in the pipe).
+fn notify_lost(s: &Session, pipes: &mut Pipes) {
+    let (Some(e), Some(slot)) = (&s.engine, s.pipe) else {
+        return;
+    };
+    if e.connecting || e.metadata.is_none() || !matches!(e.zmtp, raw::Wire::Zmtp(_)) {
+        return;
+    }
+    let note = if s.target.is_none() {
+        &s.opts.disconnect_msg
+    } else {
+        &s.opts.hiccup_msg
+    };
+    if note.is_empty() {
+        return;
+    }
+    let pipe = pipes.get(slot);
+    pipe.write(Msg::from_slice(note));
+    pipe.flush();
 }
 
 fn token(key: usize) -> Token {
@@ -610,6 +636,7 @@ impl Sessions {
         } else {
             raw::Wire::Zmtp(zmtp::Connection::with_mechanism(config, mechanism))
         };
+        let hello_due = !o.hello_msg.is_empty() && matches!(wire, raw::Wire::Zmtp(_));
         s.engine = Some(Engine {
             stream,
             zmtp: wire,
@@ -622,6 +649,7 @@ impl Sessions {
             local,
             remote,
             zap: Default::default(),
+            hello_due,
         });
         if !connecting {
             self.pump(r, key);
@@ -702,6 +730,13 @@ impl Sessions {
         let e = s.engine.as_mut().expect("engine");
         loop {
             if e.zmtp.is_ready() {
+                if e.hello_due {
+                    // ZMQ_HELLO_MSG: the first message of every connection.
+                    e.hello_due = false;
+                    e.zmtp
+                        .send(Msg::from_slice(&s.opts.hello_msg))
+                        .map_err(Down::Protocol)?;
+                }
                 if let Some(slot) = s.pipe {
                     let pipe = pipes.get(slot);
                     while e.zmtp.want_more_output() {
@@ -775,6 +810,7 @@ impl Sessions {
     fn connection_down(&mut self, r: &Reactor, key: usize, why: Down) {
         if let Some(Some(Entry::Session(s))) = self.entries.get(key) {
             raw::notify_disconnect(s, &mut self.pipes);
+            notify_lost(s, &mut self.pipes);
         }
         let Some(s) = self.session(key) else { return };
         let phase = match &s.engine {

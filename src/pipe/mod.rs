@@ -104,6 +104,9 @@ pub struct PipeEnd {
     discard_on_close: bool,
     /// The other end is gone (PipeTerm processed or noticed).
     peer_gone: bool,
+    /// Written to the peer when this end closes (the inproc binder's
+    /// ZMQ_DISCONNECT_MSG).
+    disconnect_msg: Option<Box<Msg>>,
 }
 
 /// Create a pipe pair. `hwm_to_0`/`hwm_to_1` bound the messages in flight
@@ -125,6 +128,7 @@ pub fn pipe_pair(hwm_to_0: u64, hwm_to_1: u64) -> (PipeEnd, PipeEnd) {
         credit_countdown: 0,
         discard_on_close: true,
         peer_gone: false,
+        disconnect_msg: None,
     };
     (mk(0), mk(1))
 }
@@ -323,6 +327,12 @@ impl PipeEnd {
             .saturating_sub(self.peer().msgs_read.load(Ordering::Acquire))
     }
 
+    /// Leave `msg` for the peer to read when this end closes (libzmq's
+    /// pipe disconnect message).
+    pub fn set_disconnect_msg(&mut self, msg: Msg) {
+        self.disconnect_msg = Some(Box::new(msg));
+    }
+
     /// Close this end. With `discard` the peer drops what we sent but it has
     /// not read (linger 0); otherwise it may still read it.
     pub fn close(mut self, discard: bool) {
@@ -335,6 +345,17 @@ impl Drop for PipeEnd {
     /// An end dropped without `close` (e.g. inside an undelivered command)
     /// still tells its peer, discarding what it left.
     fn drop(&mut self) {
+        if let Some(m) = self.disconnect_msg.take() {
+            // Not in the middle of a multipart message: that half message
+            // would be published with it.
+            if !self.peer_closed() && !self.write_more {
+                self.write(*m);
+                self.flush();
+                // The peer reads up to it, as a libzmq pipe reads up to the
+                // delimiter.
+                self.discard_on_close = false;
+            }
+        }
         let me = &self.pair.ends[self.side];
         me.discard.store(self.discard_on_close, Ordering::Release);
         me.closed.store(true, Ordering::Release);

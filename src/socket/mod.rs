@@ -66,6 +66,9 @@ pub trait Pattern: Send {
     /// The next `attach` is a pipe of our own connect (libzmq's
     /// locally_initiated; ROUTER applies ZMQ_CONNECT_ROUTING_ID to it).
     fn before_connect(&mut self, _base: &mut SocketBase) {}
+    /// The next `attach` is a udp pipe: it takes every message, whatever its
+    /// peer joined (libzmq's subscribe_to_all; RADIO over udp).
+    fn before_attach_all(&mut self, _base: &mut SocketBase) {}
     /// zmq_socket_get_peer_state (draft): ENOTSUP but for ROUTER.
     fn peer_state(&mut self, _base: &mut SocketBase, _routing_id: &[u8]) -> Result<i32> {
         Err(Errno::ENOTSUP)
@@ -131,7 +134,17 @@ impl SocketBase {
             rcvhwm: self.options.rcvhwm,
             routing_id: self.options.routing_id.clone(),
             recv_routing_id: self.options.recv_routing_id,
+            hello_msg: self.options.effective_hello_msg().to_vec(),
+            disconnect_msg: self.options.effective_disconnect_msg().to_vec(),
         }
+    }
+}
+
+/// ZMQ_HELLO_MSG: the first message from a socket on every new pipe.
+fn send_hello(end: &mut PipeEnd, hello: &[u8]) {
+    if !hello.is_empty() {
+        end.write(Msg::from_slice(hello));
+        end.flush();
     }
 }
 
@@ -549,6 +562,7 @@ impl Socket {
             end.write(routing_id_msg(&me.routing_id));
             end.flush();
         }
+        send_hello(&mut end, me.effective_hello_msg());
         self.base
             .attach_pipe(self.pattern.as_mut(), end, Some(endpoint.to_owned()));
     }
@@ -583,6 +597,7 @@ impl Socket {
             // drops it if it does not want it.
             mine.write(announce.take().expect("once"));
             mine.flush();
+            send_hello(&mut mine, &me.hello_msg);
             PendingConnect {
                 end: theirs.take().expect("once"),
                 connecter: me.clone(),
@@ -598,6 +613,13 @@ impl Socket {
             if me.recv_routing_id {
                 theirs.write(routing_id_msg(&peer.routing_id));
                 theirs.flush();
+            }
+            send_hello(&mut mine, &me.hello_msg);
+            send_hello(&mut theirs, &peer.hello_msg);
+            if !peer.disconnect_msg.is_empty() {
+                // As libzmq: only a binder known at connect time hears of
+                // the connecter leaving.
+                mine.set_disconnect_msg(Msg::from_slice(&peer.disconnect_msg));
             }
             peer.mailbox
                 .send(Command::Bind(theirs, endpoint.to_owned()));

@@ -215,6 +215,34 @@ pub struct Options {
 }
 
 impl Options {
+    /// ZMQ_HELLO_MSG as this socket type sends it on every new connection
+    /// (empty: none). libzmq sends it from ROUTER, DEALER, CLIENT, SERVER
+    /// and PEER only.
+    pub fn effective_hello_msg(&self) -> &[u8] {
+        match self.socket_type {
+            ZMQ_ROUTER | ZMQ_DEALER | ZMQ_CLIENT | ZMQ_SERVER | ZMQ_PEER => &self.hello_msg,
+            _ => &[],
+        }
+    }
+
+    /// ZMQ_DISCONNECT_MSG as this socket type receives it when an accepted
+    /// peer goes (ROUTER, SERVER, PEER; empty: none).
+    pub fn effective_disconnect_msg(&self) -> &[u8] {
+        match self.socket_type {
+            ZMQ_ROUTER | ZMQ_SERVER | ZMQ_PEER => &self.disconnect_msg,
+            _ => &[],
+        }
+    }
+
+    /// ZMQ_HICCUP_MSG as this socket type receives it when a connection it
+    /// made is lost (DEALER, CLIENT, PEER; empty: none).
+    pub fn effective_hiccup_msg(&self) -> &[u8] {
+        match self.socket_type {
+            ZMQ_DEALER | ZMQ_CLIENT | ZMQ_PEER => &self.hiccup_msg,
+            _ => &[],
+        }
+    }
+
     pub fn new(socket_type: i32, blocky: bool) -> Options {
         Options {
             socket_type,

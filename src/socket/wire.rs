@@ -15,7 +15,7 @@ use crate::transport::address::{
     check_tcp_connect_syntax, literal_tcp_connect, resolve_tcp_bind, resolve_tcp_connect,
     tcp_endpoint_string,
 };
-use crate::transport::{ipc, tcp, TransportOptions};
+use crate::transport::{ipc, tcp, udp, TransportOptions};
 use std::sync::Arc;
 
 /// A tcp/ipc endpoint of this socket, for unbind/disconnect and close.
@@ -56,6 +56,9 @@ impl Socket {
                 .iter()
                 .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.clone()))
                 .collect(),
+            hello_msg: o.effective_hello_msg().to_vec(),
+            disconnect_msg: o.effective_disconnect_msg().to_vec(),
+            hiccup_msg: o.effective_hiccup_msg().to_vec(),
             mechanism: o.mechanism,
             as_server: o.as_server,
             plain_username: o.plain_username.clone(),
@@ -145,8 +148,7 @@ impl Socket {
     pub(super) fn connect_wire(&mut self, proto: &str, addr: &str, endpoint: &str) -> Result<()> {
         check_socket_type(proto, self.base.options.socket_type)?;
         if proto == "udp" {
-            // libzmq connects udp for RADIO only; DGRAM binds.
-            return Err(Errno::ENOCOMPATPROTO);
+            return self.connect_udp(addr, endpoint);
         }
         let target = match proto {
             "tcp" => {
@@ -197,18 +199,52 @@ impl Socket {
         Ok(())
     }
 
-    /// A DGRAM socket binds a udp port: the socket is made here (so errors
-    /// are zmq_bind's), its single pipe at once, and an I/O thread session
-    /// moves the datagrams. ZMQ_LAST_ENDPOINT is the address as given,
-    /// without "udp://", as libzmq reports it.
+    /// DGRAM and DISH bind udp (a unicast address, or a multicast group to
+    /// join): the socket is made here (so errors are zmq_bind's), its single
+    /// pipe at once, and an I/O thread session moves the datagrams.
+    /// ZMQ_LAST_ENDPOINT is the address as given, without "udp://", as
+    /// libzmq reports it.
     fn bind_udp(&mut self, addr: &str, endpoint: &str) -> Result<()> {
-        let at = resolve_tcp_bind(addr, self.base.options.ipv6)?;
-        let sock = crate::transport::udp::bind(at).map_err(Errno::from)?;
+        if !matches!(self.base.options.socket_type, ZMQ_DGRAM | ZMQ_DISH) {
+            return Err(Errno::ENOCOMPATPROTO);
+        }
+        let o = &self.base.options;
+        let ep = udp::resolve(addr, true, o.ipv6)?;
+        let sock = udp::open_receiver(&ep, &o.bindtodevice).map_err(Errno::from)?;
         let local = sock.local_addr().map_err(Errno::from)?;
+        self.start_udp(sock, endpoint, true)?;
+        self.base.options.last_endpoint = addr.to_owned();
+        if let Some(w) = self.base.wire.last_mut() {
+            w.resolved = format!("udp://{local}");
+        }
+        Ok(())
+    }
+
+    /// RADIO connects udp: a socket connected to the destination (a host
+    /// name is looked up now, as libzmq does), whose pipe takes every group.
+    fn connect_udp(&mut self, addr: &str, endpoint: &str) -> Result<()> {
+        if self.base.options.socket_type != ZMQ_RADIO {
+            return Err(Errno::ENOCOMPATPROTO);
+        }
+        let o = &self.base.options;
+        let ep = udp::resolve(addr, false, o.ipv6)?;
+        let sock = udp::open_sender(&ep, &o.bindtodevice, o.multicast_loop, o.multicast_hops)
+            .map_err(Errno::from)?;
+        self.start_udp(sock, endpoint, false)?;
+        self.base.options.last_endpoint = addr.to_owned();
+        Ok(())
+    }
+
+    /// The pipe and I/O thread session of a udp socket made by bind_udp or
+    /// connect_udp.
+    fn start_udp(&mut self, sock: std::net::UdpSocket, endpoint: &str, bound: bool) -> Result<()> {
         let io = self.base.ctx.io_thread()?;
         let o = &self.base.options;
         let hwm = |h: i32| h.max(0) as u64;
         let (mine, theirs) = pipe_pair(hwm(o.rcvhwm), hwm(o.sndhwm));
+        if !bound {
+            self.pattern.before_attach_all(&mut self.base);
+        }
         self.base
             .attach_pipe(self.pattern.as_mut(), mine, Some(endpoint.to_owned()));
         io.send(crate::io::command::Command::Io(Box::new(
@@ -219,12 +255,11 @@ impl Socket {
                 pipe: Some(theirs),
             },
         )));
-        self.base.options.last_endpoint = addr.to_owned();
         self.base.wire.push(WireEndpoint {
             given: endpoint.to_owned(),
-            resolved: format!("udp://{local}"),
+            resolved: endpoint.to_owned(),
             io,
-            bound: true,
+            bound,
         });
         Ok(())
     }
@@ -233,9 +268,10 @@ impl Socket {
     /// the resolved form (ZMQ_LAST_ENDPOINT) or the exact string given when
     /// it had no wildcard, as libzmq.
     pub(super) fn term_wire(&mut self, endpoint: &str, unbind: bool) -> Result<()> {
-        if endpoint.starts_with("udp://") {
-            // libzmq 4.3.4 files a udp bind without a listener, so neither
-            // call finds it: the socket stays bound until it is closed.
+        if unbind && endpoint.starts_with("udp://") {
+            // libzmq 4.3.4 files a udp bind without a listener, so unbind
+            // does not find it: the socket stays bound until it is closed.
+            // (A RADIO's udp connect disconnects like any connect.)
             return Err(Errno::ENOENT);
         }
         let pos = self.base.wire.iter().position(|w| {
@@ -308,12 +344,19 @@ impl Socket {
 }
 
 /// Transports and socket types that do not mix, as libzmq refuses them:
-/// udp is for DGRAM (and the RADIO/DISH types we do not have yet) only. We
-/// also keep DGRAM to udp: libzmq 4.3.4 lets it bind tcp, where it would
-/// speak ZMTP with [address, body] messages no peer understands.
+/// udp is for DGRAM, RADIO and DISH only (which of them binds or connects is
+/// checked there). We also keep DGRAM to udp: libzmq 4.3.4 lets it bind tcp,
+/// where it would speak ZMTP with [address, body] messages no peer
+/// understands.
 fn check_socket_type(proto: &str, socket_type: i32) -> Result<()> {
-    match (proto == "udp", socket_type == ZMQ_DGRAM) {
-        (true, true) | (false, false) => Ok(()),
-        _ => Err(Errno::ENOCOMPATPROTO),
+    let ok = if proto == "udp" {
+        matches!(socket_type, ZMQ_DGRAM | ZMQ_RADIO | ZMQ_DISH)
+    } else {
+        socket_type != ZMQ_DGRAM
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Errno::ENOCOMPATPROTO)
     }
 }

@@ -98,7 +98,15 @@ pub fn literal_tcp_connect(
     resolve_tcp_connect(addr, ipv6).map(Some)
 }
 
-fn split_host_port(addr: &str) -> Result<(&str, &str)> {
+/// A host (address literal or name to look up now) and a port.
+pub(crate) fn resolve_host(host: &str, port: u16, ipv6: bool) -> Result<SocketAddr> {
+    match parse_ip(host) {
+        Some(ip) => Ok(SocketAddr::new(ip, port)),
+        None => resolve_name(host, port, ipv6),
+    }
+}
+
+pub(crate) fn split_host_port(addr: &str) -> Result<(&str, &str)> {
     let i = addr.rfind(':').ok_or(Errno::EINVAL)?;
     let (host, port) = (&addr[..i], &addr[i + 1..]);
     let host = host
@@ -146,7 +154,7 @@ fn resolve_name(host: &str, port: u16, ipv6: bool) -> Result<SocketAddr> {
 }
 
 /// The address of a network interface given by name ("lo", "eth0").
-fn interface_addr(name: &str, ipv6: bool) -> Option<IpAddr> {
+pub(crate) fn interface_addr(name: &str, ipv6: bool) -> Option<IpAddr> {
     let mut ifap: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: getifaddrs fills a list we free with freeifaddrs below.
     if unsafe { libc::getifaddrs(&mut ifap) } != 0 {

@@ -1,23 +1,240 @@
-//! udp: the datagram transport of DGRAM sockets (libzmq's udp_engine in raw
-//! mode). A DGRAM socket binds a udp port; every datagram it receives becomes
-//! a two-part message [sender "ip:port", body], and every [destination
-//! "ip:port", body] it sends becomes one datagram.
+//! udp: the datagram transport of DGRAM, RADIO and DISH sockets (libzmq's
+//! udp_engine).
+//!
+//! - DGRAM binds a udp port; every datagram it receives becomes a two-part
+//!   message [sender "ip:port", body], and every [destination "ip:port",
+//!   body] it sends becomes one datagram.
+//! - DISH binds (a unicast address, or a multicast group it joins); RADIO
+//!   connects (a unicast or multicast destination). Each message travels as
+//!   one datagram: one byte of group length, the group, the body.
+//!
+//! Endpoints follow libzmq's udp_address: `[interface;]address:port`, the
+//! interface (`*`, a NIC name or an address) only in front of a multicast
+//! address, naming where to join or send from.
 
+use crate::error::{Errno, Result};
+use crate::transport::address::{interface_addr, resolve_host, resolve_tcp_bind, split_host_port};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// The largest datagram sent or received, as libzmq (MAX_UDP_MSG).
 pub const MAX_UDP_MSG: usize = 8192;
 
-/// A non-blocking udp socket bound to `addr` (port 0: ephemeral).
-pub fn bind(addr: SocketAddr) -> io::Result<std::net::UdpSocket> {
-    let sock = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+/// A resolved udp endpoint, as libzmq's udp_address_t.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UdpEndpoint {
+    /// Where a receiving socket binds (the wildcard address and the port for
+    /// multicast); for a sender, the interface multicast goes out of.
+    pub bind: SocketAddr,
+    /// The multicast group, or a sender's destination (for a unicast bind,
+    /// the same as `bind`).
+    pub target: SocketAddr,
+    pub multicast: bool,
+    /// The interface index for IPv6 multicast: 0 for any, None when the
+    /// interface named has no index (an address was given).
+    pub iface_index: Option<u32>,
+}
+
+fn unspecified(v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+    }
+}
+
+/// An interface part ("*", an address, a NIC name): its address and index.
+fn resolve_interface(name: &str, ipv6: bool) -> Result<(IpAddr, Option<u32>)> {
+    if name == "*" {
+        return Ok((unspecified(ipv6), Some(0)));
+    }
+    let host = name
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(name);
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        if ip.is_ipv6() && !ipv6 {
+            return Err(Errno::ENODEV);
+        }
+        return Ok((ip, None));
+    }
+    let ip = interface_addr(name, ipv6).ok_or(Errno::ENODEV)?;
+    let cname = std::ffi::CString::new(name).map_err(|_| Errno::ENODEV)?;
+    // SAFETY: a NUL-terminated name; if_nametoindex only reads it.
+    let index = unsafe { libc::if_nametoindex(cname.as_ptr()) };
+    Ok((ip, (index != 0).then_some(index)))
+}
+
+/// Resolve `[interface;]address:port` for a bind (DISH, DGRAM: no host
+/// names, `*` and NIC names allowed) or a connect (RADIO: host names are
+/// looked up now, as libzmq does).
+pub fn resolve(name: &str, bind: bool, ipv6: bool) -> Result<UdpEndpoint> {
+    let (iface, rest) = match name.rsplit_once(';') {
+        Some((i, r)) => (Some(i), r),
+        None => (None, name),
+    };
+    let iface = match iface {
+        Some(i) => {
+            let (ip, index) = resolve_interface(i, ipv6)?;
+            if ip.is_multicast() {
+                // A multicast address cannot be where datagrams come from.
+                return Err(Errno::EINVAL);
+            }
+            Some((ip, index))
+        }
+        None => None,
+    };
+    let target = if bind {
+        resolve_tcp_bind(rest, ipv6)?
+    } else {
+        // A sender's port 0 is accepted, as libzmq does (nothing arrives);
+        // `*` is not an address to send to.
+        let (host, port) = split_host_port(rest)?;
+        let port = match port {
+            "0" => 0,
+            p => p
+                .parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0)
+                .ok_or(Errno::EINVAL)?,
+        };
+        if host == "*" {
+            return Err(Errno::EINVAL);
+        }
+        resolve_host(host, port, ipv6)?
+    };
+    let multicast = target.ip().is_multicast();
+    let port = target.port();
+    let (bind_addr, iface_index) = match iface {
+        Some((ip, index)) => {
+            if !multicast {
+                return Err(Errno::EINVAL);
+            }
+            (SocketAddr::new(ip, port), index)
+        }
+        // Without an interface the address is the group (multicast), the
+        // destination (a sender) or the address to bind (a receiver).
+        None if multicast || !bind => (
+            SocketAddr::new(unspecified(target.is_ipv6()), port),
+            Some(0),
+        ),
+        None => (target, Some(0)),
+    };
+    if bind_addr.is_ipv6() != target.is_ipv6() {
+        return Err(Errno::EINVAL);
+    }
+    if ipv6 && multicast && iface_index.is_none() {
+        return Err(Errno::ENODEV);
+    }
+    Ok(UdpEndpoint {
+        bind: bind_addr,
+        target,
+        multicast,
+        iface_index,
+    })
+}
+
+fn new_socket(addr: &SocketAddr, device: &[u8]) -> io::Result<Socket> {
+    let sock = Socket::new(Domain::for_address(*addr), Type::DGRAM, Some(Protocol::UDP))?;
     sock.set_cloexec(true)?;
     sock.set_nonblocking(true)?;
+    if !device.is_empty() {
+        sock.bind_device(Some(device))?;
+    }
+    Ok(sock)
+}
+
+/// A non-blocking udp socket bound to `addr` (port 0: ephemeral).
+pub fn bind(addr: SocketAddr) -> io::Result<std::net::UdpSocket> {
+    let sock = new_socket(&addr, b"")?;
     sock.set_reuse_address(true)?;
     sock.bind(&SockAddr::from(addr))?;
     Ok(sock.into())
+}
+
+/// The receiving socket of a DISH or DGRAM bind: bound to the address, or
+/// for a multicast group to the wildcard address and port (shareable with
+/// other receivers of the group) and joined on the interface given.
+pub fn open_receiver(ep: &UdpEndpoint, device: &[u8]) -> io::Result<std::net::UdpSocket> {
+    let sock = new_socket(&ep.bind, device)?;
+    sock.set_reuse_address(true)?;
+    if !ep.multicast {
+        sock.bind(&SockAddr::from(ep.bind))?;
+        return Ok(sock.into());
+    }
+    sock.set_reuse_port(true)?;
+    let any = SocketAddr::new(unspecified(ep.bind.is_ipv6()), ep.bind.port());
+    sock.bind(&SockAddr::from(any))?;
+    match (ep.target.ip(), ep.bind.ip()) {
+        (IpAddr::V4(group), IpAddr::V4(iface)) => sock.join_multicast_v4(&group, &iface)?,
+        (IpAddr::V6(group), _) => sock.join_multicast_v6(&group, ep.iface_index.unwrap_or(0))?,
+        _ => return Err(io::Error::from_raw_os_error(libc::EINVAL)),
+    }
+    Ok(sock.into())
+}
+
+/// The sending socket of a RADIO connect: connected to the destination; for
+/// multicast with the loop, hops and outgoing interface asked for.
+pub fn open_sender(
+    ep: &UdpEndpoint,
+    device: &[u8],
+    multicast_loop: bool,
+    multicast_hops: i32,
+) -> io::Result<std::net::UdpSocket> {
+    let sock = new_socket(&ep.target, device)?;
+    if ep.multicast {
+        match ep.bind.ip() {
+            IpAddr::V4(iface) => {
+                sock.set_multicast_loop_v4(multicast_loop)?;
+                if multicast_hops > 0 {
+                    sock.set_multicast_ttl_v4(multicast_hops as u32)?;
+                }
+                if !iface.is_unspecified() {
+                    sock.set_multicast_if_v4(&iface)?;
+                }
+            }
+            IpAddr::V6(_) => {
+                sock.set_multicast_loop_v6(multicast_loop)?;
+                if multicast_hops > 0 {
+                    sock.set_multicast_hops_v6(multicast_hops as u32)?;
+                }
+                if let Some(index @ 1..) = ep.iface_index {
+                    sock.set_multicast_if_v6(index)?;
+                }
+            }
+        }
+    }
+    sock.connect(&SockAddr::from(ep.target))?;
+    Ok(sock.into())
+}
+
+/// One RADIO message as a datagram: group length, group, body. None when it
+/// does not fit in one (libzmq would overrun its buffer; we drop it).
+pub fn encode_group_datagram(
+    out: &mut [u8; MAX_UDP_MSG],
+    group: &[u8],
+    body: &[u8],
+) -> Option<usize> {
+    let n = 1 + group.len() + body.len();
+    if group.len() > u8::MAX as usize || n > MAX_UDP_MSG {
+        return None;
+    }
+    out[0] = group.len() as u8;
+    out[1..1 + group.len()].copy_from_slice(group);
+    out[1 + group.len()..n].copy_from_slice(body);
+    Some(n)
+}
+
+/// A RADIO datagram split into (group, body); None when it is malformed
+/// (a group longer than the datagram or than a group may be).
+pub fn decode_group_datagram(d: &[u8], max_group: usize) -> Option<(&[u8], &[u8])> {
+    let (&len, rest) = d.split_first()?;
+    let len = len as usize;
+    if len > max_group || len > rest.len() {
+        return None;
+    }
+    Some(rest.split_at(len))
 }
 
 /// A datagram's sender as DGRAM reports it: "ip:port" ("[ip]:port" for
@@ -56,6 +273,70 @@ mod tests {
         ] {
             assert!(parse_address(bad).is_none(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn endpoints_resolve_as_libzmq() {
+        let e = resolve("127.0.0.1:5555", true, false).unwrap();
+        assert_eq!(
+            (e.bind, e.target, e.multicast),
+            (e.target, "127.0.0.1:5555".parse().unwrap(), false)
+        );
+        let e = resolve("*:5555", true, false).unwrap();
+        assert_eq!(e.bind, "0.0.0.0:5555".parse().unwrap());
+        // A multicast group: bind the wildcard, join the group.
+        let e = resolve("239.0.0.1:5555", true, false).unwrap();
+        assert!(e.multicast);
+        assert_eq!(e.bind, "0.0.0.0:5555".parse().unwrap());
+        assert_eq!(e.target, "239.0.0.1:5555".parse().unwrap());
+        let e = resolve("lo;239.0.0.1:5555", true, false).unwrap();
+        assert_eq!(e.bind, "127.0.0.1:5555".parse().unwrap());
+        let e = resolve("127.0.0.1;239.0.0.1:5555", false, false).unwrap();
+        assert_eq!(e.bind.ip(), "127.0.0.1".parse::<IpAddr>().unwrap());
+        // A sender's address is its destination.
+        let e = resolve("127.0.0.1:7", false, false).unwrap();
+        assert_eq!(e.target, "127.0.0.1:7".parse().unwrap());
+        assert_eq!(e.bind, "0.0.0.0:7".parse().unwrap());
+        assert_eq!(
+            resolve("127.0.0.1:0", false, false).unwrap().target.port(),
+            0
+        );
+        assert_eq!(
+            resolve("localhost:7", false, false).unwrap().target.port(),
+            7
+        );
+        // An interface only in front of a multicast address, never itself one.
+        assert_eq!(
+            resolve("127.0.0.1;127.0.0.1:5", false, false),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(
+            resolve("239.0.0.2;239.0.0.1:5", true, false),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(resolve("*:5", false, false), Err(Errno::EINVAL));
+        assert_eq!(resolve("no-such-nic:5", true, false), Err(Errno::ENODEV));
+        assert_eq!(resolve("nonsense", true, false), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn group_datagrams() {
+        let mut out = [0u8; MAX_UDP_MSG];
+        let n = encode_group_datagram(&mut out, b"weather", b"sunny").unwrap();
+        assert_eq!(&out[..n], b"\x07weathersunny");
+        assert_eq!(
+            decode_group_datagram(&out[..n], 15),
+            Some((&b"weather"[..], &b"sunny"[..]))
+        );
+        assert_eq!(
+            decode_group_datagram(b"\x00", 15),
+            Some((&b""[..], &b""[..]))
+        );
+        assert_eq!(decode_group_datagram(b"", 15), None);
+        assert_eq!(decode_group_datagram(b"\x05abc", 15), None);
+        assert_eq!(decode_group_datagram(b"\x10aaaaaaaaaaaaaaaa", 15), None);
+        assert!(encode_group_datagram(&mut out, b"g", &[0; MAX_UDP_MSG - 2]).is_some());
+        assert!(encode_group_datagram(&mut out, b"g", &[0; MAX_UDP_MSG - 1]).is_none());
     }
 
     #[test]

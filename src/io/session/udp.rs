@@ -1,15 +1,28 @@
-//! The udp engine of a DGRAM socket: each received datagram goes to the
-//! socket as [sender "ip:port", body]; each [destination, body] the socket
-//! sends goes out as one datagram. A malformed destination or an oversized
-//! body drops that message, as libzmq does; a full pipe stops reading (the
-//! kernel buffer then drops what does not fit, as udp does).
+//! The udp engine of DGRAM, RADIO and DISH sockets, as libzmq's udp_engine.
+//!
+//! - DGRAM: each received datagram goes to the socket as [sender "ip:port",
+//!   body]; each [destination, body] the socket sends goes out as one
+//!   datagram.
+//! - RADIO (send only): each message goes out to the connected destination
+//!   as [group length, group, body]; whatever arrives is dropped.
+//! - DISH (receive only): each such datagram becomes a message of its group
+//!   (the DISH keeps those of the groups it joined); the socket's joins and
+//!   leaves have nowhere to go over udp and are dropped.
+//!
+//! A malformed destination or datagram, or an oversized body, drops that
+//! message, as libzmq does; a full pipe stops reading (the kernel buffer then
+//! drops what does not fit, as udp does).
 
 use super::raw::Wire;
 use super::{Down, Session};
+use crate::constants::{ZMQ_DISH, ZMQ_RADIO};
+use crate::msg::GROUP_MAX_LENGTH;
 use crate::msg::{Msg, ReadBuf};
 use crate::pipe::Pipes;
 use crate::transport::stream::Stream;
-use crate::transport::udp::{address_string, parse_address, MAX_UDP_MSG};
+use crate::transport::udp::{
+    address_string, decode_group_datagram, encode_group_datagram, parse_address, MAX_UDP_MSG,
+};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 
@@ -23,6 +36,10 @@ pub struct UdpState {
     dest: Option<Option<SocketAddr>>,
     /// A datagram the kernel had no room for yet.
     pending: Option<(SocketAddr, Msg)>,
+    /// RADIO: the datagram being sent, and whether the kernel still owes us
+    /// room for it.
+    out: Box<[u8; MAX_UDP_MSG]>,
+    out_pending: Option<usize>,
 }
 
 impl Default for UdpState {
@@ -32,6 +49,8 @@ impl Default for UdpState {
             buf_init: MAX_UDP_MSG,
             dest: None,
             pending: None,
+            out: Box::new([0; MAX_UDP_MSG]),
+            out_pending: None,
         }
     }
 }
@@ -43,7 +62,7 @@ impl UdpState {
     }
 
     pub fn has_output(&self) -> bool {
-        self.pending.is_some()
+        self.pending.is_some() || self.out_pending.is_some()
     }
 }
 
@@ -59,17 +78,120 @@ pub(super) fn stream(sock: std::net::UdpSocket) -> Stream {
 /// Move datagrams both ways until nothing more can move without waiting.
 pub(super) fn pump(s: &mut Session, pipes: &mut Pipes) -> Result<(), Down> {
     let Some(slot) = s.pipe else { return Ok(()) };
+    let socket_type = s.opts.socket_type;
     let Some(e) = s.engine.as_mut() else {
         return Ok(());
     };
     let (Stream::Udp(sock), Wire::Udp(u)) = (&e.stream, &mut e.zmtp) else {
         return Ok(());
     };
-    // Inbound: datagram -> [address, body].
-    while !e.read_blocked {
+    match socket_type {
+        ZMQ_RADIO => {
+            // Nothing is meant to arrive: read it away so the socket does
+            // not stay readable.
+            while !matches!(sock.recv(&mut u.buf), Err(ref err) if err.kind() != ErrorKind::Interrupted)
+            {
+            }
+            send_groups(sock, u, pipes, slot, &mut e.write_blocked);
+            Ok(())
+        }
+        ZMQ_DISH => {
+            // Joins and leaves: no peer to tell over udp.
+            let pipe = pipes.get(slot);
+            while pipe.read().is_some() {}
+            recv_groups(sock, u, pipes, slot, &mut e.read_blocked)
+        }
+        _ => pump_dgram(
+            sock,
+            u,
+            pipes,
+            slot,
+            &mut e.read_blocked,
+            &mut e.write_blocked,
+        ),
+    }
+}
+
+/// RADIO: messages from the pipe out as group datagrams.
+fn send_groups(
+    sock: &mio::net::UdpSocket,
+    u: &mut UdpState,
+    pipes: &mut Pipes,
+    slot: usize,
+    write_blocked: &mut bool,
+) {
+    loop {
+        if let Some(n) = u.out_pending.take() {
+            match sock.send(&u.out[..n]) {
+                Ok(_) => {}
+                Err(err) if err.kind() == ErrorKind::WouldBlock => {
+                    u.out_pending = Some(n);
+                    *write_blocked = true;
+                    return;
+                }
+                Err(err) if err.kind() == ErrorKind::Interrupted => {
+                    u.out_pending = Some(n);
+                    continue;
+                }
+                // Refused and the like: that datagram is lost, as udp's are.
+                Err(_) => {}
+            }
+        }
+        let Some(m) = pipes.get(slot).read() else {
+            return;
+        };
+        u.out_pending = encode_group_datagram(&mut u.out, m.group().to_bytes(), m.data());
+    }
+}
+
+/// DISH: group datagrams in as messages of their group.
+fn recv_groups(
+    sock: &mio::net::UdpSocket,
+    u: &mut UdpState,
+    pipes: &mut Pipes,
+    slot: usize,
+    read_blocked: &mut bool,
+) -> Result<(), Down> {
+    while !*read_blocked {
         let pipe = pipes.get(slot);
         if !pipe.check_write() {
-            e.read_blocked = true;
+            *read_blocked = true;
+            break;
+        }
+        match sock.recv(&mut u.buf) {
+            Ok(n) => {
+                let Some((group, body)) = decode_group_datagram(&u.buf[..n], GROUP_MAX_LENGTH)
+                else {
+                    continue;
+                };
+                let mut m = Msg::try_from_slice(body).map_err(|_| Down::Failed(libc::ENOMEM))?;
+                if m.set_group(group).is_err() {
+                    continue;
+                }
+                pipe.write(m);
+                pipe.flush();
+            }
+            Err(err) if err.kind() == ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
+}
+
+/// DGRAM: datagrams both ways as [address, body].
+fn pump_dgram(
+    sock: &mio::net::UdpSocket,
+    u: &mut UdpState,
+    pipes: &mut Pipes,
+    slot: usize,
+    read_blocked: &mut bool,
+    write_blocked: &mut bool,
+) -> Result<(), Down> {
+    // Inbound: datagram -> [address, body].
+    while !*read_blocked {
+        let pipe = pipes.get(slot);
+        if !pipe.check_write() {
+            *read_blocked = true;
             break;
         }
         match sock.recv_from(&mut u.buf) {
@@ -95,7 +217,7 @@ pub(super) fn pump(s: &mut Session, pipes: &mut Pipes) -> Result<(), Down> {
                 Ok(_) => {}
                 Err(err) if err.kind() == ErrorKind::WouldBlock => {
                     u.pending = Some((to, body));
-                    e.write_blocked = true;
+                    *write_blocked = true;
                     break;
                 }
                 Err(err) if err.kind() == ErrorKind::Interrupted => {

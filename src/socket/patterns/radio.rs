@@ -3,6 +3,7 @@
 //! loses the message unless ZMQ_XPUB_NODROP is set, then send is EAGAIN
 //! (blocks), as libzmq's radio_t. The peers' joins and leaves arrive on the
 //! pipes as join/leave notices (over the wire: ZMTP JOIN/LEAVE commands).
+//! A udp destination hears no joins: it gets every message.
 
 use super::single_part::check_single;
 use crate::constants::ZMQ_XPUB_NODROP;
@@ -18,6 +19,10 @@ pub struct Radio {
     /// Group -> the pipes that joined it (a pipe once per join, as libzmq's
     /// multimap).
     subscriptions: HashMap<Vec<u8>, Vec<usize>>,
+    /// Pipes that take every group (udp destinations).
+    all_groups: Vec<usize>,
+    /// The next pipe attached is one of those.
+    next_takes_all: bool,
     lossy: bool,
 }
 
@@ -26,6 +31,8 @@ impl Default for Radio {
         Radio {
             dist: Dist::default(),
             subscriptions: HashMap::new(),
+            all_groups: Vec::new(),
+            next_takes_all: false,
             lossy: true,
         }
     }
@@ -63,7 +70,15 @@ impl Radio {
 impl Pattern for Radio {
     fn attach(&mut self, base: &mut SocketBase, slot: usize) {
         self.dist.attach(slot);
-        self.read_notices(base, slot);
+        if std::mem::take(&mut self.next_takes_all) {
+            self.all_groups.push(slot);
+        } else {
+            self.read_notices(base, slot);
+        }
+    }
+
+    fn before_attach_all(&mut self, _base: &mut SocketBase) {
+        self.next_takes_all = true;
     }
 
     fn send(&mut self, base: &mut SocketBase, msg: &mut Msg) -> Result<()> {
@@ -73,6 +88,9 @@ impl Pattern for Radio {
             for &slot in pipes {
                 self.dist.match_slot(slot);
             }
+        }
+        for &slot in &self.all_groups {
+            self.dist.match_slot(slot);
         }
         if !self.lossy && !self.dist.check_hwm(&mut base.pipes) {
             return Err(Errno::EAGAIN);
@@ -106,6 +124,7 @@ impl Pattern for Radio {
             pipes.retain(|&s| s != slot);
             !pipes.is_empty()
         });
+        self.all_groups.retain(|&s| s != slot);
         self.dist.terminated(slot);
     }
 
