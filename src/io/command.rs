@@ -35,6 +35,8 @@ pub struct SessionOptions {
     pub socket_type: i32,
     pub routing_id: Vec<u8>,
     pub recv_routing_id: bool,
+    /// Raw bytes instead of ZMTP: STREAM, or ROUTER with ZMQ_ROUTER_RAW.
+    pub raw_socket: bool,
     /// ZMQ_STREAM_NOTIFY: a STREAM socket hears of connects and disconnects.
     pub raw_notify: bool,
     pub sndhwm: i32,

@@ -631,7 +631,7 @@ impl Sessions {
         };
         let wire = if matches!(stream, Stream::Udp(_)) {
             raw::Wire::Udp(Default::default())
-        } else if o.socket_type == ZMQ_STREAM {
+        } else if o.raw_socket {
             raw::Wire::Raw(raw::RawConnection::new(o.in_batch_size, o.raw_notify))
         } else {
             raw::Wire::Zmtp(zmtp::Connection::with_mechanism(config, mechanism))

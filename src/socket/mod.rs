@@ -320,7 +320,13 @@ impl Socket {
         if flags & ZMQ_SNDMORE != 0 {
             msg.set_flags(Msg::MORE);
         }
-        self.pattern.send(&mut self.base, msg)
+        let r = self.pattern.send(&mut self.base, msg);
+        // A send may end a pipe (STREAM or raw ROUTER hanging up): tell the
+        // session now, not at the next call.
+        if !self.base.dead.is_empty() {
+            self.reap_dead();
+        }
+        r
     }
 
     /// Whether a send or receive that found nothing to do should wait:

@@ -131,6 +131,9 @@ pub struct Options {
     pub routing_id: Vec<u8>,
     /// Routing id to give the next connected peer (ROUTER/STREAM); consumed by connect.
     pub connect_routing_id: Vec<u8>,
+    /// ZMQ_ROUTER_RAW: connections carry raw bytes, no ZMTP (set through
+    /// the ROUTER pattern).
+    pub raw_socket: bool,
     /// ZMQ_STREAM_NOTIFY (STREAM sockets; set through their pattern).
     pub raw_notify: bool,
     /// Does this socket type want to know its peers' routing ids (ROUTER)?
@@ -257,6 +260,7 @@ impl Options {
             maxmsgsize: -1,
             routing_id: Vec::new(),
             connect_routing_id: Vec::new(),
+            raw_socket: false,
             raw_notify: true,
             recv_routing_id: false,
             last_endpoint: String::new(),

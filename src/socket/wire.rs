@@ -37,6 +37,7 @@ impl Socket {
             socket_type: o.socket_type,
             routing_id: o.routing_id.clone(),
             recv_routing_id: o.recv_routing_id,
+            raw_socket: o.raw_socket || o.socket_type == ZMQ_STREAM,
             raw_notify: o.raw_notify,
             sndhwm: o.sndhwm,
             rcvhwm: o.rcvhwm,

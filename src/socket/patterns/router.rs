@@ -3,6 +3,11 @@
 //! the sender's id in front of each message; send takes the first frame as
 //! the destination. Unroutable messages are dropped, or refused with
 //! ZMQ_ROUTER_MANDATORY.
+//!
+//! ZMQ_ROUTER_RAW (deprecated, STREAM's predecessor) switches to raw mode:
+//! no ZMTP on the connections, a generated id per peer, [id, data] per chunk
+//! with an empty data frame on connect and disconnect, and a zero-length
+//! data frame sent to a peer ends its connection.
 
 use super::dealer::{nonneg_flag, send_probe};
 use crate::constants::*;
@@ -52,6 +57,8 @@ pub struct Router {
     handover: bool,
     /// The next attach is our own connect (see `before_connect`).
     connecting: bool,
+    /// ZMQ_ROUTER_RAW.
+    raw: bool,
 }
 
 /// Where a socket's generated routing ids start: random, as libzmq.
@@ -91,6 +98,7 @@ impl Default for Router {
             probe_router: false,
             handover: false,
             connecting: false,
+            raw: false,
         }
     }
 }
@@ -122,6 +130,9 @@ impl Router {
                 return false;
             }
             id
+        } else if self.raw {
+            // A raw peer announces nothing.
+            self.generate_id()
         } else {
             let Some(msg) = base.pipes.get(slot).read() else {
                 *self.peer_mut(slot) = Peer::Anonymous;
@@ -223,8 +234,21 @@ impl Pattern for Router {
             drop(msg.take());
             return Ok(());
         }
-        self.more_out = msg.more();
-        let part = msg.take();
+        let mut part = msg.take();
+        if self.raw {
+            // One data frame per message, MORE or not; an empty one ends the
+            // connection (what is queued for it still goes out).
+            part.reset_flags(Msg::MORE);
+            if part.size() == 0 {
+                self.more_out = false;
+                if let Some(slot) = self.current_out.take() {
+                    self.terminated(base, slot);
+                    base.dead.push(slot);
+                }
+                return Ok(());
+            }
+        }
+        self.more_out = part.more();
         if let Some(slot) = self.current_out {
             let pipe = base.pipes.get(slot);
             pipe.write(part);
@@ -307,8 +331,14 @@ impl Pattern for Router {
             ZMQ_ROUTER_MANDATORY => flag(&mut self.mandatory),
             ZMQ_PROBE_ROUTER => flag(&mut self.probe_router),
             ZMQ_ROUTER_HANDOVER => flag(&mut self.handover),
-            // Raw mode belongs to STREAM sockets; the flag is only validated.
-            ZMQ_ROUTER_RAW => Some(nonneg_flag(val).map(|_| ())),
+            // As libzmq: setting it to 0 later does not switch back.
+            ZMQ_ROUTER_RAW => Some(nonneg_flag(val).map(|on| {
+                if on {
+                    self.raw = true;
+                    base.options.recv_routing_id = false;
+                    base.options.raw_socket = true;
+                }
+            })),
             // Draft (97); every socket reads it back through the generic
             // options, only ROUTER sets it.
             OPT_ROUTER_NOTIFY => Some(match int_value(val) {
