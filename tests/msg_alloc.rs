@@ -174,11 +174,21 @@ fn zero_copy_header_is_the_only_allocation() {
     let (a, _, m) = count(|| unsafe {
         Msg::from_raw_parts(buf.as_mut_ptr(), 4, Some(noop_free), ptr::null_mut()).unwrap()
     });
-    assert_eq!(a, 1, "one header, no copy of the bytes");
+    assert!(
+        a <= 3,
+        "at most one header (plus the pool's one-time setup), no copy: {a}"
+    );
     let (a, _, c) = count(|| black_box(m.clone()));
     assert_eq!(a, 0);
     let (_, f, _) = count(|| drop((m, c)));
-    assert_eq!(f, 1);
+    assert_eq!(f, 0, "the header goes back to the pool");
+    // The next zero-copy message reuses that header: nothing is allocated.
+    // SAFETY: as above.
+    let (a, _, m) = count(|| unsafe {
+        Msg::from_raw_parts(buf.as_mut_ptr(), 4, Some(noop_free), ptr::null_mut()).unwrap()
+    });
+    assert_eq!(a, 0);
+    drop(m);
 }
 
 #[test]

@@ -130,11 +130,10 @@ impl Content {
         data: *mut c_void,
         hint: *mut c_void,
     ) -> Result<NonNull<Content>> {
-        let layout = Layout::new::<Content>();
-        // SAFETY: `Content` has a non-zero size.
-        let raw = unsafe { alloc::alloc(layout) };
-        let header = NonNull::new(raw.cast::<Content>()).ok_or(Errno::ENOMEM)?;
-        // SAFETY: fresh, aligned allocation for exactly one `Content`.
+        // The header comes from the pool's smallest class: it is freed on
+        // whichever thread drops the message last, like any content.
+        let header = pool::alloc(0).ok_or(Errno::ENOMEM)?.cast::<Content>();
+        // SAFETY: a pool block starts with room for an aligned `Content`.
         unsafe {
             header.as_ptr().write(Content {
                 refcnt: AtomicUsize::new(1),
@@ -218,8 +217,9 @@ impl Content {
             // refers to it any more.
             Release::Pooled(class) => unsafe { pool::free(class as usize, this.cast()) },
             Release::Ffn { ffn, data, hint } => {
-                // SAFETY: the header alone was allocated with this layout.
-                unsafe { alloc::dealloc(this.as_ptr().cast(), Layout::new::<Content>()) };
+                // SAFETY: the header came from `pool::alloc(0)` and nothing
+                // refers to it any more.
+                unsafe { pool::free(0, this.cast()) };
                 // SAFETY: the caller of zmq_msg_init_data promised that `ffn`
                 // releases `data` given `hint`, callable from any thread; this
                 // is the one and only call.
