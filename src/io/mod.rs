@@ -7,4 +7,5 @@ pub mod security;
 pub mod session;
 
 pub mod signaler;
+pub mod slice;
 pub mod thread;

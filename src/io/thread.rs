@@ -56,6 +56,7 @@ impl IoThread {
 }
 
 fn run(mut poll: Poll, mailbox: Arc<SocketMailbox>) {
+    super::slice::request_short_slice();
     let mut events = Events::with_capacity(256);
     let mut sessions = Sessions::new(mailbox.clone());
     loop {
