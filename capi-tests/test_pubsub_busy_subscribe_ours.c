@@ -56,32 +56,6 @@ static int custom_slices (void)
     return ok;
 }
 
-/* The id of this process's thread named `name`, or -1. */
-static pid_t thread_named (const char *name)
-{
-    DIR *d = opendir ("/proc/self/task");
-    CHECK (d);
-    struct dirent *e;
-    pid_t found = -1;
-    while (found < 0 && (e = readdir (d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[300], comm[64] = "";
-        snprintf (path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-        FILE *f = fopen (path, "r");
-        if (!f)
-            continue;
-        if (fgets (comm, sizeof comm, f)) {
-            comm[strcspn (comm, "\n")] = 0;
-            if (strcmp (comm, name) == 0)
-                found = (pid_t) atoi (e->d_name);
-        }
-        fclose (f);
-    }
-    closedir (d);
-    return found;
-}
-
 static void test_io_thread_asks_for_short_slice (void)
 {
     int supported = custom_slices ();

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <stdint.h>
 #include <time.h>
+#include <dirent.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 /* Abort the test program with a message: the harness counts the failure. */
 #define CHECK(cond)                                                            \
@@ -137,6 +140,36 @@ static inline monitor_event_t next_handshake_event (void *mon, int timeout_ms)
             return r;
         }
     }
+}
+
+/* The id of this process's thread named `name` (waiting for it up to 2 s). */
+static inline pid_t thread_named (const char *name)
+{
+    for (long t0 = now_ms (); now_ms () - t0 < 2000; usleep (1000)) {
+        DIR *d = opendir ("/proc/self/task");
+        CHECK (d);
+        struct dirent *e;
+        pid_t found = -1;
+        while (found < 0 && (e = readdir (d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            char path[300], comm[64] = "";
+            snprintf (path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+            FILE *f = fopen (path, "r");
+            if (!f)
+                continue;
+            if (fgets (comm, sizeof comm, f)) {
+                comm[strcspn (comm, "\n")] = 0;
+                if (strcmp (comm, name) == 0)
+                    found = (pid_t) atoi (e->d_name);
+            }
+            fclose (f);
+        }
+        closedir (d);
+        if (found > 0)
+            return found;
+    }
+    return -1;
 }
 
 #endif

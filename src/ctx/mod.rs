@@ -164,13 +164,18 @@ impl Ctx {
             }
             let n = self.io_threads();
             let prefix = self.thread_name_prefix();
+            let sched = crate::io::slice::ThreadSched {
+                policy: self.thread_sched_policy(),
+                priority: self.thread_priority(),
+                cpus: self.thread_affinity_cpus().into_iter().collect(),
+            };
             for i in 0..n {
                 let name = if prefix.is_empty() {
                     format!("ZMQbg/IO/{i}")
                 } else {
                     format!("{}/ZMQbg/IO/{i}", String::from_utf8_lossy(&prefix))
                 };
-                let t = crate::io::thread::IoThread::start(name)
+                let t = crate::io::thread::IoThread::start(name, sched.clone())
                     .map_err(|_| crate::error::Errno::EMTHREAD)?;
                 threads.push(t);
             }

@@ -1,4 +1,5 @@
-//! How an I/O thread asks the kernel to schedule it.
+//! How an I/O thread asks the kernel to schedule it: the context's thread
+//! options, then a short time slice.
 //!
 //! An I/O thread runs in short bursts (tens of microseconds: move a command
 //! onto the wire, or a decoded message into a pipe) and sleeps in epoll in
@@ -106,5 +107,64 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+}
+
+/// The context's thread options as libzmq applies them to its background
+/// threads (ZMQ_THREAD_SCHED_POLICY, ZMQ_THREAD_PRIORITY,
+/// ZMQ_THREAD_AFFINITY_CPU_ADD/REMOVE); -1 / empty leave the OS default.
+#[derive(Clone, Debug, Default)]
+pub struct ThreadSched {
+    pub policy: i32,
+    pub priority: i32,
+    pub cpus: Vec<i32>,
+}
+
+impl ThreadSched {
+    /// Apply to the calling thread, as libzmq's thread_t does at start: the
+    /// policy, the priority (for SCHED_FIFO/SCHED_RR; for the others a
+    /// positive priority asks for nice -20), and the CPU set. Where libzmq
+    /// asserts (e.g. EPERM for a real-time policy without the capability),
+    /// the thread keeps what it had and runs on.
+    pub fn apply(&self) {
+        // SAFETY: pthread_self has no preconditions.
+        let me = unsafe { libc::pthread_self() };
+        let mut policy = 0;
+        // SAFETY: a zeroed sched_param is a valid value to overwrite.
+        let mut param: libc::sched_param = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        if unsafe { libc::pthread_getschedparam(me, &mut policy, &mut param) } != 0 {
+            return;
+        }
+        if self.policy != -1 {
+            policy = self.policy;
+        }
+        let realtime = policy == libc::SCHED_FIFO || policy == libc::SCHED_RR;
+        if self.priority != -1 {
+            param.sched_priority = if realtime { self.priority } else { 0 };
+        }
+        if self.policy != -1 || self.priority != -1 {
+            // SAFETY: valid thread, policy and parameters; failure is ignored.
+            let _ = unsafe { libc::pthread_setschedparam(me, policy, &param) };
+        }
+        if !realtime && self.priority > 0 {
+            // SAFETY: nice(2) on this thread (Linux: per thread); EPERM
+            // without CAP_SYS_NICE is ignored.
+            let _ = unsafe { libc::nice(-20) };
+        }
+        if !self.cpus.is_empty() {
+            // SAFETY: a zeroed cpu_set_t is the empty set.
+            let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+            for &cpu in &self.cpus {
+                if (0..libc::CPU_SETSIZE).contains(&cpu) {
+                    // SAFETY: `cpu` is within the set's CPU_SETSIZE bits.
+                    unsafe { libc::CPU_SET(cpu as usize, &mut set) };
+                }
+            }
+            // SAFETY: the set lives across the call, its size is given.
+            let _ = unsafe {
+                libc::pthread_setaffinity_np(me, std::mem::size_of::<libc::cpu_set_t>(), &set)
+            };
+        }
     }
 }

@@ -23,15 +23,20 @@ pub struct IoThread {
 }
 
 impl IoThread {
-    pub fn start(name: String) -> io::Result<IoThread> {
+    pub fn start(name: String, sched: super::slice::ThreadSched) -> io::Result<IoThread> {
         let mailbox: Arc<SocketMailbox> = Arc::new(Mailbox::new()?);
         let poll = Poll::new()?;
         poll.registry()
             .register(&mut SourceFd(&mailbox.fd()), MAILBOX, Interest::READABLE)?;
         let mb = mailbox.clone();
-        let join = std::thread::Builder::new()
-            .name(name)
-            .spawn(move || run(poll, mb))?;
+        let (applied_tx, applied) = std::sync::mpsc::sync_channel(1);
+        let join = std::thread::Builder::new().name(name).spawn(move || {
+            sched.apply();
+            let _ = applied_tx.send(());
+            run(poll, mb)
+        })?;
+        // The thread's scheduling is in place before any socket uses it.
+        let _ = applied.recv();
         Ok(IoThread {
             mailbox,
             join: Some(join),
