@@ -50,6 +50,17 @@ struct Engine {
     write_blocked: bool,
     /// The pipe to the socket is full: stop reading until ActivateWrite.
     read_blocked: bool,
+    /// The stream may have bytes to read: false once a read said EAGAIN or
+    /// came back short (the receive queue is empty, so new bytes raise a
+    /// new edge), true again with the next readiness event. A pump woken by
+    /// the socket (a message to send) then skips the read that would only
+    /// say EAGAIN.
+    read_ready: bool,
+    /// WRITABLE is in the stream's registered interest. Only while a
+    /// connect is in progress or a write hit EAGAIN: with it always on, a
+    /// Unix stream raises a writable edge every time the peer reads, which
+    /// would wake this thread once more per message.
+    write_interest: bool,
     /// Parts of an incoming multipart message, written to the pipe whole so
     /// a connection dying mid-message never leaves half a message behind.
     in_parts: Vec<Msg>,
@@ -446,6 +457,9 @@ impl Sessions {
                 if writable {
                     e.write_blocked = false;
                 }
+                // Any event (an error or hang-up comes as either) may mean
+                // a read has something to say.
+                e.read_ready = true;
                 if e.connecting {
                     if !(readable || writable) {
                         return;
@@ -616,6 +630,8 @@ impl Sessions {
             connecting,
             write_blocked: connecting,
             read_blocked: false,
+            read_ready: true,
+            write_interest: true,
             in_parts: Vec::new(),
             metadata: None,
             handshake_deadline,
@@ -630,7 +646,10 @@ impl Sessions {
 
     /// Move data both ways until nothing more can move without waiting.
     fn pump(&mut self, r: &Reactor, key: usize) {
-        match self.pump_inner(key) {
+        match self
+            .pump_inner(key)
+            .and_then(|()| self.update_interest(r, key))
+        {
             Ok(()) => {}
             Err(down) => {
                 self.connection_down(r, key, down);
@@ -638,6 +657,32 @@ impl Sessions {
             }
         }
         self.check_done(r, key);
+    }
+
+    /// Ask for writability only while it is awaited (see
+    /// `Engine::write_interest`). Re-registering with EPOLLET reports a
+    /// stream that became writable meanwhile, so no edge is lost.
+    fn update_interest(&mut self, r: &Reactor, key: usize) -> Result<(), Down> {
+        let Some(Some(Entry::Session(s))) = self.entries.get_mut(key) else {
+            return Ok(());
+        };
+        let Some(e) = s.engine.as_mut() else {
+            return Ok(());
+        };
+        let want = e.connecting || e.write_blocked || matches!(e.stream, Stream::Udp(_));
+        if want == e.write_interest {
+            return Ok(());
+        }
+        let interest = if want {
+            Interest::READABLE | Interest::WRITABLE
+        } else {
+            Interest::READABLE
+        };
+        r.registry
+            .reregister(&mut e.stream, token(key), interest)
+            .map_err(|err| Down::Failed(err.raw_os_error().unwrap_or(libc::EIO)))?;
+        e.write_interest = want;
+        Ok(())
     }
 
     fn pump_inner(&mut self, key: usize) -> Result<(), Down> {
@@ -655,7 +700,6 @@ impl Sessions {
         }
         let pipes = &mut self.pipes;
         // Inbound: socket stream -> ZMTP -> pipe.
-        let mut drained = false;
         loop {
             // First deliver what the state machine already decoded.
             // A ZAP request to send or a reply to take, first: either may
@@ -673,7 +717,7 @@ impl Sessions {
             }
             deliver(s, pipes, &self.mailbox, &mut self.pipe_owner, key)?;
             let e = s.engine.as_mut().expect("engine");
-            if e.read_blocked || drained {
+            if e.read_blocked || !e.read_ready {
                 break;
             }
             let (buf, more) = e.zmtp.read_spaces();
@@ -684,7 +728,7 @@ impl Sessions {
                     // A short read emptied the socket's receive queue: data
                     // arriving later raises a new edge, so skip the read
                     // that would only say EAGAIN (as tokio does).
-                    drained = n < room;
+                    e.read_ready = n >= room;
                     if let Err(p) = e.zmtp.commit_read(n, now_ms()) {
                         // What we already owe the peer (our READY, say) goes
                         // out first, so it learns why, as from libzmq, whose
@@ -693,7 +737,10 @@ impl Sessions {
                         return Err(Down::Protocol(p));
                     }
                 }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    e.read_ready = false;
+                    break;
+                }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => return Err(Down::Failed(err.raw_os_error().unwrap_or(libc::EIO))),
             }
