@@ -729,7 +729,7 @@ impl Sessions {
                     // arriving later raises a new edge, so skip the read
                     // that would only say EAGAIN (as tokio does).
                     e.read_ready = n >= room;
-                    if let Err(p) = e.zmtp.commit_read(n, now_ms()) {
+                    if let Err(p) = e.zmtp.commit_read(n, &mut now_ms) {
                         // What we already owe the peer (our READY, say) goes
                         // out first, so it learns why, as from libzmq, whose
                         // engine writes each handshake step at once.
@@ -950,7 +950,13 @@ impl Sessions {
         }
     }
 
-    pub fn next_timeout(&self) -> Option<Duration> {
+    /// How long the reactor may sleep: until [`next_deadline`](Self::next_deadline).
+    pub fn timeout_until(deadline: Option<u64>) -> Option<Duration> {
+        deadline.map(|d| Duration::from_millis(d.saturating_sub(now_ms())))
+    }
+
+    /// The earliest timer of any session or listener (absolute ms).
+    pub fn next_deadline(&self) -> Option<u64> {
         let mut next: Option<u64> = self.next_accept_retry();
         for e in self.entries.iter().flatten() {
             if let Entry::Session(s) = e {
@@ -966,9 +972,13 @@ impl Sessions {
                 }
             }
         }
-        next.map(|d| Duration::from_millis(d.saturating_sub(now_ms())))
+        next
     }
 
+    /// Run what is due. The reactor calls it only after a wake-up that had
+    /// a deadline: without one nothing can be due yet, and skipping the
+    /// clock read saves as much as decoding a message costs (a timer set
+    /// meanwhile lies in the future, and bounds the next sleep).
     pub fn timers(&mut self, r: &Reactor) {
         let now = now_ms();
         self.retry_accepts(r, now);

@@ -139,13 +139,25 @@ impl Connection {
     /// them. Events queue up for [`next_event`](Self::next_event). After an
     /// error the connection is dead and keeps returning that error.
     pub fn commit_read(&mut self, n: usize, now_ms: u64) -> Result<(), ProtocolError> {
+        self.commit_read_with(n, &mut || now_ms)
+    }
+
+    /// [`commit_read`](Self::commit_read) with the time (ms) asked of
+    /// `now` only if a frame needs it (the handshake's end, a PING's TTL):
+    /// most reads carry only messages, and a clock read costs about as much
+    /// as decoding one.
+    pub fn commit_read_with(
+        &mut self,
+        n: usize,
+        now: &mut dyn FnMut() -> u64,
+    ) -> Result<(), ProtocolError> {
         self.failed()?;
         self.decoder.commit(n);
-        let r = self.process(now_ms);
+        let r = self.process(now);
         self.fail(r)
     }
 
-    fn process(&mut self, now: u64) -> Result<(), ProtocolError> {
+    fn process(&mut self, now: &mut dyn FnMut() -> u64) -> Result<(), ProtocolError> {
         loop {
             if self.state == State::Greeting {
                 if !self.greeting_step()? {
@@ -250,14 +262,14 @@ impl Connection {
         Ok(())
     }
 
-    fn on_frame(&mut self, msg: Msg, now: u64) -> Result<(), ProtocolError> {
+    fn on_frame(&mut self, msg: Msg, now: &mut dyn FnMut() -> u64) -> Result<(), ProtocolError> {
         match self.state {
             State::Handshake => {
                 if !msg.is_command() {
                     return Err(ProtocolError::UnexpectedCommand);
                 }
                 self.mechanism.process_handshake_command(msg.data())?;
-                self.handshake_step(now)
+                self.handshake_step(now())
             }
             State::AwaitIdentity => {
                 let rid = (!msg.is_empty()).then(|| msg.data().to_vec());
@@ -368,7 +380,7 @@ impl Connection {
     /// ignored (as libzmq's session drops them). A malformed one is ignored
     /// too, as libzmq's engine ignores it; a PING too short for its TTL
     /// still gets its PONG.
-    fn on_command(&mut self, msg: &Msg, now: u64) -> Result<(), ProtocolError> {
+    fn on_command(&mut self, msg: &Msg, now: &mut dyn FnMut() -> u64) -> Result<(), ProtocolError> {
         let Some((name, data)) = command::split(msg.data()) else {
             return Ok(());
         };
@@ -376,7 +388,7 @@ impl Connection {
             PING => {
                 let ttl = command::ping_ttl_ms(data).unwrap_or(0);
                 if self.hb_ttl_at.is_none() && ttl > 0 {
-                    self.hb_ttl_at = Some(now + ttl);
+                    self.hb_ttl_at = Some(now() + ttl);
                 }
                 // A peer that pings without reading must not make us queue
                 // PONGs without end: with output backed up, skip it (libzmq
