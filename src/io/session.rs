@@ -56,6 +56,8 @@ struct Engine {
     /// the socket (a message to send) then skips the read that would only
     /// say EAGAIN.
     read_ready: bool,
+    /// Messages written to the pipe and not flushed yet (see `deliver`).
+    unflushed: bool,
     /// WRITABLE is in the stream's registered interest. Only while a
     /// connect is in progress or a write hit EAGAIN: with it always on, a
     /// Unix stream raises a writable edge every time the peer reads, which
@@ -119,6 +121,11 @@ pub struct Sessions {
     /// Listeners to retry accepting on, and when (see accept_retry.rs).
     accept_retry: HashMap<usize, u64>,
 }
+
+/// Messages decoded ahead of delivery to the pipe: enough to amortise a
+/// pass through the pump, few enough to stay in the cache (see
+/// `Connection::set_decode_batch`).
+const DECODE_BATCH: usize = 64;
 
 fn token(key: usize) -> Token {
     Token(key + 1)
@@ -622,7 +629,9 @@ impl Sessions {
         } else if o.socket_type == ZMQ_STREAM {
             raw::Wire::Raw(raw::RawConnection::new(o.in_batch_size, o.raw_notify))
         } else {
-            raw::Wire::Zmtp(zmtp::Connection::with_mechanism(config, mechanism))
+            let mut conn = zmtp::Connection::with_mechanism(config, mechanism);
+            conn.set_decode_batch(DECODE_BATCH);
+            raw::Wire::Zmtp(conn)
         };
         s.engine = Some(Engine {
             stream,
@@ -631,6 +640,7 @@ impl Sessions {
             write_blocked: connecting,
             read_blocked: false,
             read_ready: true,
+            unflushed: false,
             write_interest: true,
             in_parts: Vec::new(),
             metadata: None,
@@ -717,7 +727,24 @@ impl Sessions {
             }
             deliver(s, pipes, &self.mailbox, &mut self.pipe_owner, key)?;
             let e = s.engine.as_mut().expect("engine");
-            if e.read_blocked || !e.read_ready {
+            if e.read_blocked {
+                break;
+            }
+            if e.zmtp.has_pending_frames() {
+                // The rest of the last read, a decode batch at a time.
+                if let Err(p) = e.zmtp.commit_read(0, &mut now_ms) {
+                    // The whole messages before the bad frame still count.
+                    if std::mem::take(&mut e.unflushed) {
+                        if let Some(slot) = s.pipe {
+                            pipes.get(slot).flush();
+                        }
+                    }
+                    flush_best_effort(e);
+                    return Err(Down::Protocol(p));
+                }
+                continue;
+            }
+            if !e.read_ready {
                 break;
             }
             let (buf, more) = e.zmtp.read_spaces();
@@ -1090,7 +1117,6 @@ fn deliver(
     pipe_owner: &mut HashMap<usize, usize>,
     key: usize,
 ) -> Result<(), Down> {
-    let mut wrote = false;
     loop {
         let e = s.engine.as_mut().expect("engine");
         if e.read_blocked {
@@ -1107,7 +1133,7 @@ fn deliver(
             for m in e.in_parts.drain(..) {
                 pipe.write(m);
             }
-            wrote = true;
+            e.unflushed = true;
             continue;
         }
         let Some(ev) = e.zmtp.next_event() else { break };
@@ -1161,7 +1187,7 @@ fn deliver(
                     m.set_flags(Msg::ROUTING_ID);
                     let pipe = pipes.get(slot);
                     pipe.write(m);
-                    wrote = true;
+                    e.unflushed = true;
                 }
             }
             zmtp::Event::Message(mut m) => {
@@ -1172,7 +1198,13 @@ fn deliver(
             }
         }
     }
-    if wrote {
+    // One flush (and at most one wake-up of the socket) per read: while
+    // the rest of it waits to be decoded, the pump comes straight back
+    // here; unless the pipe is full, when the socket must see what it has.
+    let e = s.engine.as_mut().expect("engine");
+    let more_to_come = e.zmtp.has_pending_frames() && !e.read_blocked;
+    if e.unflushed && !more_to_come {
+        e.unflushed = false;
         if let Some(slot) = s.pipe {
             pipes.get(slot).flush();
         }

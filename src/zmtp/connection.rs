@@ -51,6 +51,11 @@ pub struct Connection {
     hb_ivl_at: Option<u64>,
     hb_timeout_at: Option<u64>,
     hb_ttl_at: Option<u64>,
+    /// Once ready, stop decoding with this many events queued (see
+    /// [`set_decode_batch`](Self::set_decode_batch)).
+    decode_batch: usize,
+    /// Decoding stopped at `decode_batch` with complete frames left.
+    paused: bool,
 }
 
 impl Connection {
@@ -98,7 +103,26 @@ impl Connection {
             hb_ivl_at: None,
             hb_timeout_at: None,
             hb_ttl_at: None,
+            decode_batch: usize::MAX,
+            paused: false,
         }
+    }
+
+    /// Once ready, decode at most this many messages ahead of
+    /// [`next_event`](Self::next_event): the rest of a read waits in the
+    /// receive buffer until [`has_pending_frames`](Self::has_pending_frames)
+    /// says so and `commit_read(0, ..)` resumes. A read of small frames then
+    /// never fans out into thousands of queued events (which would go cold
+    /// in the cache between being queued and taken). Unlimited by default.
+    pub fn set_decode_batch(&mut self, n: usize) {
+        self.decode_batch = n.max(1);
+    }
+
+    /// Complete frames are waiting in the receive buffer (decoding stopped
+    /// at the decode batch): `commit_read(0, ..)` goes on, and no read may
+    /// happen before (the receive buffer has not been readied for one).
+    pub fn has_pending_frames(&self) -> bool {
+        self.paused
     }
 
     fn failed(&self) -> Result<(), ProtocolError> {
@@ -158,12 +182,17 @@ impl Connection {
     }
 
     fn process(&mut self, now: &mut dyn FnMut() -> u64) -> Result<(), ProtocolError> {
+        self.paused = false;
         loop {
             if self.state == State::Greeting {
                 if !self.greeting_step()? {
                     break;
                 }
                 continue;
+            }
+            if self.state == State::Ready && self.events.len() >= self.decode_batch {
+                self.paused = true;
+                return Ok(());
             }
             let Some(msg) = self.decoder.decode()? else {
                 break;

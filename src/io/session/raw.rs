@@ -150,6 +150,15 @@ impl Wire {
         }
     }
 
+    /// Decoded frames wait to be taken before the next read (see
+    /// `Connection::has_pending_frames`).
+    pub fn has_pending_frames(&self) -> bool {
+        match self {
+            Wire::Zmtp(c) => c.has_pending_frames(),
+            Wire::Raw(_) | Wire::Udp(_) => false,
+        }
+    }
+
     pub fn next_event(&mut self) -> Option<Event> {
         match self {
             Wire::Zmtp(c) => c.next_event(),
