@@ -50,6 +50,19 @@ struct Engine {
     write_blocked: bool,
     /// The pipe to the socket is full: stop reading until ActivateWrite.
     read_blocked: bool,
+    /// The stream may have bytes to read: false once a read said EAGAIN or
+    /// came back short (the receive queue is empty, so new bytes raise a
+    /// new edge), true again with the next readiness event. A pump woken by
+    /// the socket (a message to send) then skips the read that would only
+    /// say EAGAIN.
+    read_ready: bool,
+    /// Messages written to the pipe and not flushed yet (see `deliver`).
+    unflushed: bool,
+    /// WRITABLE is in the stream's registered interest. Only while a
+    /// connect is in progress or a write hit EAGAIN: with it always on, a
+    /// Unix stream raises a writable edge every time the peer reads, which
+    /// would wake this thread once more per message.
+    write_interest: bool,
     /// Parts of an incoming multipart message, written to the pipe whole so
     /// a connection dying mid-message never leaves half a message behind.
     in_parts: Vec<Msg>,
@@ -110,6 +123,11 @@ pub struct Sessions {
     /// Listeners to retry accepting on, and when (see accept_retry.rs).
     accept_retry: HashMap<usize, u64>,
 }
+
+/// Messages decoded ahead of delivery to the pipe: enough to amortise a
+/// pass through the pump, few enough to stay in the cache (see
+/// `Connection::set_decode_batch`).
+const DECODE_BATCH: usize = 64;
 
 /// A handshaken connection ended: the socket hears ZMQ_DISCONNECT_MSG (an
 /// accepted peer) or ZMQ_HICCUP_MSG (a connection it made), as libzmq's
@@ -472,6 +490,9 @@ impl Sessions {
                 if writable {
                     e.write_blocked = false;
                 }
+                // Any event (an error or hang-up comes as either) may mean
+                // a read has something to say.
+                e.read_ready = true;
                 if e.connecting {
                     if !(readable || writable) {
                         return;
@@ -634,7 +655,9 @@ impl Sessions {
         } else if o.raw_socket {
             raw::Wire::Raw(raw::RawConnection::new(o.in_batch_size, o.raw_notify))
         } else {
-            raw::Wire::Zmtp(zmtp::Connection::with_mechanism(config, mechanism))
+            let mut conn = zmtp::Connection::with_mechanism(config, mechanism);
+            conn.set_decode_batch(DECODE_BATCH);
+            raw::Wire::Zmtp(conn)
         };
         let hello_due = !o.hello_msg.is_empty() && matches!(wire, raw::Wire::Zmtp(_));
         s.engine = Some(Engine {
@@ -643,6 +666,9 @@ impl Sessions {
             connecting,
             write_blocked: connecting,
             read_blocked: false,
+            read_ready: true,
+            unflushed: false,
+            write_interest: true,
             in_parts: Vec::new(),
             metadata: None,
             handshake_deadline,
@@ -658,7 +684,10 @@ impl Sessions {
 
     /// Move data both ways until nothing more can move without waiting.
     fn pump(&mut self, r: &Reactor, key: usize) {
-        match self.pump_inner(key) {
+        match self
+            .pump_inner(key)
+            .and_then(|()| self.update_interest(r, key))
+        {
             Ok(()) => {}
             Err(down) => {
                 self.connection_down(r, key, down);
@@ -666,6 +695,32 @@ impl Sessions {
             }
         }
         self.check_done(r, key);
+    }
+
+    /// Ask for writability only while it is awaited (see
+    /// `Engine::write_interest`). Re-registering with EPOLLET reports a
+    /// stream that became writable meanwhile, so no edge is lost.
+    fn update_interest(&mut self, r: &Reactor, key: usize) -> Result<(), Down> {
+        let Some(Some(Entry::Session(s))) = self.entries.get_mut(key) else {
+            return Ok(());
+        };
+        let Some(e) = s.engine.as_mut() else {
+            return Ok(());
+        };
+        let want = e.connecting || e.write_blocked || matches!(e.stream, Stream::Udp(_));
+        if want == e.write_interest {
+            return Ok(());
+        }
+        let interest = if want {
+            Interest::READABLE | Interest::WRITABLE
+        } else {
+            Interest::READABLE
+        };
+        r.registry
+            .reregister(&mut e.stream, token(key), interest)
+            .map_err(|err| Down::Failed(err.raw_os_error().unwrap_or(libc::EIO)))?;
+        e.write_interest = want;
+        Ok(())
     }
 
     fn pump_inner(&mut self, key: usize) -> Result<(), Down> {
@@ -683,7 +738,6 @@ impl Sessions {
         }
         let pipes = &mut self.pipes;
         // Inbound: socket stream -> ZMTP -> pipe.
-        let mut drained = false;
         loop {
             // First deliver what the state machine already decoded.
             // A ZAP request to send or a reply to take, first: either may
@@ -701,7 +755,24 @@ impl Sessions {
             }
             deliver(s, pipes, &self.mailbox, &mut self.pipe_owner, key)?;
             let e = s.engine.as_mut().expect("engine");
-            if e.read_blocked || drained {
+            if e.read_blocked {
+                break;
+            }
+            if e.zmtp.has_pending_frames() {
+                // The rest of the last read, a decode batch at a time.
+                if let Err(p) = e.zmtp.commit_read(0, &mut now_ms) {
+                    // The whole messages before the bad frame still count.
+                    if std::mem::take(&mut e.unflushed) {
+                        if let Some(slot) = s.pipe {
+                            pipes.get(slot).flush();
+                        }
+                    }
+                    flush_best_effort(e);
+                    return Err(Down::Protocol(p));
+                }
+                continue;
+            }
+            if !e.read_ready {
                 break;
             }
             let (buf, more) = e.zmtp.read_spaces();
@@ -712,8 +783,8 @@ impl Sessions {
                     // A short read emptied the socket's receive queue: data
                     // arriving later raises a new edge, so skip the read
                     // that would only say EAGAIN (as tokio does).
-                    drained = n < room;
-                    if let Err(p) = e.zmtp.commit_read(n, now_ms()) {
+                    e.read_ready = n >= room;
+                    if let Err(p) = e.zmtp.commit_read(n, &mut now_ms) {
                         // What we already owe the peer (our READY, say) goes
                         // out first, so it learns why, as from libzmq, whose
                         // engine writes each handshake step at once.
@@ -721,7 +792,10 @@ impl Sessions {
                         return Err(Down::Protocol(p));
                     }
                 }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    e.read_ready = false;
+                    break;
+                }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => return Err(Down::Failed(err.raw_os_error().unwrap_or(libc::EIO))),
             }
@@ -939,7 +1013,13 @@ impl Sessions {
         }
     }
 
-    pub fn next_timeout(&self) -> Option<Duration> {
+    /// How long the reactor may sleep: until [`next_deadline`](Self::next_deadline).
+    pub fn timeout_until(deadline: Option<u64>) -> Option<Duration> {
+        deadline.map(|d| Duration::from_millis(d.saturating_sub(now_ms())))
+    }
+
+    /// The earliest timer of any session or listener (absolute ms).
+    pub fn next_deadline(&self) -> Option<u64> {
         let mut next: Option<u64> = self.next_accept_retry();
         for e in self.entries.iter().flatten() {
             if let Entry::Session(s) = e {
@@ -955,9 +1035,13 @@ impl Sessions {
                 }
             }
         }
-        next.map(|d| Duration::from_millis(d.saturating_sub(now_ms())))
+        next
     }
 
+    /// Run what is due. The reactor calls it only after a wake-up that had
+    /// a deadline: without one nothing can be due yet, and skipping the
+    /// clock read saves as much as decoding a message costs (a timer set
+    /// meanwhile lies in the future, and bounds the next sleep).
     pub fn timers(&mut self, r: &Reactor) {
         let now = now_ms();
         self.retry_accepts(r, now);
@@ -1069,7 +1153,6 @@ fn deliver(
     pipe_owner: &mut HashMap<usize, usize>,
     key: usize,
 ) -> Result<(), Down> {
-    let mut wrote = false;
     loop {
         let e = s.engine.as_mut().expect("engine");
         if e.read_blocked {
@@ -1086,7 +1169,7 @@ fn deliver(
             for m in e.in_parts.drain(..) {
                 pipe.write(m);
             }
-            wrote = true;
+            e.unflushed = true;
             continue;
         }
         let Some(ev) = e.zmtp.next_event() else { break };
@@ -1140,7 +1223,7 @@ fn deliver(
                     m.set_flags(Msg::ROUTING_ID);
                     let pipe = pipes.get(slot);
                     pipe.write(m);
-                    wrote = true;
+                    e.unflushed = true;
                 }
             }
             zmtp::Event::Message(mut m) => {
@@ -1151,7 +1234,13 @@ fn deliver(
             }
         }
     }
-    if wrote {
+    // One flush (and at most one wake-up of the socket) per read: while
+    // the rest of it waits to be decoded, the pump comes straight back
+    // here; unless the pipe is full, when the socket must see what it has.
+    let e = s.engine.as_mut().expect("engine");
+    let more_to_come = e.zmtp.has_pending_frames() && !e.read_blocked;
+    if e.unflushed && !more_to_come {
+        e.unflushed = false;
         if let Some(slot) = s.pipe {
             pipes.get(slot).flush();
         }

@@ -65,8 +65,8 @@ fn run(mut poll: Poll, mailbox: Arc<SocketMailbox>) {
     let mut events = Events::with_capacity(256);
     let mut sessions = Sessions::new(mailbox.clone());
     loop {
-        let timeout = sessions.next_timeout();
-        if let Err(e) = poll.poll(&mut events, timeout) {
+        let deadline = sessions.next_deadline();
+        if let Err(e) = poll.poll(&mut events, Sessions::timeout_until(deadline)) {
             if e.kind() == io::ErrorKind::Interrupted {
                 continue;
             }
@@ -87,7 +87,9 @@ fn run(mut poll: Poll, mailbox: Arc<SocketMailbox>) {
         // The mailbox is drained every round: cheap when empty (one load).
         let mb = mailbox.clone();
         mb.drain(|cmd| sessions.command(&reactor, cmd));
-        sessions.timers(&reactor);
+        if deadline.is_some() {
+            sessions.timers(&reactor);
+        }
         if sessions.finished() {
             return;
         }

@@ -4,7 +4,7 @@
 use mio::event::Source;
 use mio::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
 use mio::{Interest, Registry, Token};
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice, Read};
 use std::os::fd::{AsRawFd, RawFd};
 
 use crate::msg::ReadBuf;
@@ -85,12 +85,28 @@ impl Stream {
         Ok(n)
     }
 
+    /// Write `bufs` in order with one system call: sendmsg(2) with
+    /// MSG_NOSIGNAL, so a peer that has gone away makes it fail with EPIPE
+    /// instead of raising SIGPIPE, which would kill the application (the
+    /// default action; the I/O threads do not block signals).
     pub fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write_vectored(bufs),
-            Stream::Ipc(s) => s.write_vectored(bufs),
-            Stream::Udp(_) => Err(io::Error::from_raw_os_error(libc::EDESTADDRREQ)),
+        if let Stream::Udp(_) = self {
+            return Err(io::Error::from_raw_os_error(libc::EDESTADDRREQ));
         }
+        // SAFETY: an all-zero msghdr is valid (no name, no control data).
+        let mut hdr: libc::msghdr = unsafe { std::mem::zeroed() };
+        // IoSlice is guaranteed ABI-compatible with iovec on Unix; sendmsg
+        // only reads the iovecs and the bytes they describe.
+        hdr.msg_iov = bufs.as_ptr().cast_mut().cast::<libc::iovec>();
+        hdr.msg_iovlen = bufs.len().min(libc::c_int::MAX as usize) as _;
+        // SAFETY: `hdr` points at `bufs.len()` valid iovecs, each describing
+        // a readable region borrowed for the duration of the call; `fd` is
+        // our open socket.
+        let n = unsafe { libc::sendmsg(self.fd(), &hdr, libc::MSG_NOSIGNAL) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(n as usize)
     }
 
     pub fn fd(&self) -> RawFd {

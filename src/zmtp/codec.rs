@@ -153,6 +153,14 @@ fn parse_header(
     }
 }
 
+/// The receive buffer grows up to this size (or in_batch_size, if larger)
+/// for a peer whose frames are too large for in_batch_size (when that is at
+/// least libzmq's default, 8192): then frames of up to a quarter of it
+/// still arrive several per read, as slices of the buffer, instead of each
+/// taking the large frame path (its own storage and a read of its own). A
+/// connection with small frames keeps the configured size.
+pub const GROWN_IN_BATCH: usize = 64 * 1024;
+
 /// Frames up to this size that do not fit the receive buffer get their
 /// whole message allocated at once; larger claims first grow a staging
 /// buffer with the bytes actually received (see [`Large`]).
@@ -223,6 +231,11 @@ pub struct Decoder {
     /// Start of the unparsed bytes in `buf`.
     pos: usize,
     cap: usize,
+    /// The configured size (in_batch_size); `cap` may be larger.
+    base_cap: usize,
+    /// The longest frame (header and body) seen since the buffer was last
+    /// replaced: sizes the next one (see [`GROWN_IN_BATCH`]).
+    longest: usize,
     framing: Framing,
     maxmsgsize: i64,
     large: Option<Large>,
@@ -245,6 +258,8 @@ impl Decoder {
             buf: SharedBuf::with_capacity(cap).map_err(|_| ProtocolError::OutOfMemory)?,
             pos: 0,
             cap,
+            base_cap: cap,
+            longest: 0,
             framing: Framing::V2,
             maxmsgsize,
             large: None,
@@ -265,6 +280,7 @@ impl Decoder {
         if cap == self.cap || pending > cap {
             return Ok(());
         }
+        self.base_cap = cap;
         let mut nb = SharedBuf::with_capacity(cap).map_err(|_| ProtocolError::OutOfMemory)?;
         nb.extend_from_slice(&self.buf.filled()[self.pos..]);
         self.buf = nb;
@@ -361,6 +377,7 @@ impl Decoder {
             return Ok(None);
         };
         let have = avail.len() - h.len;
+        self.longest = self.longest.max(h.len + h.size);
         if have >= h.size {
             let start = self.pos + h.len;
             let mut msg = Msg::from_shared(&self.buf, start..start + h.size);
@@ -422,10 +439,10 @@ impl Decoder {
             // (see `read_bufs`).
         }
         let len = self.buf.len();
+        let grow = self.next_cap() > self.cap;
         if self.pos == len {
-            if !self.buf.clear() {
-                self.buf =
-                    SharedBuf::with_capacity(self.cap).map_err(|_| ProtocolError::OutOfMemory)?;
+            if grow || !self.buf.clear() {
+                self.buf = self.fresh_buf()?;
             }
             self.pos = 0;
             return Ok(());
@@ -439,14 +456,38 @@ impl Decoder {
         }
         // No message refers to the buffer: slide the tail to the front.
         // Else move the tail to a fresh buffer.
-        if !self.buf.compact(self.pos) {
-            let mut nb =
-                SharedBuf::with_capacity(self.cap).map_err(|_| ProtocolError::OutOfMemory)?;
+        if grow || !self.buf.compact(self.pos) {
+            let mut nb = self.fresh_buf()?;
             nb.extend_from_slice(&self.buf.filled()[self.pos..]);
             self.buf = nb;
         }
         self.pos = 0;
         Ok(())
+    }
+
+    /// The size for the next receive buffer: the configured one, or up to
+    /// [`GROWN_IN_BATCH`] while frames are longer than an eighth of the
+    /// configured size but short enough for four to fit the grown one.
+    /// Longer frames take the large frame path whatever the buffer, and a
+    /// big buffer behind them would only take in more of the next frame's
+    /// body, to be copied out. A buffer configured smaller than libzmq's
+    /// default in_batch_size (the handshake's, or one the application
+    /// chose) never grows.
+    fn next_cap(&self) -> usize {
+        let grown = self.base_cap.max(GROWN_IN_BATCH);
+        if self.base_cap < OUT_BATCH_SIZE || self.longest > grown / 4 {
+            return self.base_cap;
+        }
+        self.longest.saturating_mul(8).clamp(self.base_cap, grown)
+    }
+
+    /// A new, empty receive buffer of [`next_cap`](Self::next_cap) bytes
+    /// (never smaller than the unparsed tail it must take over).
+    fn fresh_buf(&mut self) -> Result<SharedBuf, ProtocolError> {
+        let cap = self.next_cap().max(self.buf.len() - self.pos);
+        self.cap = cap;
+        self.longest = 0;
+        SharedBuf::with_capacity(cap).map_err(|_| ProtocolError::OutOfMemory)
     }
 }
 
@@ -904,6 +945,44 @@ mod tests {
             assert_eq!(pair[1].data(), b"small after big");
             assert!(pair[1].more());
         }
+    }
+
+    #[test]
+    fn receive_buffer_grows_only_for_frames_beyond_it() {
+        let wire = |size: usize, count: usize| {
+            let mut e = Encoder::new();
+            for i in 0..count {
+                e.push_frame(false, false, b"", Msg::from_slice(&vec![i as u8; size]));
+            }
+            drain(&mut e)
+        };
+        let check = |batch: usize, size: usize, count: usize, cap: usize| {
+            let mut d = Decoder::new(batch, -1).unwrap();
+            let msgs = decode_all(&mut d, &wire(size, count)).unwrap();
+            assert_eq!(msgs.len(), count);
+            for (i, m) in msgs.iter().enumerate() {
+                assert_eq!(m.data(), &vec![i as u8; size][..], "{batch} {size} #{i}");
+            }
+            assert_eq!(d.cap, cap, "in_batch {batch}, frames of {size}");
+        };
+        // 8 KiB bodies overflow the default buffer: it grows, and later
+        // frames arrive several per buffer.
+        check(8192, 8192, 40, GROWN_IN_BATCH);
+        check(8192, 16_000, 20, GROWN_IN_BATCH);
+        // Frames that fit, frames too long to gain from it, and a buffer
+        // configured small (as during the handshake) keep their size.
+        check(8192, 1000, 200, 8192);
+        check(8192, 100_000, 4, 8192);
+        check(4096, 8192, 20, 4096);
+        check(HANDSHAKE_IN_BATCH, 2000, 20, HANDSHAKE_IN_BATCH);
+        // Back to small frames: the next new buffer (this one is still held
+        // by messages) is the configured size again.
+        let mut d = Decoder::new(8192, -1).unwrap();
+        let mut w = wire(8192, 20);
+        w.extend_from_slice(&wire(100, 2000));
+        let msgs = decode_all(&mut d, &w).unwrap();
+        assert_eq!(msgs.len(), 2020);
+        assert_eq!(d.cap, 8192);
     }
 
     #[test]

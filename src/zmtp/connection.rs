@@ -51,6 +51,11 @@ pub struct Connection {
     hb_ivl_at: Option<u64>,
     hb_timeout_at: Option<u64>,
     hb_ttl_at: Option<u64>,
+    /// Once ready, stop decoding with this many events queued (see
+    /// [`set_decode_batch`](Self::set_decode_batch)).
+    decode_batch: usize,
+    /// Decoding stopped at `decode_batch` with complete frames left.
+    paused: bool,
 }
 
 impl Connection {
@@ -98,7 +103,26 @@ impl Connection {
             hb_ivl_at: None,
             hb_timeout_at: None,
             hb_ttl_at: None,
+            decode_batch: usize::MAX,
+            paused: false,
         }
+    }
+
+    /// Once ready, decode at most this many messages ahead of
+    /// [`next_event`](Self::next_event): the rest of a read waits in the
+    /// receive buffer until [`has_pending_frames`](Self::has_pending_frames)
+    /// says so and `commit_read(0, ..)` resumes. A read of small frames then
+    /// never fans out into thousands of queued events (which would go cold
+    /// in the cache between being queued and taken). Unlimited by default.
+    pub fn set_decode_batch(&mut self, n: usize) {
+        self.decode_batch = n.max(1);
+    }
+
+    /// Complete frames are waiting in the receive buffer (decoding stopped
+    /// at the decode batch): `commit_read(0, ..)` goes on, and no read may
+    /// happen before (the receive buffer has not been readied for one).
+    pub fn has_pending_frames(&self) -> bool {
+        self.paused
     }
 
     fn failed(&self) -> Result<(), ProtocolError> {
@@ -139,19 +163,36 @@ impl Connection {
     /// them. Events queue up for [`next_event`](Self::next_event). After an
     /// error the connection is dead and keeps returning that error.
     pub fn commit_read(&mut self, n: usize, now_ms: u64) -> Result<(), ProtocolError> {
+        self.commit_read_with(n, &mut || now_ms)
+    }
+
+    /// [`commit_read`](Self::commit_read) with the time (ms) asked of
+    /// `now` only if a frame needs it (the handshake's end, a PING's TTL):
+    /// most reads carry only messages, and a clock read costs about as much
+    /// as decoding one.
+    pub fn commit_read_with(
+        &mut self,
+        n: usize,
+        now: &mut dyn FnMut() -> u64,
+    ) -> Result<(), ProtocolError> {
         self.failed()?;
         self.decoder.commit(n);
-        let r = self.process(now_ms);
+        let r = self.process(now);
         self.fail(r)
     }
 
-    fn process(&mut self, now: u64) -> Result<(), ProtocolError> {
+    fn process(&mut self, now: &mut dyn FnMut() -> u64) -> Result<(), ProtocolError> {
+        self.paused = false;
         loop {
             if self.state == State::Greeting {
                 if !self.greeting_step()? {
                     break;
                 }
                 continue;
+            }
+            if self.state == State::Ready && self.events.len() >= self.decode_batch {
+                self.paused = true;
+                return Ok(());
             }
             let Some(msg) = self.decoder.decode()? else {
                 break;
@@ -250,14 +291,14 @@ impl Connection {
         Ok(())
     }
 
-    fn on_frame(&mut self, msg: Msg, now: u64) -> Result<(), ProtocolError> {
+    fn on_frame(&mut self, msg: Msg, now: &mut dyn FnMut() -> u64) -> Result<(), ProtocolError> {
         match self.state {
             State::Handshake => {
                 if !msg.is_command() {
                     return Err(ProtocolError::UnexpectedCommand);
                 }
                 self.mechanism.process_handshake_command(msg.data())?;
-                self.handshake_step(now)
+                self.handshake_step(now())
             }
             State::AwaitIdentity => {
                 let rid = (!msg.is_empty()).then(|| msg.data().to_vec());
@@ -368,7 +409,7 @@ impl Connection {
     /// ignored (as libzmq's session drops them). A malformed one is ignored
     /// too, as libzmq's engine ignores it; a PING too short for its TTL
     /// still gets its PONG.
-    fn on_command(&mut self, msg: &Msg, now: u64) -> Result<(), ProtocolError> {
+    fn on_command(&mut self, msg: &Msg, now: &mut dyn FnMut() -> u64) -> Result<(), ProtocolError> {
         let Some((name, data)) = command::split(msg.data()) else {
             return Ok(());
         };
@@ -376,7 +417,7 @@ impl Connection {
             PING => {
                 let ttl = command::ping_ttl_ms(data).unwrap_or(0);
                 if self.hb_ttl_at.is_none() && ttl > 0 {
-                    self.hb_ttl_at = Some(now + ttl);
+                    self.hb_ttl_at = Some(now() + ttl);
                 }
                 // A peer that pings without reading must not make us queue
                 // PONGs without end: with output backed up, skip it (libzmq

@@ -1120,3 +1120,40 @@ fn radio_dish_malformed_input() {
     assert_eq!(got.len(), 1);
     assert!(!got[0].is_join() && !got[0].is_leave());
 }
+
+/// With a decode batch, a read of many frames is decoded a batch at a time:
+/// the rest waits in the receive buffer until `commit_read(0, ..)`, in
+/// order, and a bad frame further on still fails the connection.
+#[test]
+fn decode_batch_bounds_queued_events() {
+    let mut conn = ready_conn(cfg(c::ZMQ_PULL), 1, "PUSH");
+    conn.set_decode_batch(4);
+    let mut wire = Vec::new();
+    for i in 0..10u8 {
+        wire.extend_from_slice(&[0, 1, i]);
+    }
+    feed(&mut conn, &wire).unwrap();
+    let mut got = Vec::new();
+    loop {
+        let batch = messages(&mut conn);
+        assert!(batch.len() <= 4, "{}", batch.len());
+        got.extend(batch.into_iter().map(|m| m.data()[0]));
+        if !conn.has_pending_frames() {
+            break;
+        }
+        conn.commit_read(0, 0).unwrap();
+    }
+    assert_eq!(got, (0..10).collect::<Vec<u8>>());
+    // A frame claiming 2^47 bytes behind a full batch fails once reached.
+    let mut conn = ready_conn(cfg(c::ZMQ_PULL), 1, "PUSH");
+    conn.set_decode_batch(2);
+    feed(
+        &mut conn,
+        b"\x00\x01a\x00\x01b\x00\x01c\x02\0\0\x80\0\0\0\0\0",
+    )
+    .unwrap();
+    assert_eq!(messages(&mut conn).len(), 2);
+    assert!(conn.has_pending_frames());
+    assert_eq!(conn.commit_read(0, 0), Err(ProtocolError::MessageTooLarge));
+    assert_eq!(messages(&mut conn).len(), 1);
+}

@@ -137,11 +137,25 @@ impl Wire {
         }
     }
 
-    pub fn commit_read(&mut self, n: usize, now_ms: u64) -> Result<(), ProtocolError> {
+    /// `n` bytes were read; `now` gives the time (ms) if a frame needs it.
+    pub fn commit_read(
+        &mut self,
+        n: usize,
+        now: &mut dyn FnMut() -> u64,
+    ) -> Result<(), ProtocolError> {
         match self {
-            Wire::Zmtp(c) => c.commit_read(n, now_ms),
+            Wire::Zmtp(c) => c.commit_read_with(n, now),
             Wire::Raw(r) => r.commit_read(n),
             Wire::Udp(_) => Ok(()),
+        }
+    }
+
+    /// Decoded frames wait to be taken before the next read (see
+    /// `Connection::has_pending_frames`).
+    pub fn has_pending_frames(&self) -> bool {
+        match self {
+            Wire::Zmtp(c) => c.has_pending_frames(),
+            Wire::Raw(_) | Wire::Udp(_) => false,
         }
     }
 
@@ -268,7 +282,7 @@ mod tests {
         assert!(more.is_none());
         assert_eq!(buf.len(), 16);
         assert_eq!(buf.put_slice(b"abc"), 3);
-        w.commit_read(3, 0).unwrap();
+        w.commit_read(3, &mut || 0).unwrap();
         match w.next_event() {
             Some(Event::Message(m)) => {
                 assert_eq!(m.data(), b"abc");
@@ -277,7 +291,7 @@ mod tests {
             _ => panic!("no data"),
         }
         // A bogus count cannot read past the buffer.
-        w.commit_read(1000, 0).unwrap();
+        w.commit_read(1000, &mut || 0).unwrap();
         match w.next_event() {
             Some(Event::Message(m)) => assert_eq!(m.size(), 16),
             _ => panic!("no data"),
