@@ -56,6 +56,9 @@ struct Engine {
     /// the socket (a message to send) then skips the read that would only
     /// say EAGAIN.
     read_ready: bool,
+    /// An event reported the peer's hang-up (EPOLLRDHUP/HUP/ERR): read to
+    /// the end whatever a read returns.
+    hung_up: bool,
     /// Messages written to the pipe and not flushed yet (see `deliver`).
     unflushed: bool,
     /// WRITABLE is in the stream's registered interest. Only while a
@@ -478,7 +481,9 @@ impl Sessions {
     }
 
     /// Readiness from the reactor.
-    pub fn ready(&mut self, r: &Reactor, tok: Token, readable: bool, writable: bool) {
+    /// `hangup`: the event also said the peer shut its side (or an error),
+    /// which no later edge will repeat.
+    pub fn ready(&mut self, r: &Reactor, tok: Token, readable: bool, writable: bool, hangup: bool) {
         let key = tok.0 - 1;
         let connect_result = match self.entries.get_mut(key) {
             Some(Some(Entry::Listener { .. })) => {
@@ -493,6 +498,7 @@ impl Sessions {
                 // Any event (an error or hang-up comes as either) may mean
                 // a read has something to say.
                 e.read_ready = true;
+                e.hung_up |= hangup;
                 if e.connecting {
                     if !(readable || writable) {
                         return;
@@ -667,6 +673,7 @@ impl Sessions {
             write_blocked: connecting,
             read_blocked: false,
             read_ready: true,
+            hung_up: false,
             unflushed: false,
             write_interest: true,
             in_parts: Vec::new(),
@@ -782,8 +789,11 @@ impl Sessions {
                 Ok(n) => {
                     // A short read emptied the socket's receive queue: data
                     // arriving later raises a new edge, so skip the read
-                    // that would only say EAGAIN (as tokio does).
-                    e.read_ready = n >= room;
+                    // that would only say EAGAIN (as tokio does). Not once
+                    // the peer hung up: its end-of-stream came with the
+                    // data, no new edge will announce it, and only a read
+                    // returning 0 reports it.
+                    e.read_ready = n >= room || e.hung_up;
                     if let Err(p) = e.zmtp.commit_read(n, &mut now_ms) {
                         // What we already owe the peer (our READY, say) goes
                         // out first, so it learns why, as from libzmq, whose

@@ -82,6 +82,7 @@ fn run(mut poll: Poll, mailbox: Arc<SocketMailbox>) {
                 ev.token(),
                 ev.is_readable() || ev.is_read_closed(),
                 ev.is_writable() || ev.is_error(),
+                ev.is_read_closed() || ev.is_error(),
             );
         }
         // The mailbox is drained every round: cheap when empty (one load).
