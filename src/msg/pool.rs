@@ -84,12 +84,15 @@ fn capacity(class: usize) -> usize {
 /// A block of `class`: the header followed by the class's capacity.
 #[inline]
 fn layout(class: usize) -> Layout {
-    // Never fails: a small size, and Content's own alignment.
-    Layout::from_size_align(
-        std::mem::size_of::<Content>() + CAPS[class],
-        std::mem::align_of::<Content>(),
-    )
-    .unwrap_or(Layout::new::<Content>())
+    // SAFETY: Content's own alignment is a power of two, and a header plus
+    // at most 8 KiB is far below isize::MAX. (A fallback layout here would
+    // free a block with the wrong size.)
+    unsafe {
+        Layout::from_size_align_unchecked(
+            std::mem::size_of::<Content>() + CAPS[class],
+            std::mem::align_of::<Content>(),
+        )
+    }
 }
 
 /// A list of free blocks linked through their first word.

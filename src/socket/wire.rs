@@ -213,12 +213,7 @@ impl Socket {
         let ep = udp::resolve(addr, true, o.ipv6)?;
         let sock = udp::open_receiver(&ep, &o.bindtodevice).map_err(Errno::from)?;
         let local = sock.local_addr().map_err(Errno::from)?;
-        self.start_udp(sock, endpoint, true)?;
-        self.base.options.last_endpoint = addr.to_owned();
-        if let Some(w) = self.base.wire.last_mut() {
-            w.resolved = format!("udp://{local}");
-        }
-        Ok(())
+        self.start_udp(sock, addr, endpoint, Some(format!("udp://{local}")))
     }
 
     /// RADIO connects udp: a socket connected to the destination (a host
@@ -231,14 +226,19 @@ impl Socket {
         let ep = udp::resolve(addr, false, o.ipv6)?;
         let sock = udp::open_sender(&ep, &o.bindtodevice, o.multicast_loop, o.multicast_hops)
             .map_err(Errno::from)?;
-        self.start_udp(sock, endpoint, false)?;
-        self.base.options.last_endpoint = addr.to_owned();
-        Ok(())
+        self.start_udp(sock, addr, endpoint, None)
     }
 
-    /// The pipe and I/O thread session of a udp socket made by bind_udp or
-    /// connect_udp.
-    fn start_udp(&mut self, sock: std::net::UdpSocket, endpoint: &str, bound: bool) -> Result<()> {
+    /// The pipe and I/O thread session of a udp socket made by bind_udp
+    /// (`bound_at`: the address it is bound to) or connect_udp (None).
+    fn start_udp(
+        &mut self,
+        sock: std::net::UdpSocket,
+        addr: &str,
+        endpoint: &str,
+        bound_at: Option<String>,
+    ) -> Result<()> {
+        let bound = bound_at.is_some();
         let io = self.base.ctx.io_thread()?;
         let o = &self.base.options;
         let hwm = |h: i32| h.max(0) as u64;
@@ -258,10 +258,11 @@ impl Socket {
         )));
         self.base.wire.push(WireEndpoint {
             given: endpoint.to_owned(),
-            resolved: endpoint.to_owned(),
+            resolved: bound_at.unwrap_or_else(|| endpoint.to_owned()),
             io,
             bound,
         });
+        self.base.options.last_endpoint = addr.to_owned();
         Ok(())
     }
 
