@@ -1228,6 +1228,11 @@ fn deliver(
                         slot
                     }
                 };
+                // The socket's end gives every message from this connection
+                // its properties (see PipeEnd::write_metadata).
+                if let Some(md) = &e.metadata {
+                    pipes.get(slot).write_metadata(md.clone());
+                }
                 if o.recv_routing_id {
                     let mut m = Msg::from_slice(peer_routing_id.as_deref().unwrap_or(&[]));
                     m.set_flags(Msg::ROUTING_ID);
@@ -1236,12 +1241,7 @@ fn deliver(
                     e.unflushed = true;
                 }
             }
-            zmtp::Event::Message(mut m) => {
-                if let Some(md) = &e.metadata {
-                    m.set_metadata(md.clone());
-                }
-                e.in_parts.push(m);
-            }
+            zmtp::Event::Message(m) => e.in_parts.push(m),
         }
     }
     // One flush (and at most one wake-up of the socket) per read: while

@@ -59,6 +59,9 @@ const KIND_DELIMITER: u8 = 103;
 const KIND_CONST: u8 = 104;
 const KIND_JOIN: u8 = 106;
 const KIND_LEAVE: u8 = 107;
+/// A pipe's note of the connection properties of the messages after it
+/// (never seen by users: the reading pipe end keeps it, see `pipe`).
+const KIND_METADATA_NOTE: u8 = 108;
 const CHECK_XOR: u8 = 0xa5;
 
 /// Internal command a message stands for (libzmq keeps this in flag bits 2-4).
@@ -356,6 +359,14 @@ impl Msg {
         Msg::with_kind(KIND_LEAVE, EMPTY_VSM)
     }
 
+    /// A note for a pipe's reader: the messages after it came from a
+    /// connection with these properties.
+    pub fn metadata_note(metadata: Arc<Metadata>) -> Msg {
+        let mut m = Msg::with_kind(KIND_METADATA_NOTE, EMPTY_VSM);
+        m.metadata = Some(metadata);
+        m
+    }
+
     fn ext(&self) -> Option<Ext> {
         match self.kind {
             // SAFETY: these kinds keep the `ext` variant in the body.
@@ -606,6 +617,17 @@ impl Msg {
         self.kind == KIND_DELIMITER
     }
 
+    /// A pipe's metadata note.
+    #[inline]
+    pub fn is_metadata_note(&self) -> bool {
+        self.kind == KIND_METADATA_NOTE
+    }
+
+    /// Take the properties out of a message (a metadata note's).
+    pub fn take_metadata(&mut self) -> Option<Arc<Metadata>> {
+        self.metadata.take()
+    }
+
     /// A DISH join notice.
     pub fn is_join(&self) -> bool {
         self.kind == KIND_JOIN
@@ -821,6 +843,7 @@ impl fmt::Debug for Msg {
             KIND_DELIMITER => "delimiter",
             KIND_JOIN => "join",
             KIND_LEAVE => "leave",
+            KIND_METADATA_NOTE => "metadata-note",
             _ => "invalid",
         };
         let mut d = f.debug_struct("Msg");

@@ -11,7 +11,7 @@
 pub mod ypipe;
 
 use crate::io::command::{Command, SocketMailbox};
-use crate::msg::Msg;
+use crate::msg::{Metadata, Msg};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -107,6 +107,9 @@ pub struct PipeEnd {
     /// Written to the peer when this end closes (the inproc binder's
     /// ZMQ_DISCONNECT_MSG).
     disconnect_msg: Option<Box<Msg>>,
+    /// The connection properties given to every message read from now on
+    /// (from the last metadata note the writer sent, see `write_metadata`).
+    metadata: Option<Arc<Metadata>>,
 }
 
 /// Create a pipe pair. `hwm_to_0`/`hwm_to_1` bound the messages in flight
@@ -129,6 +132,7 @@ pub fn pipe_pair(hwm_to_0: u64, hwm_to_1: u64) -> (PipeEnd, PipeEnd) {
         discard_on_close: true,
         peer_gone: false,
         disconnect_msg: None,
+        metadata: None,
     };
     (mk(0), mk(1))
 }
@@ -196,9 +200,11 @@ impl PipeEnd {
     /// Read the next message part.
     #[inline]
     pub fn read(&mut self) -> Option<Msg> {
-        // SAFETY: this end is the only reader of its inbound queue.
-        let msg = unsafe { self.inbound().read() }?;
+        let mut msg = self.next_part()?;
         self.count_read(msg.more());
+        if let Some(md) = &self.metadata {
+            msg.set_metadata(md.clone());
+        }
         Some(msg)
     }
 
@@ -207,17 +213,43 @@ impl PipeEnd {
     /// a 64-byte message through return values on the receive path.
     #[inline]
     pub fn read_into(&mut self, out: &mut Msg) -> bool {
-        // SAFETY: this end is the only reader of its inbound queue.
-        let more = match unsafe { self.inbound().read() } {
-            Some(msg) => {
-                let more = msg.more();
-                out.replace_with(msg);
-                more
-            }
-            None => return false,
+        let Some(msg) = self.next_part() else {
+            return false;
         };
+        let more = msg.more();
+        out.replace_with(msg);
+        if let Some(md) = &self.metadata {
+            out.set_metadata(md.clone());
+        }
         self.count_read(more);
         true
+    }
+
+    /// The next item of the inbound queue that is a message part, keeping
+    /// the metadata notes before it.
+    #[inline]
+    fn next_part(&mut self) -> Option<Msg> {
+        // SAFETY: this end is the only reader of its inbound queue.
+        let msg = unsafe { self.inbound().read() }?;
+        if msg.is_metadata_note() {
+            return self.after_notes(msg);
+        }
+        Some(msg)
+    }
+
+    #[cold]
+    fn after_notes(&mut self, mut note: Msg) -> Option<Msg> {
+        loop {
+            self.metadata = note.take_metadata();
+            // A note is written as an incomplete item (see `write_metadata`),
+            // so the message after it was published with it.
+            // SAFETY: this end is the only reader of its inbound queue.
+            let msg = unsafe { self.inbound().read() }?;
+            if !msg.is_metadata_note() {
+                return Some(msg);
+            }
+            note = msg;
+        }
     }
 
     #[inline]
@@ -278,6 +310,20 @@ impl PipeEnd {
         if !more {
             self.msgs_written += 1;
         }
+    }
+
+    /// Give every message written after this the connection properties `md`
+    /// when the peer reads it. The reading end attaches them, so that their
+    /// refcount is only ever touched by the reader's thread: a reference
+    /// taken per message here and dropped over there would bounce its cache
+    /// line between the two threads for every message.
+    ///
+    /// The note is written as an incomplete item, so a flush publishes it
+    /// only together with the next whole message: a reader never finds a
+    /// note without a message after it.
+    pub fn write_metadata(&mut self, md: Arc<Metadata>) {
+        // SAFETY: this end is the only writer of its outbound queue.
+        unsafe { self.outbound().write(Msg::metadata_note(md), true) };
     }
 
     /// Publish what was written; wake the peer if it sleeps on an empty pipe.
@@ -431,5 +477,57 @@ impl Pipes {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md(addr: &str) -> Arc<Metadata> {
+        let mut m = Metadata::new();
+        m.set("Peer-Address", addr);
+        Arc::new(m)
+    }
+
+    fn peer_address(m: &Msg) -> Option<Vec<u8>> {
+        m.metadata()
+            .and_then(|md| md.get(b"Peer-Address"))
+            .map(<[u8]>::to_vec)
+    }
+
+    #[test]
+    fn metadata_notes_give_properties_to_the_messages_after_them() {
+        let (mut socket, mut session) = pipe_pair(0, 0);
+        session.write(Msg::from_slice(b"before"));
+        session.write_metadata(md("1.1.1.1"));
+        session.flush();
+        // The note alone is not published: the reader sees only "before".
+        assert_eq!(socket.read().map(|m| peer_address(&m)), Some(None));
+        assert!(socket.read().is_none() && !socket.has_unread());
+
+        let mut a = Msg::from_slice(b"a");
+        a.set_flags(Msg::MORE);
+        session.write(a);
+        session.write(Msg::from_slice(b"b"));
+        // A reconnect: two notes in a row, the last one counts.
+        session.write_metadata(md("2.2.2.2"));
+        session.write_metadata(md("3.3.3.3"));
+        session.write(Msg::from_slice(b"c"));
+        session.flush();
+        let first = socket.read().unwrap();
+        assert!(first.more() && first.data() == b"a");
+        assert_eq!(peer_address(&first).as_deref(), Some(&b"1.1.1.1"[..]));
+        let mut out = Msg::from_slice(b"old");
+        assert!(socket.read_into(&mut out));
+        assert_eq!(out.data(), b"b");
+        assert_eq!(peer_address(&out).as_deref(), Some(&b"1.1.1.1"[..]));
+        assert!(socket.read_into(&mut out));
+        assert_eq!(out.data(), b"c");
+        assert_eq!(peer_address(&out).as_deref(), Some(&b"3.3.3.3"[..]));
+        // Notes are not messages: three messages were counted.
+        assert_eq!(socket.msgs_read, 3);
+        assert_eq!(session.msgs_written, 3);
+        assert!(!socket.read_into(&mut out) && out.data() == b"c");
     }
 }

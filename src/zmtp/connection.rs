@@ -46,8 +46,6 @@ pub struct Connection {
     subscription_required: bool,
     /// A local DISH: pairs the RADIO's group frames with their bodies.
     groups: Option<radio_dish::GroupDecoder>,
-    /// Attached to every received message handed out.
-    msg_metadata: Option<Arc<Metadata>>,
     hb_ivl_at: Option<u64>,
     hb_timeout_at: Option<u64>,
     hb_ttl_at: Option<u64>,
@@ -99,7 +97,6 @@ impl Connection {
             send_more: false,
             subscription_required: false,
             groups,
-            msg_metadata: None,
             hb_ivl_at: None,
             hb_timeout_at: None,
             hb_ttl_at: None,
@@ -388,9 +385,6 @@ impl Connection {
                 .chain(self.mechanism.peer_properties())
                 .map(|(n, v)| (&n[..], &v[..])),
         ));
-        if !peer.is_empty() && self.msg_metadata.is_none() {
-            self.msg_metadata = Some(peer.clone());
-        }
         self.events.push_back(Event::Ready {
             peer,
             peer_routing_id: self.mechanism.peer_routing_id().map(<[u8]>::to_vec),
@@ -458,21 +452,11 @@ impl Connection {
         Ok(())
     }
 
-    /// The next queued event.
+    /// The next queued event. Messages carry no properties: the peer's come
+    /// once, with `Event::Ready`, and the session has the pipe attach them.
+    #[inline]
     pub fn next_event(&mut self) -> Option<Event> {
-        let mut ev = self.events.pop_front()?;
-        if let (Event::Message(m), Some(md)) = (&mut ev, &self.msg_metadata) {
-            m.set_metadata(md.clone());
-        }
-        Some(ev)
-    }
-
-    /// The properties to attach to every received message from now on
-    /// (the engine's merged map: peer properties plus Peer-Address etc.).
-    /// Until set, messages carry the peer's properties from READY when
-    /// there are any.
-    pub fn set_message_metadata(&mut self, metadata: Option<Arc<Metadata>>) {
-        self.msg_metadata = metadata;
+        self.events.pop_front()
     }
 
     // --------------------------------------------------------------- output
