@@ -824,10 +824,19 @@ impl Sessions {
                 if let Some(slot) = s.pipe {
                     let pipe = pipes.get(slot);
                     while e.zmtp.want_more_output() {
-                        match pipe.read() {
-                            Some(m) => e.zmtp.send(m).map_err(Down::Protocol)?,
-                            None => break,
-                        }
+                        // What the pipe is known to hold first; ask it for
+                        // more only with nothing to write. An engine that
+                        // keeps up with the socket would otherwise poll the
+                        // pipe's shared word after every message.
+                        let m = match pipe.read_known() {
+                            Some(m) => m,
+                            None if e.zmtp.has_output() => break,
+                            None => match pipe.read() {
+                                Some(m) => m,
+                                None => break,
+                            },
+                        };
+                        e.zmtp.send(m).map_err(Down::Protocol)?;
                     }
                 }
             }
@@ -1180,6 +1189,20 @@ fn deliver(
                 pipe.write(m);
             }
             e.unflushed = true;
+            continue;
+        }
+        if let Some(m) = e.zmtp.next_message() {
+            // A single-part message goes straight into the pipe when it has
+            // room; anything else waits in in_parts until it is whole.
+            if e.in_parts.is_empty() && !m.more() {
+                let pipe = pipes.get(s.pipe.expect("pipe after handshake"));
+                if pipe.check_write() {
+                    pipe.write(m);
+                    e.unflushed = true;
+                    continue;
+                }
+            }
+            e.in_parts.push(m);
             continue;
         }
         let Some(ev) = e.zmtp.next_event() else { break };

@@ -623,7 +623,8 @@ impl Msg {
         self.kind == KIND_METADATA_NOTE
     }
 
-    /// Take the properties out of a message (a metadata note's).
+    /// Take the properties out of a message (a metadata note's, or one
+    /// about to be reused).
     pub fn take_metadata(&mut self) -> Option<Arc<Metadata>> {
         self.metadata.take()
     }

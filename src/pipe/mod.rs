@@ -208,6 +208,24 @@ impl PipeEnd {
         Some(msg)
     }
 
+    /// Read the next message part if this end already knows it is there
+    /// (see YPipe::read_known); None says nothing about the pipe.
+    #[inline]
+    pub fn read_known(&mut self) -> Option<Msg> {
+        // SAFETY: this end is the only reader of its inbound queue.
+        let msg = unsafe { self.inbound().read_known() }?;
+        let mut msg = if msg.is_metadata_note() {
+            self.after_notes(msg)?
+        } else {
+            msg
+        };
+        self.count_read(msg.more());
+        if let Some(md) = &self.metadata {
+            msg.set_metadata(md.clone());
+        }
+        Some(msg)
+    }
+
     /// Read the next message part straight into `out` (replacing what it
     /// held); false, `out` untouched, when none is ready. Saves the moves of
     /// a 64-byte message through return values on the receive path.
@@ -217,9 +235,16 @@ impl PipeEnd {
             return false;
         };
         let more = msg.more();
+        // A receive loop reuses one zmq_msg_t, which still holds the
+        // properties of the last message from this connection: keep that
+        // reference rather than drop it and take a new one (two atomic
+        // read-modify-writes per message saved).
+        let old = out.take_metadata();
         out.replace_with(msg);
-        if let Some(md) = &self.metadata {
-            out.set_metadata(md.clone());
+        match (&self.metadata, old) {
+            (Some(md), Some(old)) if Arc::ptr_eq(md, &old) => out.set_metadata(old),
+            (Some(md), _) => out.set_metadata(md.clone()),
+            (None, _) => {}
         }
         self.count_read(more);
         true

@@ -10,6 +10,7 @@
 //! Positions are counted as u64 sequence numbers rather than pointers; `c`
 //! holds the position up to which items are published, or ASLEEP.
 
+use crossbeam_utils::CachePadded;
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 use std::ptr;
@@ -20,6 +21,9 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 const CHUNK: usize = 256;
 const ASLEEP: u64 = u64::MAX;
 
+// Aligned so that every 64-byte message fills exactly one cache line: the
+// reader taking item i never shares a line with the writer filling item i+1.
+#[repr(C, align(128))]
 struct Chunk<T> {
     slots: [UnsafeCell<MaybeUninit<T>>; CHUNK],
     next: AtomicPtr<Chunk<T>>,
@@ -56,11 +60,14 @@ struct ReaderState<T> {
     readable: u64,
 }
 
+// Each thread's half, and the one word both touch, on cache lines of their
+// own: the writer bumps `back` for every item and the reader `front`, and
+// sharing a line would move it between the two cores on every message.
 pub struct YPipe<T> {
-    writer: UnsafeCell<WriterState<T>>,
-    reader: UnsafeCell<ReaderState<T>>,
+    writer: CachePadded<UnsafeCell<WriterState<T>>>,
+    reader: CachePadded<UnsafeCell<ReaderState<T>>>,
     /// Published end position, or ASLEEP when the reader went to sleep.
-    c: AtomicU64,
+    c: CachePadded<AtomicU64>,
     /// One recycled chunk handed from the reader back to the writer, so the
     /// steady state allocates nothing.
     spare: AtomicPtr<Chunk<T>>,
@@ -83,18 +90,18 @@ impl<T> YPipe<T> {
     pub fn new() -> Self {
         let chunk = Chunk::alloc();
         YPipe {
-            writer: UnsafeCell::new(WriterState {
+            writer: CachePadded::new(UnsafeCell::new(WriterState {
                 chunk,
                 back: 0,
                 complete: 0,
                 published: 0,
-            }),
-            reader: UnsafeCell::new(ReaderState {
+            })),
+            reader: CachePadded::new(UnsafeCell::new(ReaderState {
                 chunk,
                 front: 0,
                 readable: 0,
-            }),
-            c: AtomicU64::new(0),
+            })),
+            c: CachePadded::new(AtomicU64::new(0)),
             spare: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -206,6 +213,33 @@ impl<T> YPipe<T> {
         if !unsafe { self.check_read() } {
             return None;
         }
+        // SAFETY: as above; check_read said an item is published.
+        Some(unsafe { self.take() })
+    }
+
+    /// Take the next item if the reader already knows it is published,
+    /// without looking at `c`: a reader that keeps up with its writer would
+    /// otherwise pull that line over for every item, and then the writer's
+    /// next flush pulls it back.
+    ///
+    /// # Safety
+    /// Only the single reader may call this.
+    #[inline]
+    pub unsafe fn read_known(&self) -> Option<T> {
+        // SAFETY: the caller is the only reader.
+        let r = unsafe { &*self.reader.get() };
+        if r.front < r.readable {
+            // SAFETY: as above; the position is published.
+            Some(unsafe { self.take() })
+        } else {
+            None
+        }
+    }
+
+    /// # Safety
+    /// Only the single reader may call this, for a published position.
+    #[inline]
+    unsafe fn take(&self) -> T {
         // SAFETY: the caller is the only reader.
         let r = unsafe { &mut *self.reader.get() };
         let idx = (r.front % CHUNK as u64) as usize;
@@ -225,7 +259,7 @@ impl<T> YPipe<T> {
                 drop(unsafe { Box::from_raw(prev) });
             }
         }
-        Some(item)
+        item
     }
 
     /// Peek whether an item is ready without marking the reader asleep.
@@ -296,6 +330,41 @@ mod tests {
             assert!(p.flush(), "reader awake: no wake-up needed");
             assert_eq!(p.read(), Some(3));
             assert_eq!(p.read(), Some(4));
+        }
+    }
+
+    #[test]
+    fn read_known_takes_only_what_the_reader_has_seen_published() {
+        let p = YPipe::<u32>::new();
+        unsafe {
+            p.write(1, false);
+            p.write(2, false);
+            assert!(p.flush());
+            // Nothing seen yet: read_known neither reads nor goes to sleep.
+            assert_eq!(p.read_known(), None);
+            assert_eq!(p.read(), Some(1)); // sees 1 and 2 published
+            p.write(3, false);
+            assert!(p.flush(), "the reader never slept");
+            assert_eq!(p.read_known(), Some(2));
+            assert_eq!(p.read_known(), None); // 3 is not known yet
+            assert_eq!(p.read(), Some(3));
+            assert_eq!(p.read(), None); // asleep
+            p.write(4, false);
+            assert!(!p.flush());
+            assert_eq!(p.read(), Some(4));
+        }
+        // The chunk boundary is crossed the same way by both reads.
+        let p = YPipe::<usize>::new();
+        unsafe {
+            for i in 0..3 * CHUNK {
+                p.write(i, false);
+            }
+            p.flush();
+            assert_eq!(p.read(), Some(0));
+            for i in 1..3 * CHUNK {
+                assert_eq!(p.read_known(), Some(i));
+            }
+            assert_eq!(p.read_known(), None);
         }
     }
 

@@ -34,7 +34,11 @@ pub struct Connection {
     mechanism: Box<dyn Mechanism>,
     decoder: Decoder,
     encoder: Encoder,
+    /// Ready (at most one, and before any message part).
     events: VecDeque<Event>,
+    /// Received message parts, after `events`: kept apart so a part is
+    /// moved fewer times on its way to the pipe (see `next_message`).
+    inbox: VecDeque<Msg>,
     state: State,
     protocol: Option<Protocol>,
     sent_major: bool,
@@ -89,6 +93,7 @@ impl Connection {
             decoder,
             encoder,
             events: VecDeque::new(),
+            inbox: VecDeque::new(),
             state,
             protocol: None,
             sent_major: false,
@@ -187,7 +192,7 @@ impl Connection {
                 }
                 continue;
             }
-            if self.state == State::Ready && self.events.len() >= self.decode_batch {
+            if self.state == State::Ready && self.inbox.len() >= self.decode_batch {
                 self.paused = true;
                 return Ok(());
             }
@@ -306,7 +311,7 @@ impl Connection {
                 self.decoder.set_batch_size(self.config.in_batch_size)?;
                 self.state = State::Ready;
                 if self.subscription_required {
-                    self.events.push_back(Event::Message(Msg::from_slice(&[1])));
+                    self.inbox.push_back(Msg::from_slice(&[1]));
                 }
                 Ok(())
             }
@@ -329,7 +334,7 @@ impl Connection {
                         },
                         None => msg,
                     };
-                    self.events.push_back(Event::Message(msg));
+                    self.inbox.push_back(msg);
                     Ok(())
                 }
             }
@@ -429,11 +434,11 @@ impl Connection {
                     d[0] = u8::from(name == SUBSCRIBE);
                     d[1..].copy_from_slice(data);
                 }
-                self.events.push_back(Event::Message(m));
+                self.inbox.push_back(m);
             }
             JOIN | LEAVE if self.config.socket_type == c::ZMQ_RADIO => {
                 let notice = radio_dish::parse_notice(name, data)?;
-                self.events.push_back(Event::Message(notice));
+                self.inbox.push_back(notice);
             }
             PONG => {}
             _ => {}
@@ -456,7 +461,20 @@ impl Connection {
     /// once, with `Event::Ready`, and the session has the pipe attach them.
     #[inline]
     pub fn next_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        match self.events.pop_front() {
+            Some(ev) => Some(ev),
+            None => self.inbox.pop_front().map(Event::Message),
+        }
+    }
+
+    /// The next event if it is a message part (None when there is none, or
+    /// when Ready comes first: take that with `next_event`).
+    #[inline]
+    pub fn next_message(&mut self) -> Option<Msg> {
+        if !self.events.is_empty() {
+            return None;
+        }
+        self.inbox.pop_front()
     }
 
     // --------------------------------------------------------------- output

@@ -159,6 +159,15 @@ impl Wire {
         }
     }
 
+    /// The next event if it is a message part (see Connection::next_message).
+    #[inline]
+    pub fn next_message(&mut self) -> Option<Msg> {
+        match self {
+            Wire::Zmtp(c) => c.next_message(),
+            _ => None,
+        }
+    }
+
     pub fn next_event(&mut self) -> Option<Event> {
         match self {
             Wire::Zmtp(c) => c.next_event(),
