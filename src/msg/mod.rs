@@ -235,6 +235,20 @@ impl Msg {
         Ok(unsafe { Msg::from_content(content, data, size) })
     }
 
+    /// Make this empty inline message (as from [`new`](Self::new)) hold a
+    /// copy of `bytes` (at most [`MAX_VSM_SIZE`]) with `flags`, in place:
+    /// the decoder fills a message where it is queued instead of building
+    /// one and moving it there.
+    #[inline]
+    pub(crate) fn fill_vsm(&mut self, bytes: &[u8], flags: u8) {
+        debug_assert!(self.kind == KIND_VSM && self.size() == 0 && self.flags() == 0);
+        // SAFETY: the body of an inline message is a Vsm (see `kind`).
+        let vsm = unsafe { &mut self.body.get_mut().vsm };
+        vsm.data[..bytes.len()].copy_from_slice(bytes);
+        vsm.size = bytes.len() as u8;
+        *self.flags.get_mut() = flags;
+    }
+
     /// A copy of `bytes`; at most [`MAX_VSM_SIZE`] bytes allocate nothing.
     ///
     /// # Panics

@@ -416,6 +416,34 @@ impl Decoder {
         Ok(None)
     }
 
+    /// [`decode`](Self::decode) into `out`, an empty message (from
+    /// `Msg::new`) where the caller keeps it: a frame of at most
+    /// MAX_VSM_SIZE bytes is copied straight in, saving the moves of a
+    /// 64-byte value on the way. False, `out` untouched, when no frame is
+    /// complete.
+    #[inline]
+    pub fn decode_into(&mut self, out: &mut Msg) -> Result<bool, ProtocolError> {
+        if self.large.is_none() {
+            let avail = &self.buf.filled()[self.pos..];
+            let Some(h) = parse_header(self.framing, avail, self.maxmsgsize)? else {
+                return Ok(false);
+            };
+            if h.size <= Msg::MAX_VSM_SIZE && avail.len() - h.len >= h.size {
+                self.longest = self.longest.max(h.len + h.size);
+                out.fill_vsm(&avail[h.len..h.len + h.size], h.flags);
+                self.pos += h.len + h.size;
+                return Ok(true);
+            }
+        }
+        match self.decode()? {
+            Some(m) => {
+                *out = m;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// How many unparsed bytes the frame in progress needs in total.
     fn need(&self) -> usize {
         let avail = self.unparsed();

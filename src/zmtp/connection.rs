@@ -196,6 +196,34 @@ impl Connection {
                 self.paused = true;
                 return Ok(());
             }
+            if self.state == State::Ready
+                && self.groups.is_none()
+                && !self.mechanism.transforms_messages()
+            {
+                // Data frames are decoded where they are queued; a command
+                // comes back out for on_frame.
+                self.inbox.push_back(Msg::new());
+                let slot = self.inbox.back_mut().expect("just queued");
+                match self.decoder.decode_into(slot) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        self.inbox.pop_back();
+                        break;
+                    }
+                    Err(e) => {
+                        self.inbox.pop_back();
+                        return Err(e);
+                    }
+                }
+                // Any traffic proves the peer alive (libzmq cancels both).
+                self.hb_timeout_at = None;
+                self.hb_ttl_at = None;
+                if self.inbox.back().is_some_and(Msg::is_command) {
+                    let msg = self.inbox.pop_back().expect("just queued");
+                    self.on_command(&msg, now)?;
+                }
+                continue;
+            }
             let Some(msg) = self.decoder.decode()? else {
                 break;
             };
