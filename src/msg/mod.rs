@@ -390,6 +390,20 @@ impl Msg {
     }
 
     /// The message bytes.
+    /// The whole inline buffer of an inline message (its `size()` bytes,
+    /// then whatever the rest holds), None for any other kind: a copy of a
+    /// fixed 30 bytes is a few vector moves where one of `size()` bytes is a
+    /// call to memcpy.
+    #[inline]
+    pub fn inline_buf(&self) -> Option<&[u8; MAX_VSM_SIZE]> {
+        if self.kind != KIND_VSM {
+            return None;
+        }
+        // SAFETY: an inline message keeps the `vsm` variant, all of whose
+        // bytes are initialised.
+        Some(unsafe { &(*self.body.get()).vsm.data })
+    }
+
     pub fn data(&self) -> &[u8] {
         match self.ext() {
             Some(e) if e.size != 0 => {

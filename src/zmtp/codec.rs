@@ -568,16 +568,21 @@ impl Encoder {
         self.pending
     }
 
-    fn append(&mut self, bytes: &[u8]) {
-        if bytes.is_empty() {
-            return;
-        }
-        // Reclaim the written prefix once it dominates the buffer, so a
-        // connection that never fully drains does not grow it forever.
+    /// Reclaim the written prefix once it dominates the buffer, so a
+    /// connection that never fully drains does not grow it forever.
+    #[inline]
+    fn reclaim_written(&mut self) {
         if self.head >= 4096 && self.head * 2 >= self.batch.len() {
             self.batch.drain(..self.head);
             self.head = 0;
         }
+    }
+
+    fn append(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.reclaim_written();
         self.batch.extend_from_slice(bytes);
         self.pending += bytes.len();
         match self.segs.back_mut() {
@@ -631,6 +636,10 @@ impl Encoder {
     /// (the prefix carries a command name in front of a topic, say).
     pub fn push_frame(&mut self, more: bool, command: bool, prefix: &[u8], body: Msg) {
         let size = prefix.len() + body.size();
+        if let (true, Some(inline)) = (prefix.is_empty(), body.inline_buf()) {
+            self.push_inline_frame(more, command, size, inline);
+            return;
+        }
         let mut h = [0u8; 10];
         let n = self.header(more, command, size, &mut h);
         self.append(&h[..n]);
@@ -640,6 +649,36 @@ impl Encoder {
             self.segs.push_back(Seg::Body(body));
         } else {
             self.append(body.data());
+        }
+    }
+
+    /// Queue one frame of the first `size` bytes of `inline` (a message's
+    /// inline buffer). Such a frame always has a 2-byte header (a short
+    /// frame; for ZMTP 1.0, length and flags), so header and the whole
+    /// inline buffer go in with one fixed-size copy and the tail is cut off
+    /// again.
+    #[inline]
+    fn push_inline_frame(
+        &mut self,
+        more: bool,
+        command: bool,
+        size: usize,
+        inline: &[u8; Msg::MAX_VSM_SIZE],
+    ) {
+        let mut h = [0u8; 10];
+        let n = self.header(more, command, size, &mut h);
+        debug_assert_eq!(n, 2);
+        let mut block = [0u8; 2 + Msg::MAX_VSM_SIZE];
+        block[..2].copy_from_slice(&h[..2]);
+        block[2..].copy_from_slice(inline);
+        self.reclaim_written();
+        let at = self.batch.len();
+        self.batch.extend_from_slice(&block);
+        self.batch.truncate(at + 2 + size);
+        self.pending += 2 + size;
+        match self.segs.back_mut() {
+            Some(Seg::Batch(len)) => *len += 2 + size,
+            _ => self.segs.push_back(Seg::Batch(2 + size)),
         }
     }
 
