@@ -14,7 +14,7 @@ use crate::msg::Msg;
 use crate::pipe::{pipe_pair, Pipes};
 use crate::socket::monitor::Ends;
 use crate::transport::address::tcp_endpoint_string;
-use crate::transport::stream::{Listener, Stream};
+use crate::transport::stream::{Listener, Stream, MAX_IOV};
 use crate::transport::{ipc, tcp};
 use crate::util::clock::now_ms;
 use crate::zmtp;
@@ -80,6 +80,9 @@ struct Engine {
     zap: super::security::ZapClient,
     /// ZMQ_HELLO_MSG still to go out first once the handshake is done.
     hello_due: bool,
+    /// A tcp connection's MSS, once connected: writes with more queued
+    /// end on a segment boundary (see Stream::write_vectored). 0: any.
+    segment: usize,
 }
 
 struct Session {
@@ -180,9 +183,9 @@ fn emit(opts: &SessionOptions, event: i32, value: i64, endpoint: &str) {
 fn flush_best_effort(e: &mut Engine) {
     while e.zmtp.has_output() {
         let written = {
-            let mut slices = [IoSlice::new(&[]); 64];
+            let mut slices = [IoSlice::new(&[]); MAX_IOV];
             let k = e.zmtp.output(&mut slices);
-            e.stream.write_vectored(&slices[..k])
+            e.stream.write_vectored(&slices[..k], 0)
         };
         match written {
             Ok(n) if n > 0 => e.zmtp.consume_output(n),
@@ -508,6 +511,7 @@ impl Sessions {
                     if res.is_ok() {
                         e.connecting = false;
                         e.write_blocked = false;
+                        e.segment = e.stream.segment_size();
                         s.reconnect_ivl = s.opts.reconnect_ivl;
                         emit_at(&s.opts, ZMQ_EVENT_CONNECTED, fd, engine_ends(e, false));
                     } else {
@@ -666,6 +670,7 @@ impl Sessions {
             raw::Wire::Zmtp(conn)
         };
         let hello_due = !o.hello_msg.is_empty() && matches!(wire, raw::Wire::Zmtp(_));
+        let segment = if connecting { 0 } else { stream.segment_size() };
         s.engine = Some(Engine {
             stream,
             zmtp: wire,
@@ -683,6 +688,7 @@ impl Sessions {
             remote,
             zap: Default::default(),
             hello_due,
+            segment,
         });
         if !connecting {
             self.pump(r, key);
@@ -844,9 +850,9 @@ impl Sessions {
                 break;
             }
             let written = {
-                let mut slices = [IoSlice::new(&[]); 64];
+                let mut slices = [IoSlice::new(&[]); MAX_IOV];
                 let k = e.zmtp.output(&mut slices);
-                e.stream.write_vectored(&slices[..k])
+                e.stream.write_vectored(&slices[..k], e.segment)
             };
             match written {
                 Ok(n) => e.zmtp.consume_output(n),
