@@ -849,10 +849,21 @@ impl Sessions {
             if e.write_blocked || !e.zmtp.has_output() {
                 break;
             }
+            // Whole segments only while more messages wait behind them: the
+            // last one goes whole, as its tail in a write of its own would
+            // cost a peer waiting for it one more wake-up.
+            let segment = if e.segment > 0
+                && e.zmtp.pending_output() > e.segment
+                && s.pipe.is_some_and(|slot| pipes.get(slot).has_unread())
+            {
+                e.segment
+            } else {
+                0
+            };
             let written = {
                 let mut slices = [IoSlice::new(&[]); MAX_IOV];
                 let k = e.zmtp.output(&mut slices);
-                e.stream.write_vectored(&slices[..k], e.segment)
+                e.stream.write_vectored(&slices[..k], segment)
             };
             match written {
                 Ok(n) => e.zmtp.consume_output(n),

@@ -211,6 +211,15 @@ impl Wire {
         }
     }
 
+    /// Bytes waiting to be written.
+    pub fn pending_output(&self) -> usize {
+        match self {
+            Wire::Zmtp(c) => c.pending_output(),
+            Wire::Raw(r) => r.pending,
+            Wire::Udp(_) => 0,
+        }
+    }
+
     pub fn want_more_output(&self) -> bool {
         match self {
             Wire::Zmtp(c) => c.want_more_output(),
