@@ -2,6 +2,7 @@
 //! (with the wire transports) the background I/O threads.
 
 pub mod command;
+pub mod idle;
 pub mod mailbox;
 pub mod security;
 pub mod session;

@@ -64,9 +64,10 @@ fn run(mut poll: Poll, mailbox: Arc<SocketMailbox>) {
     super::slice::request_short_slice();
     let mut events = Events::with_capacity(256);
     let mut sessions = Sessions::new(mailbox.clone());
+    let mut idle = super::idle::Idle::new();
     loop {
         let deadline = sessions.next_deadline();
-        if let Err(e) = poll.poll(&mut events, Sessions::timeout_until(deadline)) {
+        if let Err(e) = idle.wait(&mut poll, &mut events, Sessions::timeout_until(deadline)) {
             if e.kind() == io::ErrorKind::Interrupted {
                 continue;
             }
