@@ -12,7 +12,10 @@
 //! burns nothing: it opens (to `START_US`) and doubles, up to `MAX_US`,
 //! when a sleep ended within `GAP_US` of the wait's start, and halves when
 //! a sleep ran longer. A thread spins only while its events come less than
-//! 100 µs apart, and then for at most 50 µs a time. While spinning the
+//! 100 µs apart, and then for at most 50 µs a time; and only while it is
+//! in a conversation, having both written to and read from its peers within
+//! its last two waits. A thread that only streams one way (either end of a
+//! throughput run) would gain nothing and take CPU its neighbours need. While spinning the
 //! thread yields its CPU between polls, so a runnable application thread
 //! sharing it loses nothing. `ZMQ_RS_IO_SPIN=0` in the environment turns
 //! spinning off.
@@ -33,6 +36,9 @@ pub struct Idle {
     /// Spin this long before sleeping (0: sleep at once).
     window_us: u64,
     enabled: bool,
+    /// Waits since the thread last wrote to / read from a peer.
+    wrote_age: u8,
+    read_age: u8,
 }
 
 impl Default for Idle {
@@ -46,22 +52,39 @@ impl Idle {
         Idle {
             window_us: 0,
             enabled: std::env::var_os("ZMQ_RS_IO_SPIN").is_none_or(|v| v != "0"),
+            wrote_age: u8::MAX,
+            read_age: u8::MAX,
         }
     }
 
     /// Wait for events, at most `timeout` (None: no limit), as
-    /// `Poll::poll` does.
+    /// `Poll::poll` does. `wrote` / `read`: the thread's connections wrote
+    /// to / read from their peers since it last waited.
     pub fn wait(
         &mut self,
         poll: &mut Poll,
         events: &mut Events,
         timeout: Option<Duration>,
+        wrote: bool,
+        read: bool,
     ) -> io::Result<()> {
         if timeout == Some(Duration::ZERO) || !self.enabled {
             return poll.poll(events, timeout);
         }
+        // Traffic both ways within the last two waits is a conversation.
+        self.wrote_age = if wrote {
+            0
+        } else {
+            self.wrote_age.saturating_add(1)
+        };
+        self.read_age = if read {
+            0
+        } else {
+            self.read_age.saturating_add(1)
+        };
+        let conversing = self.wrote_age <= 1 && self.read_age <= 1;
         let start = Instant::now();
-        if self.window_us > 0 {
+        if self.window_us > 0 && conversing {
             let window = Duration::from_micros(self.window_us);
             loop {
                 poll.poll(events, Some(Duration::ZERO))?;
@@ -100,10 +123,8 @@ mod tests {
 
     #[test]
     fn the_window_opens_on_short_gaps_and_closes_on_long_ones() {
-        let mut idle = Idle {
-            window_us: 0,
-            enabled: true,
-        };
+        let mut idle = Idle::new();
+        idle.enabled = true;
         idle.adapt(Duration::from_micros(30), true);
         assert_eq!(idle.window_us, START_US);
         for _ in 0..5 {
@@ -122,13 +143,18 @@ mod tests {
     fn a_spinning_wait_still_sees_events_and_honours_the_timeout() {
         let mut poll = Poll::new().unwrap();
         let mut events = Events::with_capacity(8);
-        let mut idle = Idle {
-            window_us: MAX_US,
-            enabled: true,
-        };
+        let mut idle = Idle::new();
+        idle.enabled = true;
+        idle.window_us = MAX_US;
         let t = Instant::now();
-        idle.wait(&mut poll, &mut events, Some(Duration::from_millis(20)))
-            .unwrap();
+        idle.wait(
+            &mut poll,
+            &mut events,
+            Some(Duration::from_millis(20)),
+            true,
+            true,
+        )
+        .unwrap();
         assert!(events.is_empty());
         assert!(t.elapsed() >= Duration::from_millis(20));
         // A long sleep closed the window half way.
@@ -136,7 +162,7 @@ mod tests {
 
         let waker = mio::Waker::new(poll.registry(), mio::Token(1)).unwrap();
         waker.wake().unwrap();
-        idle.wait(&mut poll, &mut events, None).unwrap();
+        idle.wait(&mut poll, &mut events, None, true, true).unwrap();
         assert_eq!(events.iter().count(), 1);
     }
 }

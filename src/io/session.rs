@@ -128,6 +128,10 @@ pub struct Sessions {
     stopping: bool,
     /// Listeners to retry accepting on, and when (see accept_retry.rs).
     accept_retry: HashMap<usize, u64>,
+    /// Since `take_traffic` last asked: a connection wrote to its peer /
+    /// read from its peer.
+    wrote: bool,
+    read: bool,
 }
 
 /// Messages decoded ahead of delivery to the pipe: enough to amortise a
@@ -267,7 +271,18 @@ impl Sessions {
             free: Vec::new(),
             stopping: false,
             accept_retry: HashMap::new(),
+            wrote: false,
+            read: false,
         }
+    }
+
+    /// (wrote, read): did connections write to / read from their peers
+    /// since the last call? (see io::idle)
+    pub fn take_traffic(&mut self) -> (bool, bool) {
+        (
+            std::mem::take(&mut self.wrote),
+            std::mem::take(&mut self.read),
+        )
     }
 
     fn insert(&mut self, e: Entry) -> usize {
@@ -793,6 +808,7 @@ impl Sessions {
             match e.stream.read_into_vectored(buf, more) {
                 Ok(0) => return Err(Down::Closed),
                 Ok(n) => {
+                    self.read = true;
                     // A short read emptied the socket's receive queue: data
                     // arriving later raises a new edge, so skip the read
                     // that would only say EAGAIN (as tokio does). Not once
@@ -866,7 +882,10 @@ impl Sessions {
                 e.stream.write_vectored(&slices[..k], segment)
             };
             match written {
-                Ok(n) => e.zmtp.consume_output(n),
+                Ok(n) => {
+                    e.zmtp.consume_output(n);
+                    self.wrote = true;
+                }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => e.write_blocked = true,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => return Err(Down::Failed(err.raw_os_error().unwrap_or(libc::EIO))),

@@ -67,7 +67,9 @@ fn run(mut poll: Poll, mailbox: Arc<SocketMailbox>) {
     let mut idle = super::idle::Idle::new();
     loop {
         let deadline = sessions.next_deadline();
-        if let Err(e) = idle.wait(&mut poll, &mut events, Sessions::timeout_until(deadline)) {
+        let timeout = Sessions::timeout_until(deadline);
+        let (wrote, read) = sessions.take_traffic();
+        if let Err(e) = idle.wait(&mut poll, &mut events, timeout, wrote, read) {
             if e.kind() == io::ErrorKind::Interrupted {
                 continue;
             }
