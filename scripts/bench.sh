@@ -30,7 +30,7 @@
 #
 # Environment:
 #   BENCH_TRANSPORTS   "inproc tcp ipc curve"
-#   BENCH_RUNS         timing runs per figure, the median is kept (3)
+#   BENCH_RUNS         timing runs per figure, the median is kept (5)
 #   BENCH_IR=0         skip the instruction counts
 #   BENCH_PROFILE=1    also print the top functions of ours over tcp (1 B and
 #                      64 KiB throughput, each side) from callgrind_annotate
@@ -50,7 +50,7 @@ DEBLIB=/usr/lib/x86_64-linux-gnu/libzmq.so.5
 CFLAGS="-std=gnu99 -O2 -g -Wall -Wextra -Werror -pthread"
 TRANSPORTS=${BENCH_TRANSPORTS:-"inproc tcp ipc curve"}
 CURVE_SIZES=${BENCH_CURVE_SIZES:-"64 1024 65536"}
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-5}
 DO_IR=${BENCH_IR:-1}
 PROFILE=${BENCH_PROFILE:-0}
 THR_COUNT=${BENCH_THR_COUNT:-2000000}
