@@ -140,6 +140,44 @@ mod tests {
     }
 
     #[test]
+    fn zmq_rs_io_spin_0_turns_spinning_off() {
+        std::env::set_var("ZMQ_RS_IO_SPIN", "0");
+        assert!(!Idle::new().enabled);
+        std::env::set_var("ZMQ_RS_IO_SPIN", "1");
+        assert!(Idle::new().enabled);
+        std::env::remove_var("ZMQ_RS_IO_SPIN");
+        assert!(Idle::new().enabled);
+    }
+
+    #[test]
+    fn only_a_conversation_spins() {
+        let mut poll = Poll::new().unwrap();
+        let mut events = Events::with_capacity(8);
+        let mut idle = Idle::new();
+        idle.enabled = true;
+        idle.window_us = MAX_US;
+        // One-way traffic: the wait sleeps at once and, ending after a
+        // long gap, halves the window.
+        idle.wait(
+            &mut poll,
+            &mut events,
+            Some(Duration::from_millis(2)),
+            true,
+            false,
+        )
+        .unwrap();
+        assert_eq!(idle.window_us, MAX_US / 2);
+        // Reads on the next wait, the write one wait ago: a conversation.
+        let waker = mio::Waker::new(poll.registry(), mio::Token(1)).unwrap();
+        waker.wake().unwrap();
+        idle.wait(&mut poll, &mut events, None, false, true)
+            .unwrap();
+        assert_eq!(events.iter().count(), 1);
+        // Caught while spinning: no sleep, the window is kept.
+        assert_eq!(idle.window_us, MAX_US / 2);
+    }
+
+    #[test]
     fn a_spinning_wait_still_sees_events_and_honours_the_timeout() {
         let mut poll = Poll::new().unwrap();
         let mut events = Events::with_capacity(8);
