@@ -254,13 +254,16 @@ run_pair() {
     case $ep in ipc://*) rm -f "${ep#ipc://}" ;; esac
 }
 
-# net_median lib kind transport size: the medians over RUNS of
+# net_medians kind transport size: RUNS rounds of one ours run then one
+# libzmq run (interleaved, so that a slow spell of the shared machine hits
+# both libraries, not the five runs of one of them); prints two lines, ours
+# then libzmq, each the medians over its runs of
 # "<figure> <cpu remote> <cpu local> <syscalls remote> <syscalls local>":
 # msg/s (thr, from local_thr) or average latency in us (lat, from
 # remote_lat); each process's CPU time (user + system, perf stat task-clock)
 # in ns and its system calls, per message (thr) or round trip (lat).
-net_median() {
-    local lib=$1 kind=$2 transport=$3 size=$4 count file pat f
+net_medians() {
+    local kind=$1 transport=$2 size=$3 count file pat f lib
     if [ "$kind" = thr ]; then
         count=$(thr_count "$size"); file=$OUT/local.out; pat='mean throughput: \([0-9.]*\) \[msg/s\]'
     else
@@ -268,21 +271,26 @@ net_median() {
     fi
     rm -f "$OUT"/runs.*
     for _ in $(seq "$RUNS"); do
-        run_pair "$CPU_WRAP" "$lib" "$kind" "$transport" "$size" "$count"
-        f=$(sed -n "s|^$pat.*|\1|p" "$file" | head -n 1)
-        if [ -z "$f" ]; then
-            f=n/a
-            sed 's/^/    | /' "$OUT/local.out" "$OUT/remote.out" >&2
-        fi
-        echo "$f" >>"$OUT/runs.fig"
-        perf_per "$OUT/remote.out" task-clock 1e6 "%.0f" "$count" >>"$OUT/runs.cpur"
-        perf_per "$OUT/local.out" task-clock 1e6 "%.0f" "$count" >>"$OUT/runs.cpul"
-        perf_per "$OUT/remote.out" raw_syscalls:sys_enter 1 "%.3g" "$count" >>"$OUT/runs.scr"
-        perf_per "$OUT/local.out" raw_syscalls:sys_enter 1 "%.3g" "$count" >>"$OUT/runs.scl"
+        for lib in ours libzmq; do
+            run_pair "$CPU_WRAP" "$lib" "$kind" "$transport" "$size" "$count"
+            f=$(sed -n "s|^$pat.*|\1|p" "$file" | head -n 1)
+            if [ -z "$f" ]; then
+                f=n/a
+                sed 's/^/    | /' "$OUT/local.out" "$OUT/remote.out" >&2
+            fi
+            echo "$f" >>"$OUT/runs.$lib.fig"
+            perf_per "$OUT/remote.out" task-clock 1e6 "%.0f" "$count" >>"$OUT/runs.$lib.cpur"
+            perf_per "$OUT/local.out" task-clock 1e6 "%.0f" "$count" >>"$OUT/runs.$lib.cpul"
+            perf_per "$OUT/remote.out" raw_syscalls:sys_enter 1 "%.3g" "$count" >>"$OUT/runs.$lib.scr"
+            perf_per "$OUT/local.out" raw_syscalls:sys_enter 1 "%.3g" "$count" >>"$OUT/runs.$lib.scl"
+        done
     done
-    local x out=""
-    for x in fig cpur cpul scr scl; do out="$out $(median <"$OUT/runs.$x")"; done
-    echo "$out"
+    local x out
+    for lib in ours libzmq; do
+        out=""
+        for x in fig cpur cpul scr scl; do out="$out $(median <"$OUT/runs.$lib.$x")"; done
+        echo "$out"
+    done
 }
 # perf_per perf-output event scale format count: the event's count * scale
 # / count (task-clock is in ms: scale 1e6 gives ns)
@@ -322,16 +330,15 @@ net_bench() {
     local ocr ocl osr osl lcr lcl lsr lsl oir oil lir lil
     local -a speed cost
     case ${PERF_CURVE:-0}$transport in
-    1tcp) echo "== CURVE over tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq (libsodium), two processes, median of $RUNS runs" ;;
-    tcp) echo "== tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq, two processes, median of $RUNS runs" ;;
-    ipc) echo "== ipc:///tmp/...: ours<->ours vs libzmq<->libzmq, two processes, median of $RUNS runs" ;;
+    1tcp) echo "== CURVE over tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq (libsodium), two processes, median of $RUNS interleaved runs" ;;
+    tcp) echo "== tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq, two processes, median of $RUNS interleaved runs" ;;
+    ipc) echo "== ipc:///tmp/...: ours<->ours vs libzmq<->libzmq, two processes, median of $RUNS interleaved runs" ;;
     esac
     for kind in thr lat; do
         local sizes=$NET_SIZES
         [ $kind = lat ] && sizes=$NET_LAT_SIZES
         for size in $sizes; do
-            read -r o ocr ocl osr osl <<<"$(net_median ours $kind "$transport" "$size")"
-            read -r l lcr lcl lsr lsl <<<"$(net_median libzmq $kind "$transport" "$size")"
+            { read -r o ocr ocl osr osl; read -r l lcr lcl lsr lsl; } <<<"$(net_medians $kind "$transport" "$size")"
             read -r oil oir <<<"$(net_ir ours $kind "$transport" "$size")"
             read -r lil lir <<<"$(net_ir libzmq $kind "$transport" "$size")"
             if [ $kind = thr ]; then
