@@ -15,9 +15,9 @@
 //! 100 µs apart, and then for at most 50 µs a time; and only while it is
 //! in a conversation, having both written to and read from its peers within
 //! its last two waits. A thread that only streams one way (either end of a
-//! throughput run) would gain nothing and take CPU its neighbours need. While spinning the
-//! thread yields its CPU between polls, so a runnable application thread
-//! sharing it loses nothing. `ZMQ_RS_IO_SPIN=0` in the environment turns
+//! throughput run) would gain nothing and take CPU its neighbours need.
+//! While spinning the thread yields its CPU between polls, so a runnable
+//! application thread sharing it loses nothing. `ZMQ_RS_IO_SPIN=0` in the environment turns
 //! spinning off.
 
 use mio::{Events, Poll};
@@ -149,13 +149,17 @@ mod tests {
         assert!(Idle::new().enabled);
     }
 
-    #[test]
-    fn only_a_conversation_spins() {
-        let mut poll = Poll::new().unwrap();
-        let mut events = Events::with_capacity(8);
+    /// A poll to wait on, and an enabled Idle with its window wide open.
+    fn spinning() -> (Poll, Events, Idle) {
         let mut idle = Idle::new();
         idle.enabled = true;
         idle.window_us = MAX_US;
+        (Poll::new().unwrap(), Events::with_capacity(8), idle)
+    }
+
+    #[test]
+    fn only_a_conversation_spins() {
+        let (mut poll, mut events, mut idle) = spinning();
         // One-way traffic: the wait sleeps at once and, ending after a
         // long gap, halves the window.
         idle.wait(
@@ -179,11 +183,7 @@ mod tests {
 
     #[test]
     fn a_spinning_wait_still_sees_events_and_honours_the_timeout() {
-        let mut poll = Poll::new().unwrap();
-        let mut events = Events::with_capacity(8);
-        let mut idle = Idle::new();
-        idle.enabled = true;
-        idle.window_us = MAX_US;
+        let (mut poll, mut events, mut idle) = spinning();
         let t = Instant::now();
         idle.wait(
             &mut poll,

@@ -389,7 +389,6 @@ impl Msg {
         }
     }
 
-    /// The message bytes.
     /// The whole inline buffer of an inline message (its `size()` bytes,
     /// then whatever the rest holds), None for any other kind: a copy of a
     /// fixed 30 bytes is a few vector moves where one of `size()` bytes is a
@@ -404,6 +403,7 @@ impl Msg {
         Some(unsafe { &(*self.body.get()).vsm.data })
     }
 
+    /// The message bytes.
     pub fn data(&self) -> &[u8] {
         match self.ext() {
             Some(e) if e.size != 0 => {

@@ -200,12 +200,10 @@ impl PipeEnd {
     /// Read the next message part.
     #[inline]
     pub fn read(&mut self) -> Option<Msg> {
-        let mut msg = self.next_part()?;
-        self.count_read(msg.more());
-        if let Some(md) = &self.metadata {
-            msg.set_metadata(md.clone());
-        }
-        Some(msg)
+        // SAFETY: this end is the only reader of its inbound queue.
+        let msg = unsafe { self.inbound().read() }?;
+        let msg = self.skip_notes(msg)?;
+        Some(self.hand_out(msg))
     }
 
     /// Read the next message part if this end already knows it is there
@@ -214,16 +212,18 @@ impl PipeEnd {
     pub fn read_known(&mut self) -> Option<Msg> {
         // SAFETY: this end is the only reader of its inbound queue.
         let msg = unsafe { self.inbound().read_known() }?;
-        let mut msg = if msg.is_metadata_note() {
-            self.after_notes(msg)?
-        } else {
-            msg
-        };
+        let msg = self.skip_notes(msg)?;
+        Some(self.hand_out(msg))
+    }
+
+    /// Count a part read and give it the connection's properties.
+    #[inline]
+    fn hand_out(&mut self, mut msg: Msg) -> Msg {
         self.count_read(msg.more());
         if let Some(md) = &self.metadata {
             msg.set_metadata(md.clone());
         }
-        Some(msg)
+        msg
     }
 
     /// Read the next message part straight into `out` (replacing what it
@@ -231,7 +231,8 @@ impl PipeEnd {
     /// a 64-byte message through return values on the receive path.
     #[inline]
     pub fn read_into(&mut self, out: &mut Msg) -> bool {
-        let Some(msg) = self.next_part() else {
+        // SAFETY: this end is the only reader of its inbound queue.
+        let Some(msg) = unsafe { self.inbound().read() }.and_then(|m| self.skip_notes(m)) else {
             return false;
         };
         let more = msg.more();
@@ -250,12 +251,10 @@ impl PipeEnd {
         true
     }
 
-    /// The next item of the inbound queue that is a message part, keeping
-    /// the metadata notes before it.
+    /// `msg`, or if it is a metadata note, the message part after the
+    /// notes (keeping the last note's properties).
     #[inline]
-    fn next_part(&mut self) -> Option<Msg> {
-        // SAFETY: this end is the only reader of its inbound queue.
-        let msg = unsafe { self.inbound().read() }?;
+    fn skip_notes(&mut self, msg: Msg) -> Option<Msg> {
         if msg.is_metadata_note() {
             return self.after_notes(msg);
         }

@@ -106,20 +106,25 @@ impl Stream {
     /// segment's worth queued, only whole segments are written; the rest
     /// goes with the next write. Writes that end in a part-filled segment
     /// with more data right behind measured 2x slower for 64 KiB messages
-    /// over loopback (Linux 6.1): every write then leaves the receiver a
-    /// runt segment to wake up for.
+    /// over loopback (Linux 6.18).
     pub fn write_vectored(&mut self, bufs: &[IoSlice<'_>], segment: usize) -> io::Result<usize> {
         if let Stream::Udp(_) = self {
             return Err(io::Error::from_raw_os_error(libc::EDESTADDRREQ));
         }
         // SAFETY: an all-zero msghdr is valid (no name, no control data).
         let mut hdr: libc::msghdr = unsafe { std::mem::zeroed() };
-        let mut trimmed = [libc::iovec {
-            iov_base: std::ptr::null_mut(),
-            iov_len: 0,
-        }; MAX_IOV];
-        let total: usize = bufs.iter().map(|b| b.len()).sum();
-        if segment > 0 && total > segment && bufs.len() <= MAX_IOV {
+        // Counted and filled only when trimming can apply.
+        let total: usize = if segment > 0 && bufs.len() <= MAX_IOV {
+            bufs.iter().map(|b| b.len()).sum()
+        } else {
+            0
+        };
+        let mut trimmed: [libc::iovec; MAX_IOV];
+        if segment > 0 && total > segment {
+            trimmed = [libc::iovec {
+                iov_base: std::ptr::null_mut(),
+                iov_len: 0,
+            }; MAX_IOV];
             let mut room = total / segment * segment;
             let mut k = 0;
             for b in bufs {

@@ -196,12 +196,10 @@ impl Connection {
                 self.paused = true;
                 return Ok(());
             }
-            if self.state == State::Ready
-                && self.groups.is_none()
-                && !self.mechanism.transforms_messages()
-            {
-                // Data frames are decoded where they are queued; a command
-                // comes back out for on_frame.
+            if self.state == State::Ready {
+                // Frames are decoded where they are queued. One that needs
+                // more than queuing (a command, a CURVE box, a RADIO group
+                // frame) comes back out for on_frame.
                 self.inbox.push_back(Msg::new());
                 let slot = self.inbox.back_mut().expect("just queued");
                 match self.decoder.decode_into(slot) {
@@ -215,12 +213,14 @@ impl Connection {
                         return Err(e);
                     }
                 }
-                // Any traffic proves the peer alive (libzmq cancels both).
-                self.hb_timeout_at = None;
-                self.hb_ttl_at = None;
-                if self.inbox.back().is_some_and(Msg::is_command) {
+                let queued = !slot.is_command()
+                    && self.groups.is_none()
+                    && !self.mechanism.transforms_messages();
+                if queued {
+                    self.peer_alive();
+                } else {
                     let msg = self.inbox.pop_back().expect("just queued");
-                    self.on_command(&msg, now)?;
+                    self.on_frame(msg, now)?;
                 }
                 continue;
             }
@@ -349,9 +349,7 @@ impl Connection {
                 } else {
                     msg
                 };
-                // Any traffic proves the peer alive (libzmq cancels both).
-                self.hb_timeout_at = None;
-                self.hb_ttl_at = None;
+                self.peer_alive();
                 if msg.is_command() {
                     self.on_command(&msg, now)
                 } else {
@@ -368,6 +366,13 @@ impl Connection {
             }
             State::Greeting | State::Failed(_) => Ok(()),
         }
+    }
+
+    /// Any traffic proves the peer alive: libzmq cancels both timers.
+    #[inline]
+    fn peer_alive(&mut self) {
+        self.hb_timeout_at = None;
+        self.hb_ttl_at = None;
     }
 
     /// Send what the mechanism has for the peer, then act on its status.
