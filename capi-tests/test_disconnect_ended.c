@@ -5,6 +5,7 @@
  * handshake with a protocol error stays known, and so does a STREAM
  * connection the socket closed itself. */
 #include "testutil.h"
+#include "tcputil.h"
 #include <unistd.h>
 
 static void *ctx;
@@ -67,15 +68,21 @@ static void test_lost_with_reconnect (void)
 
 static void test_refused_without_reconnect (void)
 {
+    /* A port bound but not listening refuses every connect, and, held for
+     * the whole test, can be neither bound by anyone else nor picked as the
+     * DEALER's own source port (a closed listener's port could be either,
+     * and the connect would then succeed). */
     char ep[256];
-    void *r = sock (ZMQ_ROUTER, ep, sizeof ep, 1);
-    zmq_close (r);
+    int port;
+    int held = bound_loopback (SOCK_STREAM, &port);
+    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     void *d = sock (ZMQ_DEALER, NULL, 0, 0);
     set_int (d, ZMQ_RECONNECT_IVL, -1);
     CHECK_OK (zmq_connect (d, ep));
     settle (d, 300);
     CHECK_OK (zmq_disconnect (d, ep));
     zmq_close (d);
+    close (held);
 }
 
 static void test_protocol_error (void)
