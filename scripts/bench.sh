@@ -133,13 +133,20 @@ per_msg() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (a == "" || b == "" ||
 
 # ---- inproc -----------------------------------------------------------------
 
-# median_of <field-regex> cmd...: run RUNS times, keep the median figure
-# (sturdier than the best run on a shared machine).
-median_of() {
-    local pat=$1; shift
+# medians_of <field-regex> prog size count: RUNS rounds of one run of
+# prog_ours then one of prog_libzmq (interleaved, as net_medians below, so a
+# slow spell of the shared machine hits both); prints "<ours> <libzmq>", the
+# median figure of each (sturdier than the best run on a shared machine).
+medians_of() {
+    local pat=$1 prog=$2 size=$3 count=$4 lib
+    rm -f "$OUT"/inproc.*
     for _ in $(seq "$RUNS"); do
-        timeout 300 "$@" | sed -n "s/^$pat: \([0-9.]*\).*/\1/p" | head -n 1 | grep . || echo n/a
-    done | median
+        for lib in ours libzmq; do
+            timeout 300 "$OUT/${prog}_$lib" "$size" "$count" | sed -n "s/^$pat: \([0-9.]*\).*/\1/p" |
+                head -n 1 | grep . >>"$OUT/inproc.$lib" || echo n/a >>"$OUT/inproc.$lib"
+        done
+    done
+    echo "$(median <"$OUT/inproc.ours") $(median <"$OUT/inproc.libzmq")"
 }
 
 # Per message: the difference between a run of 2N and one of N messages,
@@ -154,21 +161,19 @@ ir_per_msg() { # prog size
 }
 
 inproc_bench() {
-    echo "== inproc: throughput $THR_COUNT messages, latency $LAT_COUNT round trips, median of $RUNS runs"
+    echo "== inproc: throughput $THR_COUNT messages, latency $LAT_COUNT round trips, median of $RUNS interleaved runs"
     echo "   instructions: one process (both threads), N = $IR_COUNT messages (latency: N/10 round trips)"
     printf "%-22s %14s %14s %8s %10s %10s %8s\n" test ours libzmq ratio "ours I/msg" "zmq I/msg" ratio
     local size o l io il
     for size in $SIZES; do
-        o=$(median_of "mean throughput" "$OUT/inproc_thr_ours" "$size" "$THR_COUNT")
-        l=$(median_of "mean throughput" "$OUT/inproc_thr_libzmq" "$size" "$THR_COUNT")
+        read -r o l < <(medians_of "mean throughput" inproc_thr "$size" "$THR_COUNT")
         io=$(ir_per_msg inproc_thr_ours "$size")
         il=$(ir_per_msg inproc_thr_libzmq "$size")
         printf "%-22s %14s %14s %8s %10s %10s %8s\n" "thr ${size}B [msg/s]" "$o" "$l" "$(ratio "$o" "$l")" \
             "$io" "$il" "$(ratio "$io" "$il")"
     done
     for size in $LAT_SIZES; do
-        o=$(median_of "average latency" "$OUT/inproc_lat_ours" "$size" "$LAT_COUNT")
-        l=$(median_of "average latency" "$OUT/inproc_lat_libzmq" "$size" "$LAT_COUNT")
+        read -r o l < <(medians_of "average latency" inproc_lat "$size" "$LAT_COUNT")
         io=$(ir_per_msg inproc_lat_ours "$size")
         il=$(ir_per_msg inproc_lat_libzmq "$size")
         printf "%-22s %14s %14s %8s %10s %10s %8s\n" "lat ${size}B [us]" "$o" "$l" "$(ratio "$o" "$l")" \
