@@ -17,8 +17,8 @@
 //! its last two waits. A thread that only streams one way (either end of a
 //! throughput run) would gain nothing and take CPU its neighbours need.
 //! While spinning the thread yields its CPU between polls, so a runnable
-//! application thread sharing it loses nothing. `ZMQ_RS_IO_SPIN=0` in the environment turns
-//! spinning off.
+//! application thread sharing it loses nothing. `ZMQ_RS_IO_SPIN=0` in the
+//! environment turns spinning off.
 
 use mio::{Events, Poll};
 use std::io;

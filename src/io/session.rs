@@ -136,7 +136,8 @@ pub struct Sessions {
 
 /// Messages decoded ahead of delivery to the pipe: enough to amortise a
 /// pass through the pump, few enough to stay in the cache (see
-/// `Connection::set_decode_batch`).
+/// `Connection::set_decode_batch`). Also how often the pipe is flushed
+/// (see the end of `deliver`).
 const DECODE_BATCH: usize = 64;
 
 /// A handshaken connection ended: the socket hears ZMQ_DISCONNECT_MSG (an
