@@ -62,8 +62,7 @@ static void test_accept_after_emfile (void)
     } while (ev != ZMQ_EVENT_ACCEPTED);
     CHECK (setrlimit (RLIMIT_NOFILE, &old) == 0);
     close (client);
-    zmq_socket_monitor (pull, NULL, 0);
-    zmq_close (mon);
+    monitor_close (pull, mon);
     zmq_close (pull);
     CHECK_OK (zmq_ctx_term (ctx));
 }

@@ -43,8 +43,7 @@ static void test_unresolvable_is_retried (void)
     CHECK_OK (zmq_disconnect (s, ep));
     zmq_close (a);
     zmq_close (b);
-    zmq_socket_monitor (s, NULL, 0);
-    zmq_close (mon);
+    monitor_close (s, mon);
     zmq_close (s);
 }
 

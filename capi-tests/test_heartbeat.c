@@ -240,7 +240,7 @@ static void test_silent_peer_dropped (void)
     while ((ev = next_event (mon, (int) (end - now_ms ()))) != ZMQ_EVENT_DISCONNECTED)
         CHECK (ev != -1);
     close (fd);
-    zmq_close (mon);
+    monitor_close (pull, mon);
     zmq_close (pull);
 }
 
@@ -318,8 +318,8 @@ static void test_live_peers_stay (void)
     CHECK (next_event (mb, 1) == -1);
     CHECK (zmq_send (a, "two", 3, 0) == 3);
     CHECK (zmq_recv (b, buf, sizeof buf, 0) == 3);
-    zmq_close (ma);
-    zmq_close (mb);
+    monitor_close (a, ma);
+    monitor_close (b, mb);
     zmq_close (a);
     zmq_close (b);
 }

@@ -179,7 +179,7 @@ static void round_robin (const char *transport)
         CHECK (zmq_recv (live, buf, sizeof buf, 0) == 1);
         CHECK (zmq_recv (late, buf, sizeof buf, 0) == 1);
     }
-    zmq_close (mon);
+    monitor_close (push, mon);
     zmq_close (push);
     zmq_close (live);
     zmq_close (late);
@@ -229,7 +229,7 @@ static void test_lost_peer (void)
     }
     CHECK (zmq_send (push, "again", 5, 0) == 5);
     CHECK (zmq_recv (pull, buf, sizeof buf, 0) == 5);
-    zmq_close (mon);
+    monitor_close (push, mon);
     zmq_close (push);
     zmq_close (pull);
 }

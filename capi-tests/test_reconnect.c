@@ -183,9 +183,9 @@ static void restart_peer (const char *bind_ep)
     }
     CHECK (zmq_send (push, "after", 5, 0) == 5);
     recv_str (pull, "after");
+    monitor_close (push, mon);
     close_now (push);
     close_now (pull);
-    zmq_close (mon);
 }
 
 static void test_restart_tcp (void)
@@ -293,10 +293,10 @@ static void no_reconnect (int ivl)
     }
     CHECK (zmq_errno () == EAGAIN);
     expect_no_event (bmon, ZMQ_EVENT_ACCEPTED, 400);
+    monitor_close (push, mon);
+    monitor_close (pull, bmon);
     close_now (push);
     close_now (pull);
-    zmq_close (mon);
-    zmq_close (bmon);
 }
 
 static void test_reconnect_ivl_disabled (void)
@@ -332,8 +332,8 @@ static void test_backoff (void)
             CHECK (0);
         }
     }
+    monitor_close (push, mon);
     close_now (push);
-    zmq_close (mon);
 
     /* Without a maximum the interval stays in [ivl, 2 ivl). */
     push = make (ZMQ_PUSH);
@@ -345,8 +345,8 @@ static void test_backoff (void)
         CHECK (next_event (mon, 5000, &v) == ZMQ_EVENT_CONNECT_RETRIED);
         CHECK (v >= 30 && v < 60);
     }
+    monitor_close (push, mon);
     close_now (push);
-    zmq_close (mon);
 }
 
 /* The connecter does come back once the endpoint is bound. */
@@ -363,9 +363,9 @@ static void test_connect_before_bind_retries (void)
     void *pull = make (ZMQ_PULL);
     rebind (pull, ep);
     recv_str (pull, "early");
+    monitor_close (push, mon);
     close_now (push);
     close_now (pull);
-    zmq_close (mon);
 }
 
 /* ZMQ_RECONNECT_STOP_CONN_REFUSED: the first refusal ends the endpoint. */
@@ -397,10 +397,10 @@ static void test_reconnect_stop_conn_refused (void)
     void *bmon = monitor (pull, ZMQ_EVENT_ACCEPTED);
     rebind (pull, ep);
     expect_no_event (bmon, ZMQ_EVENT_ACCEPTED, 300);
+    monitor_close (push, mon);
+    monitor_close (pull, bmon);
     close_now (push);
     close_now (pull);
-    zmq_close (mon);
-    zmq_close (bmon);
 }
 
 /* A peer that greets with an unknown mechanism fails the handshake. */
@@ -442,8 +442,8 @@ static void test_protocol_error_no_reconnect (void)
     CHECK (zmq_errno () == EAGAIN);
     close (fd);
     close (lfd);
+    monitor_close (push, mon);
     close_now (push);
-    zmq_close (mon);
 }
 
 /* A connection lost during the handshake is retried, unless
@@ -520,7 +520,7 @@ static void test_disconnect_drops_queue (void)
     rebind (pull, ep);
     char buf[16];
     CHECK_ERR (zmq_recv (pull, buf, sizeof buf, 0), EAGAIN);
-    zmq_close (mon);
+    monitor_close (push, mon);
     close_now (pull);
     close_now (push);
 }

@@ -86,7 +86,7 @@ static void after_disconnect (int stop)
         expect_event (mon, ZMQ_EVENT_CONNECT_RETRIED);
         CHECK (zmq_send (push, "x", 1, ZMQ_DONTWAIT) == 1);
     }
-    zmq_close (mon);
+    monitor_close (push, mon);
     zmq_close (push);
 }
 

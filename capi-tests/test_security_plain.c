@@ -66,8 +66,7 @@ static void test_plain_server_without_zap_handler (void)
     CHECK_ERR (zmq_recv (server, b, sizeof b, 0), EAGAIN);
 
     CHECK_OK (zmq_close (client));
-    CHECK_OK (zmq_socket_monitor (server, NULL, 0));
-    CHECK_OK (zmq_close (mon));
+    monitor_close (server, mon);
     CHECK_OK (zmq_close (server));
     CHECK_OK (zmq_ctx_term (ctx));
 }

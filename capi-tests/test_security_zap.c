@@ -184,12 +184,6 @@ static void *monitor (void *ctx, void *s, const char *name)
     return mon;
 }
 
-static void close_monitor (void *s, void *mon)
-{
-    CHECK_OK (zmq_socket_monitor (s, NULL, 0));
-    CHECK_OK (zmq_close (mon));
-}
-
 enum mech
 {
     M_NULL,
@@ -327,7 +321,7 @@ static void allowed (enum mech mech, int stype, int ctype, const char *ep,
         CHECK (handler.frames == 6 && frame_is (5, "NULL"));
     }
 
-    close_monitor (server, mon);
+    monitor_close (server, mon);
     CHECK_OK (zmq_close (client));
     CHECK_OK (zmq_close (server));
     CHECK_OK (zmq_ctx_term (ctx));
@@ -397,8 +391,8 @@ static void refused (enum mech mech, const char *domain, const char *cred,
     CHECK_ERR (zmq_recv (server, b, sizeof b, 0), EAGAIN);
     CHECK (requests_seen () >= 1);
 
-    close_monitor (server, smon);
-    close_monitor (client, cmon);
+    monitor_close (server, smon);
+    monitor_close (client, cmon);
     CHECK_OK (zmq_close (client));
     CHECK_OK (zmq_close (server));
     CHECK_OK (zmq_ctx_term (ctx));
@@ -512,7 +506,7 @@ static void no_handler (enum mech mech, const char *domain, int want_event,
     } else
         CHECK (n == -1 && zmq_errno () == EAGAIN);
     CHECK_OK (zmq_msg_close (&m));
-    close_monitor (server, mon);
+    monitor_close (server, mon);
     CHECK_OK (zmq_close (client));
     CHECK_OK (zmq_close (server));
     CHECK_OK (zmq_ctx_term (ctx));
@@ -562,7 +556,7 @@ static void enforced (enum mech mech)
     event_t ev = handshake_event (mon, 3000);
     printf ("# enforced: event 0x%x value %ld\n", ev.event, ev.value);
     CHECK (ev.event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && ev.value == EFAULT);
-    close_monitor (server, mon);
+    monitor_close (server, mon);
     CHECK_OK (zmq_close (client));
     CHECK_OK (zmq_close (server));
     CHECK_OK (zmq_ctx_term (ctx));
@@ -597,7 +591,7 @@ static void test_null_client_with_domain (void)
     printf ("# null client: event 0x%x value %ld\n", ev.event, ev.value);
     CHECK (ev.event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && ev.value == 400);
     CHECK (requests_seen () == 1);
-    close_monitor (client, cmon);
+    monitor_close (client, cmon);
     CHECK_OK (zmq_close (client));
     CHECK_OK (zmq_close (server));
     CHECK_OK (zmq_ctx_term (ctx));

@@ -475,8 +475,7 @@ static void test_monitor (void)
             fprintf (stderr, "event %d\n", ev);
         CHECK (ev == want[i]);
     }
-    zmq_socket_monitor (s, NULL, 0);
-    zmq_close (mon);
+    monitor_close (s, mon);
     zmq_close (s);
 }
 

@@ -85,8 +85,8 @@ static void limit (const char *bind_ep)
     CHECK (zmq_send (push, "after", 5, 0) == 5);
     CHECK (zmq_recv (pull, buf, sizeof buf, 0) == 5);
     CHECK (memcmp (buf, "after", 5) == 0);
-    zmq_close (mon);
-    zmq_close (pmon);
+    monitor_close (pull, mon);
+    monitor_close (push, pmon);
     zmq_close (push);
     zmq_close (pull);
 }

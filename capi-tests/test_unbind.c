@@ -122,8 +122,8 @@ static void unbind_closes (const char *bind1, const char *bind2)
     CHECK (zmq_send (c3, "new", 3, 0) == 3);
     recv_str (server, "c3");
     recv_str (server, "new");
-    zmq_close (m1);
-    zmq_close (m2);
+    monitor_close (c1, m1);
+    monitor_close (c2, m2);
     zmq_close (c1);
     zmq_close (c2);
     zmq_close (c3);
