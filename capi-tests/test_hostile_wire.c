@@ -700,6 +700,65 @@ static void test_truncated_then_silence (void)
     server_stop (&s);
 }
 
+/* The frame header of a `size`-byte final message (long form). */
+static void long_header (unsigned char h[9], size_t size)
+{
+    int i;
+    h[0] = 0x02;
+    for (i = 0; i < 8; i++)
+        h[1 + i] = (unsigned char) ((uint64_t) size >> (56 - 8 * i));
+}
+
+/* Large bodies sent slowly, in pieces with pauses between them, as the last
+ * thing the peer sends: each arrives whole and intact (a receiver that waits
+ * for more of the stream than the peer still owes would wait forever); half
+ * a body then a hang-up delivers nothing. Sizes below, at and above the
+ * size a claim is trusted with (1 MiB). */
+static void test_large_body_in_pieces (void)
+{
+    server_t s;
+    server_start (&s, -1, -1, 0);
+    server_ready (&s);
+    good_roundtrip (&s);
+    static const size_t sizes[] = {300 * 1024, 1024 * 1024, 3 * 1024 * 1024};
+    size_t i, max = 3 * 1024 * 1024;
+    unsigned char *body = (unsigned char *) malloc (max);
+    unsigned char *in = (unsigned char *) malloc (max + 1);
+    CHECK (body && in);
+    for (i = 0; i < max; i++)
+        body[i] = (unsigned char) (i * 7 + i / 4096);
+    for (i = 0; i < 3; i++) {
+        size_t size = sizes[i], piece = size / 8, sent = 0;
+        int fd = raw_handshake (&s);
+        expect_next (&s, ZMQ_EVENT_ACCEPTED);
+        expect_next (&s, ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+        unsigned char h[9];
+        long_header (h, size);
+        raw_send (fd, h, sizeof h);
+        while (sent < size) {
+            size_t n = size - sent < piece ? size - sent : piece;
+            raw_send (fd, body + sent, n);
+            sent += n;
+            usleep (sent < size / 2 ? 20000 : 60000);
+        }
+        CHECK (zmq_recv (s.pull, in, max + 1, 0) == (int) size);
+        CHECK (memcmp (in, body, size) == 0);
+        good_roundtrip (&s);
+
+        /* Half of the next one, then the peer hangs up. */
+        raw_send (fd, h, sizeof h);
+        raw_send (fd, body, size / 2);
+        usleep (50000);
+        close (fd);
+        expect_next (&s, ZMQ_EVENT_DISCONNECTED);
+        good_roundtrip (&s);
+        no_message (&s);
+    }
+    free (body);
+    free (in);
+    server_stop (&s);
+}
+
 /* Commands where messages are due, and the reverse.
  * - During the handshake, a message frame or an unknown command where READY
  *   is due: HANDSHAKE_FAILED_PROTOCOL with UNEXPECTED_COMMAND.
@@ -924,6 +983,7 @@ int main (int argc, char **argv)
     RUN (test_large_claim_then_silence);
     RUN (test_over_maxmsgsize);
     RUN (test_truncated_then_silence);
+    RUN (test_large_body_in_pieces);
     RUN (test_command_where_message_due);
     RUN (test_bad_ready);
     RUN (test_never_finishes_handshake);

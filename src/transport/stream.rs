@@ -88,6 +88,28 @@ impl Stream {
         Ok(n)
     }
 
+    /// Set SO_RCVLOWAT of a tcp stream: readable (and woken) only once
+    /// `bytes` are queued, or the peer hung up, or the receive window is
+    /// nearly closed (so a peer held back by it never deadlocks us; Linux
+    /// caps the value at half the largest receive buffer and grows the
+    /// buffer to fit). False for other streams, which ignore it in poll.
+    pub fn set_rcvlowat(&self, bytes: usize) -> bool {
+        let Stream::Tcp(s) = self else { return false };
+        let v = bytes.min(i32::MAX as usize) as libc::c_int;
+        // SAFETY: `v` is a live c_int of the size passed; the fd is our open
+        // socket.
+        let rc = unsafe {
+            libc::setsockopt(
+                s.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVLOWAT,
+                (&v as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        rc == 0
+    }
+
     /// The TCP maximum segment size of a connected tcp stream (0 for any
     /// other stream, or when the kernel does not say).
     pub fn segment_size(&self) -> usize {

@@ -321,6 +321,17 @@ impl Decoder {
         }
     }
 
+    /// Bytes of a large body being read in place that the stream has still
+    /// to deliver (0 between frames, and while a claim above
+    /// [`LARGE_PREALLOC`] is staged: what a hostile peer announces is not
+    /// trusted).
+    pub fn body_remaining(&self) -> usize {
+        match &self.large {
+            Some(Large::Direct(msg)) => msg.size() - msg.filled(),
+            _ => 0,
+        }
+    }
+
     /// [`read_buf`](Self::read_buf), plus, while a large body is being read
     /// in place, the receive buffer after it: one `readv` then completes the
     /// body and brings in the frames behind it, instead of a second read.
@@ -972,6 +983,48 @@ mod tests {
                 assert_eq!(m.is_vsm(), s <= 30);
             }
         }
+    }
+
+    #[test]
+    fn body_remaining_counts_what_the_stream_still_owes() {
+        // Exact while a body is read in place (the engine's SO_RCVLOWAT may
+        // never ask for more than this); 0 between frames and while a claim
+        // above LARGE_PREALLOC is only staged.
+        let mut d = Decoder::new(8192, -1).unwrap();
+        assert_eq!(d.body_remaining(), 0);
+        let size = 300_000usize;
+        let mut wire = vec![0x02];
+        wire.extend_from_slice(&(size as u64).to_be_bytes());
+        wire.extend((0..size).map(|i| i as u8));
+        let first = 5000;
+        let n = d.read_buf().put_slice(&wire[..first]);
+        d.commit(n);
+        assert!(d.decode().unwrap().is_none());
+        assert_eq!(d.body_remaining(), wire.len() - first);
+        let mut at = first;
+        while at < wire.len() {
+            let n = d
+                .read_buf()
+                .put_slice(&wire[at..(at + 70_000).min(wire.len())]);
+            d.commit(n);
+            at += n;
+            if at < wire.len() {
+                assert!(d.decode().unwrap().is_none());
+                assert_eq!(d.body_remaining(), wire.len() - at);
+            }
+        }
+        let m = d.decode().unwrap().expect("the whole message");
+        assert_eq!(m.size(), size);
+        assert_eq!(d.body_remaining(), 0);
+
+        let mut d = Decoder::new(8192, -1).unwrap();
+        let mut claim = vec![0x02];
+        claim.extend_from_slice(&((LARGE_PREALLOC as u64) * 4).to_be_bytes());
+        claim.extend_from_slice(&[7u8; 4000]);
+        let n = d.read_buf().put_slice(&claim);
+        d.commit(n);
+        assert!(d.decode().unwrap().is_none());
+        assert_eq!(d.body_remaining(), 0);
     }
 
     #[test]
