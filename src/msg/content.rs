@@ -157,6 +157,37 @@ impl Content {
         }
     }
 
+    /// Add `n` references at once (see [`SharedBuf::slice`]).
+    ///
+    /// # Safety
+    /// The caller holds a reference, so the header is alive.
+    pub(crate) unsafe fn add_refs(this: NonNull<Content>, n: usize) {
+        // SAFETY: the caller holds a reference, so the header is alive.
+        let old = unsafe { this.as_ref() }
+            .refcnt
+            .fetch_add(n, Ordering::Relaxed);
+        if old > MAX_REFCOUNT {
+            std::process::abort();
+        }
+    }
+
+    /// Drop `n` references held by the caller; the last one frees the
+    /// storage, as [`release`](Self::release).
+    ///
+    /// # Safety
+    /// `this` must be a live header and the caller gives up `n` references.
+    pub(crate) unsafe fn release_n(this: NonNull<Content>, n: usize) {
+        // SAFETY: the caller holds references, so the header is alive.
+        let refcnt = unsafe { &this.as_ref().refcnt };
+        if refcnt.fetch_sub(n, Ordering::Release) != n {
+            return;
+        }
+        fence(Ordering::Acquire);
+        // SAFETY: we held the last references; nothing else can reach the
+        // header.
+        unsafe { Content::destroy(this) }
+    }
+
     /// Drop one reference; the last one frees the storage (calling the free
     /// function of a zero-copy buffer exactly once, on this thread).
     ///
@@ -326,7 +357,16 @@ pub struct SharedBuf {
     /// Bytes before this offset are initialised (`len <= init <= cap`); the
     /// rest was never written and is only reachable as `MaybeUninit`.
     init: usize,
+    /// References added to the header ahead of need, for the next slices:
+    /// the count is raised by [`REF_BATCH`] at a time, not once per message.
+    /// Messages are released on the application's thread, so a per-message
+    /// increment here moved the count's cache line between the cores twice
+    /// per message.
+    spare_refs: usize,
 }
+
+/// How many references [`SharedBuf::slice`] adds at once.
+const REF_BATCH: usize = 64;
 
 // SAFETY: the buffer is owned through an atomic refcount; committed bytes are
 // never written again and spare bytes are only reachable through `&mut self`.
@@ -346,6 +386,7 @@ impl SharedBuf {
             cap,
             len: 0,
             init: 0,
+            spare_refs: 0,
         })
     }
 
@@ -444,10 +485,19 @@ impl SharedBuf {
         true
     }
 
-    /// Whether no message refers to the buffer any more.
+    /// Whether no message refers to the buffer any more. Only holders add
+    /// references, and every holder but messages is `self` (its own and the
+    /// spare ones), so the answer cannot turn false behind our back.
     pub fn is_unique(&self) -> bool {
         // SAFETY: `self` holds a reference to the header.
-        unsafe { Content::refs(self.content) == 1 }
+        unsafe { Content::refs(self.content) == 1 + self.spare_refs }
+    }
+
+    /// How many references messages hold (tests).
+    #[cfg(test)]
+    pub fn message_refs(&self) -> usize {
+        // SAFETY: `self` holds a reference to the header.
+        unsafe { Content::refs(self.content) - 1 - self.spare_refs }
     }
 
     /// Forget the committed bytes so the buffer can be refilled from the
@@ -467,7 +517,7 @@ impl SharedBuf {
     ///
     /// # Panics
     /// If `range` is not within the committed bytes.
-    pub fn slice(&self, range: Range<usize>) -> Msg {
+    pub fn slice(&mut self, range: Range<usize>) -> Msg {
         assert!(
             range.start <= range.end && range.end <= self.len,
             "SharedBuf::slice out of the committed bytes"
@@ -476,18 +526,23 @@ impl SharedBuf {
         if size <= super::MAX_VSM_SIZE {
             return Msg::from_slice(&self.filled()[range]);
         }
-        // SAFETY: `self` holds a reference, so the header is alive.
-        unsafe { Content::add_ref(self.content) };
+        if self.spare_refs == 0 {
+            // SAFETY: `self` holds a reference, so the header is alive.
+            unsafe { Content::add_refs(self.content, REF_BATCH) };
+            self.spare_refs = REF_BATCH;
+        }
+        self.spare_refs -= 1;
         // SAFETY: the range is inside the committed (immutable) bytes, and the
-        // message owns the reference just added.
+        // message owns one of the spare references.
         unsafe { Msg::from_content(self.content, self.data.add(range.start), size) }
     }
 }
 
 impl Drop for SharedBuf {
     fn drop(&mut self) {
-        // SAFETY: `self` owns one reference and gives it up.
-        unsafe { Content::release(self.content) }
+        // SAFETY: `self` owns its reference and the spare ones, and gives
+        // them all up.
+        unsafe { Content::release_n(self.content, 1 + self.spare_refs) }
     }
 }
 

@@ -333,7 +333,7 @@ impl Msg {
     }
 
     /// A message sharing `range` of a receive buffer (see [`SharedBuf::slice`]).
-    pub fn from_shared(buf: &SharedBuf, range: Range<usize>) -> Msg {
+    pub fn from_shared(buf: &mut SharedBuf, range: Range<usize>) -> Msg {
         buf.slice(range)
     }
 

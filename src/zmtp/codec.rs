@@ -391,7 +391,7 @@ impl Decoder {
         self.longest = self.longest.max(h.len + h.size);
         if have >= h.size {
             let start = self.pos + h.len;
-            let mut msg = Msg::from_shared(&self.buf, start..start + h.size);
+            let mut msg = Msg::from_shared(&mut self.buf, start..start + h.size);
             msg.set_flags(h.flags);
             self.pos = start + h.size;
             return Ok(Some(msg));
