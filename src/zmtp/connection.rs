@@ -46,6 +46,11 @@ pub struct Connection {
     greeting_size: usize,
     /// The last part we sent had MORE (so the next is not a first part).
     send_more: bool,
+    /// Ready, and every message goes out as one plain frame: no mechanism
+    /// transforms it, and the socket type has no special frames (RADIO's
+    /// groups, DISH's joins, SUB's subscriptions). The send path then skips
+    /// all of those checks.
+    plain_send: bool,
     /// PUB/XPUB talking to an unversioned 1.0 peer: inject a subscribe-all.
     subscription_required: bool,
     /// A local DISH: pairs the RADIO's group frames with their bodies.
@@ -100,6 +105,7 @@ impl Connection {
             sent_tail: false,
             greeting_size: greeting::V2_GREETING_SIZE,
             send_more: false,
+            plain_send: false,
             subscription_required: false,
             groups,
             hb_ivl_at: None,
@@ -137,8 +143,18 @@ impl Connection {
     fn fail<T>(&mut self, r: Result<T, ProtocolError>) -> Result<T, ProtocolError> {
         if let Err(e) = &r {
             self.state = State::Failed(e.clone());
+            self.plain_send = false;
         }
         r
+    }
+
+    fn enter_ready(&mut self) {
+        self.state = State::Ready;
+        self.plain_send = !self.mechanism.transforms_messages()
+            && !matches!(
+                self.config.socket_type,
+                c::ZMQ_RADIO | c::ZMQ_DISH | c::ZMQ_SUB | c::ZMQ_XSUB
+            );
     }
 
     // ---------------------------------------------------------------- input
@@ -342,7 +358,7 @@ impl Connection {
                     peer_routing_id: rid,
                 });
                 self.decoder.set_batch_size(self.config.in_batch_size)?;
-                self.state = State::Ready;
+                self.enter_ready();
                 if self.subscription_required {
                     self.inbox.push_back(Msg::from_slice(&[1]));
                 }
@@ -434,7 +450,7 @@ impl Connection {
         });
         // The handshake is over: now the full receive buffer.
         self.decoder.set_batch_size(self.config.in_batch_size)?;
-        self.state = State::Ready;
+        self.enter_ready();
         if self.config.heartbeat_ivl > 0 {
             self.hb_ivl_at = Some(now + self.config.heartbeat_ivl as u64);
         }
@@ -520,7 +536,20 @@ impl Connection {
     /// Queue one message part for the peer (only once Ready). For a local
     /// SUB/XSUB, a single-part message starting with 0x01/0x00 goes to a
     /// ZMTP 3.1 peer as a SUBSCRIBE/CANCEL command, as-is to older peers.
+    #[inline]
     pub fn send(&mut self, msg: Msg) -> Result<(), ProtocolError> {
+        if self.plain_send {
+            let (more, command) = (msg.more(), msg.is_command());
+            self.send_more = more;
+            self.encoder.push_frame(more, command, b"", msg);
+            return Ok(());
+        }
+        self.send_special(msg)
+    }
+
+    /// [`send`](Self::send) off the plain path: not ready, failed, or a
+    /// message that may need a frame of its own.
+    fn send_special(&mut self, msg: Msg) -> Result<(), ProtocolError> {
         self.failed()?;
         if self.state != State::Ready {
             return Err(ProtocolError::NotReady);
