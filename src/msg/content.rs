@@ -148,19 +148,14 @@ impl Content {
     /// # Safety
     /// `this` must be a live header on which the caller holds a reference.
     pub(crate) unsafe fn add_ref(this: NonNull<Content>) {
-        // SAFETY: the caller holds a reference, so the header is alive.
-        let old = unsafe { this.as_ref() }
-            .refcnt
-            .fetch_add(1, Ordering::Relaxed);
-        if old > MAX_REFCOUNT {
-            std::process::abort();
-        }
+        // SAFETY: as the caller promises.
+        unsafe { Content::add_refs(this, 1) }
     }
 
     /// Add `n` references at once (see [`SharedBuf::slice`]).
     ///
     /// # Safety
-    /// The caller holds a reference, so the header is alive.
+    /// `this` must be a live header on which the caller holds a reference.
     pub(crate) unsafe fn add_refs(this: NonNull<Content>, n: usize) {
         // SAFETY: the caller holds a reference, so the header is alive.
         let old = unsafe { this.as_ref() }
@@ -371,7 +366,8 @@ const REF_BATCH: usize = 64;
 // SAFETY: the buffer is owned through an atomic refcount; committed bytes are
 // never written again and spare bytes are only reachable through `&mut self`.
 unsafe impl Send for SharedBuf {}
-// SAFETY: `&SharedBuf` only reads committed bytes and adds references atomically.
+// SAFETY: `&SharedBuf` only reads committed bytes and the atomic refcount;
+// adding references (slice) takes `&mut self`.
 unsafe impl Sync for SharedBuf {}
 
 impl SharedBuf {

@@ -165,13 +165,13 @@ impl Connection {
         self.decoder.read_buf()
     }
 
-    /// [`read_space`](Self::read_space), plus a second region to fill after
-    /// it with the same read (`readv`), if there is one.
     /// See [`Decoder::body_remaining`](super::codec::Decoder::body_remaining).
     pub fn body_remaining(&self) -> usize {
         self.decoder.body_remaining()
     }
 
+    /// [`read_space`](Self::read_space), plus a second region to fill after
+    /// it with the same read (`readv`), if there is one.
     pub fn read_spaces(&mut self) -> (ReadBuf<'_>, Option<ReadBuf<'_>>) {
         self.decoder.read_bufs()
     }

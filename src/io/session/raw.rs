@@ -150,8 +150,6 @@ impl Wire {
         }
     }
 
-    /// Decoded frames wait to be taken before the next read (see
-    /// `Connection::has_pending_frames`).
     /// Bytes of a large body the stream has still to deliver (ZMTP only).
     pub fn body_remaining(&self) -> usize {
         match self {
@@ -160,6 +158,8 @@ impl Wire {
         }
     }
 
+    /// Decoded frames wait to be taken before the next read (see
+    /// `Connection::has_pending_frames`).
     pub fn has_pending_frames(&self) -> bool {
         match self {
             Wire::Zmtp(c) => c.has_pending_frames(),
