@@ -30,14 +30,18 @@
 #
 # Environment:
 #   BENCH_TRANSPORTS   "inproc tcp ipc curve"
-#   BENCH_RUNS         timing runs per figure, the median is kept (5)
+#   BENCH_RUNS         inproc timing runs per figure, the median is kept (5)
+#   BENCH_NET_RUNS     the same for tcp, ipc and curve (9: a two-process run
+#                      lands its four busy threads on two CPUs in ways that
+#                      change throughput up to 2x for either library, so more
+#                      runs keep one unlucky placement from setting a median)
 #   BENCH_IR=0         skip the instruction counts
 #   BENCH_PROFILE=1    also print the top functions of ours over tcp (1 B and
 #                      64 KiB throughput, each side) from callgrind_annotate
 #   inproc: BENCH_THR_COUNT (2000000), BENCH_LAT_COUNT (20000),
 #           BENCH_IR_COUNT (200000), BENCH_SIZES ("1 16 64 256 1024")
 #   tcp/ipc: BENCH_NET_SIZES ("1 64 256 1024 8192 65536 1048576"),
-#           BENCH_NET_LAT_SIZES ("1 1024 65536"), BENCH_NET_SCALE (1.0:
+#           BENCH_NET_LAT_SIZES (BENCH_NET_SIZES), BENCH_NET_SCALE (1.0:
 #           multiplies every tcp/ipc message and round-trip count)
 set -u
 cd "$(dirname "$0")/.."
@@ -59,7 +63,8 @@ IR_COUNT=${BENCH_IR_COUNT:-200000}
 SIZES=${BENCH_SIZES:-"1 16 64 256 1024"}
 LAT_SIZES="1 1024"
 NET_SIZES=${BENCH_NET_SIZES:-"1 64 256 1024 8192 65536 1048576"}
-NET_LAT_SIZES=${BENCH_NET_LAT_SIZES:-"1 1024 65536"}
+NET_LAT_SIZES=${BENCH_NET_LAT_SIZES:-$NET_SIZES}
+NET_RUNS=${BENCH_NET_RUNS:-9}
 NET_SCALE=${BENCH_NET_SCALE:-1}
 T0=$(date +%s)
 
@@ -207,7 +212,7 @@ thr_ir_count() {
     65536) echo 1000 ;; *) echo 50 ;;
     esac
 }
-lat_ir_count() { case $1 in 1 | 64 | 256 | 1024) echo 2000 ;; 65536) echo 300 ;; *) echo 30 ;; esac; }
+lat_ir_count() { case $1 in 1 | 64 | 256 | 1024) echo 2000 ;; 8192 | 65536) echo 300 ;; *) echo 30 ;; esac; }
 
 PORT=$(( 20000 + $$ % 20000 ))
 SEQ=0
@@ -259,9 +264,9 @@ run_pair() {
     case $ep in ipc://*) rm -f "${ep#ipc://}" ;; esac
 }
 
-# net_medians kind transport size: RUNS rounds of one ours run then one
+# net_medians kind transport size: NET_RUNS rounds of one ours run then one
 # libzmq run (interleaved, so that a slow spell of the shared machine hits
-# both libraries, not the five runs of one of them); prints two lines, ours
+# both libraries, not all the runs of one of them); prints two lines, ours
 # then libzmq, each the medians over its runs of
 # "<figure> <cpu remote> <cpu local> <syscalls remote> <syscalls local>":
 # msg/s (thr, from local_thr) or average latency in us (lat, from
@@ -275,7 +280,7 @@ net_medians() {
         count=$(lat_count "$size"); file=$OUT/remote.out; pat='average latency: \([0-9.]*\) \[us\]'
     fi
     rm -f "$OUT"/runs.*
-    for _ in $(seq "$RUNS"); do
+    for _ in $(seq "$NET_RUNS"); do
         for lib in ours libzmq; do
             run_pair "$CPU_WRAP" "$lib" "$kind" "$transport" "$size" "$count"
             f=$(sed -n "s|^$pat.*|\1|p" "$file" | head -n 1)
@@ -335,9 +340,9 @@ net_bench() {
     local ocr ocl osr osl lcr lcl lsr lsl oir oil lir lil
     local -a speed cost
     case ${PERF_CURVE:-0}$transport in
-    1tcp) echo "== CURVE over tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq (libsodium), two processes, median of $RUNS interleaved runs" ;;
-    tcp) echo "== tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq, two processes, median of $RUNS interleaved runs" ;;
-    ipc) echo "== ipc:///tmp/...: ours<->ours vs libzmq<->libzmq, two processes, median of $RUNS interleaved runs" ;;
+    1tcp) echo "== CURVE over tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq (libsodium), two processes, median of $NET_RUNS interleaved runs" ;;
+    tcp) echo "== tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq, two processes, median of $NET_RUNS interleaved runs" ;;
+    ipc) echo "== ipc:///tmp/...: ours<->ours vs libzmq<->libzmq, two processes, median of $NET_RUNS interleaved runs" ;;
     esac
     for kind in thr lat; do
         local sizes=$NET_SIZES
