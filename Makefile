@@ -63,8 +63,9 @@ lint:
 	$(CARGO) clippy --release --all-targets -- -D warnings
 
 # inproc, then tcp and ipc (local/remote_thr, local/remote_lat) against
-# Debian's libzmq, ~15 min (854 s in session 13); BENCH_TRANSPORTS="tcp", BENCH_NET_RUNS, BENCH_IR=0,
-# BENCH_PROFILE=1 (top functions of ours over tcp): see scripts/bench.sh.
+# Debian's libzmq, ~15 min (854 s in session 13); BENCH_TRANSPORTS="tcp",
+# BENCH_NET_RUNS, BENCH_IR=0, BENCH_PROFILE=1 (top functions of ours over
+# tcp): see scripts/bench.sh.
 bench: build
 	scripts/bench.sh
 

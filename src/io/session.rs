@@ -163,6 +163,7 @@ const RCVLOWAT_MIN: usize = 256 * 1024;
 /// rare in a stream of large messages (the queue seldom runs dry), so
 /// throughput pays about one system call per burst.
 const LARGE_HEAD: usize = 8192;
+/// Bursts up to this size go in one write (the peer reads them whole anyway).
 const LARGE_HEAD_MIN: usize = 256 * 1024;
 
 /// While a large body arrives over tcp, ask the kernel (SO_RCVLOWAT) to wake

@@ -136,11 +136,11 @@ impl Stream {
     /// default action; the I/O threads do not block signals).
     ///
     /// `trim` may write less than all of `bufs` (the rest goes with the
-    /// next write): [`Trim::Segments`] (a tcp stream's MSS) with more than
-    /// one segment's worth queued writes only whole segments;
-    /// [`Trim::Cap`] writes at most that many bytes. Writes that end in a part-filled segment
-    /// with more data right behind measured 2x slower for 64 KiB messages
-    /// over loopback (Linux 6.18).
+    /// next write). [`Trim::Segments`] (a tcp stream's MSS) with more than
+    /// one segment's worth queued writes only whole segments: writes that
+    /// end in a part-filled segment with more data right behind measured 2x
+    /// slower for 64 KiB messages over loopback (Linux 6.18). [`Trim::Cap`]
+    /// writes at most that many bytes.
     pub fn write_vectored(&mut self, bufs: &[IoSlice<'_>], trim: Trim) -> io::Result<usize> {
         if let Stream::Udp(_) = self {
             return Err(io::Error::from_raw_os_error(libc::EDESTADDRREQ));
@@ -153,7 +153,8 @@ impl Stream {
         } else {
             0
         };
-        let room = match trim {
+        // How many bytes to write when fewer than all (0: all of them).
+        let mut room = match trim {
             Trim::Segments(seg) if seg > 0 && total > seg => total / seg * seg,
             Trim::Cap(cap) if total > cap => cap,
             _ => 0,
@@ -164,7 +165,6 @@ impl Stream {
                 iov_base: std::ptr::null_mut(),
                 iov_len: 0,
             }; MAX_IOV];
-            let mut room = room;
             let mut k = 0;
             for b in bufs {
                 if room == 0 {
