@@ -631,6 +631,13 @@ impl Sessions {
                 },
                 _ => return,
             };
+            if !opts.transport.accept_filters.admits(&stream) {
+                // Refused before any engine or pipe exists, as libzmq's
+                // listener closes it (its monitor says ACCEPT_FAILED).
+                let errno = i64::from(libc::EACCES);
+                emit(&opts, ZMQ_EVENT_ACCEPT_FAILED, errno, &endpoint);
+                continue;
+            }
             tcp::accepted(&stream, &opts.transport);
             let (local, remote) = (local_name(&stream), remote_name(&stream));
             let ends = Ends::bound(&local, &remote);

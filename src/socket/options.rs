@@ -44,13 +44,7 @@ const BINDTODEVICE_MAX: usize = 16;
 /// HEARTBEAT_TTL is carried in the PING command in deciseconds (16 bits).
 const MS_PER_DECISECOND: i32 = 100;
 
-/// One ZMQ_TCP_ACCEPT_FILTER entry: a peer matches when its address shares
-/// the first `prefix_len` bits with `address`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TcpAcceptFilter {
-    pub address: IpAddr,
-    pub prefix_len: u8,
-}
+pub use crate::transport::filter::TcpAcceptFilter;
 
 impl TcpAcceptFilter {
     /// Parse "address[/bits]" as libzmq does: a numeric address (IPv6 only

@@ -15,6 +15,7 @@ use crate::transport::address::{
     check_tcp_connect_syntax, literal_tcp_connect, resolve_tcp_bind, resolve_tcp_connect,
     tcp_endpoint_string,
 };
+use crate::transport::filter::AcceptFilters;
 use crate::transport::{ipc, tcp, udp, TransportOptions};
 use std::sync::Arc;
 
@@ -80,6 +81,12 @@ impl Socket {
                 tcp_keepalive_idle: o.tcp_keepalive_idle,
                 tcp_keepalive_intvl: o.tcp_keepalive_intvl,
                 tcp_maxrt: o.tcp_maxrt,
+                accept_filters: AcceptFilters {
+                    tcp: o.tcp_accept_filters.clone(),
+                    ipc_uid: o.ipc_uid_accept_filters.clone(),
+                    ipc_gid: o.ipc_gid_accept_filters.clone(),
+                    ipc_pid: o.ipc_pid_accept_filters.clone(),
+                },
             },
             monitor: self.base.monitor.clone(),
             ctx: self.base.ctx.clone(),

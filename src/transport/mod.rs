@@ -3,6 +3,7 @@
 //! and the byte stream type the I/O threads drive.
 
 pub mod address;
+pub mod filter;
 pub mod ipc;
 pub mod stream;
 pub mod tcp;
@@ -22,6 +23,8 @@ pub struct TransportOptions {
     pub tcp_keepalive_idle: i32,
     pub tcp_keepalive_intvl: i32,
     pub tcp_maxrt: i32,
+    /// ZMQ_TCP_ACCEPT_FILTER and ZMQ_IPC_FILTER_*: who a listener admits.
+    pub accept_filters: filter::AcceptFilters,
 }
 
 impl Default for TransportOptions {
@@ -37,6 +40,7 @@ impl Default for TransportOptions {
             tcp_keepalive_idle: -1,
             tcp_keepalive_intvl: -1,
             tcp_maxrt: 0,
+            accept_filters: Default::default(),
         }
     }
 }
