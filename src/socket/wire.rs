@@ -102,7 +102,14 @@ impl Socket {
         // Whether the failure (if any) came after a socket was opened: libzmq
         // then reports that socket's CLOSED before BIND_FAILED.
         let mut opened = false;
+        let use_fd = self.base.options.use_fd;
         let listened = match proto {
+            // ZMQ_USE_FD: the application's own bound socket; the address
+            // given to zmq_bind is not used (tcp) or only names it (ipc).
+            "tcp" if use_fd != -1 => tcp::adopt(use_fd)
+                .map(|(l, bound)| (l, tcp_endpoint_string(&bound)))
+                .map_err(Errno::from),
+            "ipc" if use_fd != -1 => ipc::adopt(use_fd, addr),
             "tcp" => resolve_tcp_bind(addr, ipv6).and_then(|at| {
                 opened = true;
                 let topts = self.session_options();

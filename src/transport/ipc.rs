@@ -76,6 +76,16 @@ pub fn listen(path: &str, backlog: i32) -> Result<(Listener, String)> {
     Ok((Listener::Ipc(listener, owned), format!("ipc://{path}")))
 }
 
+/// Listen on a socket the application bound itself (ZMQ_USE_FD). The
+/// endpoint is `path` as given (libzmq does not ask the socket), and the
+/// socket file is the application's: it is never removed here.
+pub fn adopt(fd: std::os::fd::RawFd, path: &str) -> Result<(Listener, String)> {
+    let owned = super::stream::adopt_listener_fd(fd, false).map_err(Errno::from)?;
+    let std_listener = std::os::unix::net::UnixListener::from(owned);
+    let listener = mio::net::UnixListener::from_std(std_listener);
+    Ok((Listener::Ipc(listener, None), format!("ipc://{path}")))
+}
+
 fn bind_with_backlog(addr: &SocketAddr, backlog: i32) -> Result<std::os::unix::net::UnixListener> {
     use std::os::fd::AsRawFd;
     let l = std::os::unix::net::UnixListener::bind_addr(addr).map_err(Errno::from)?;

@@ -76,6 +76,17 @@ pub fn listen(addr: SocketAddr, opts: &TransportOptions) -> io::Result<(Listener
     ))
 }
 
+/// Listen on a socket the application bound itself (ZMQ_USE_FD); returns
+/// the listener and its bound address, as libzmq names the endpoint.
+pub fn adopt(fd: std::os::fd::RawFd) -> io::Result<(Listener, SocketAddr)> {
+    let std_listener = std::net::TcpListener::from(super::stream::adopt_listener_fd(fd, true)?);
+    let bound = std_listener.local_addr()?;
+    Ok((
+        Listener::Tcp(mio::net::TcpListener::from_std(std_listener)),
+        bound,
+    ))
+}
+
 /// Start a non-blocking connect (completion is signalled by writability).
 pub fn connect(
     addr: SocketAddr,
