@@ -345,6 +345,48 @@ impl Source for Listener {
     }
 }
 
+/// A descriptor the application made and gave with ZMQ_USE_FD, checked to
+/// be a stream socket of the given domain (AF_INET/AF_INET6 or AF_UNIX).
+/// From here on it is the listener's: libzmq's listener closes it too.
+pub fn adopt_listener_fd(fd: RawFd, inet: bool) -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    let int_opt = |opt: libc::c_int| -> io::Result<libc::c_int> {
+        let mut v: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: v and len are valid for writes of the sizes given; a bad
+        // descriptor makes the call fail (EBADF/ENOTSOCK), nothing else.
+        let rc = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                opt,
+                (&mut v as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        if rc == 0 {
+            Ok(v)
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    };
+    let domain = int_opt(libc::SO_DOMAIN)?;
+    let wanted = if inet {
+        domain == libc::AF_INET || domain == libc::AF_INET6
+    } else {
+        domain == libc::AF_UNIX
+    };
+    if int_opt(libc::SO_TYPE)? != libc::SOCK_STREAM || !wanted {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    // SAFETY: fd is an open socket (getsockopt succeeded) that the
+    // application handed over with ZMQ_USE_FD, as libzmq takes it.
+    let owned = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+    let sock = socket2::Socket::from(owned);
+    sock.set_nonblocking(true)?;
+    Ok(sock.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,46 +432,4 @@ mod tests {
         want.extend_from_slice(&b);
         assert_eq!(got, want);
     }
-}
-
-/// A descriptor the application made and gave with ZMQ_USE_FD, checked to
-/// be a stream socket of the given domain (AF_INET/AF_INET6 or AF_UNIX).
-/// From here on it is the listener's: libzmq's listener closes it too.
-pub fn adopt_listener_fd(fd: RawFd, inet: bool) -> io::Result<std::os::fd::OwnedFd> {
-    use std::os::fd::FromRawFd;
-    let int_opt = |opt: libc::c_int| -> io::Result<libc::c_int> {
-        let mut v: libc::c_int = 0;
-        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-        // SAFETY: v and len are valid for writes of the sizes given; a bad
-        // descriptor makes the call fail (EBADF/ENOTSOCK), nothing else.
-        let rc = unsafe {
-            libc::getsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                opt,
-                (&mut v as *mut libc::c_int).cast(),
-                &mut len,
-            )
-        };
-        if rc == 0 {
-            Ok(v)
-        } else {
-            Err(io::Error::last_os_error())
-        }
-    };
-    let domain = int_opt(libc::SO_DOMAIN)?;
-    let wanted = if inet {
-        domain == libc::AF_INET || domain == libc::AF_INET6
-    } else {
-        domain == libc::AF_UNIX
-    };
-    if int_opt(libc::SO_TYPE)? != libc::SOCK_STREAM || !wanted {
-        return Err(io::Error::from_raw_os_error(libc::EINVAL));
-    }
-    // SAFETY: fd is an open socket (getsockopt succeeded) that the
-    // application handed over with ZMQ_USE_FD, as libzmq takes it.
-    let owned = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
-    let sock = socket2::Socket::from(owned);
-    sock.set_nonblocking(true)?;
-    Ok(sock.into())
 }
