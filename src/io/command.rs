@@ -16,6 +16,9 @@ pub enum Command {
     PipeTerm(PipeRef),
     /// A new pipe to attach (an inproc connecter's pipe reaching the binder).
     Bind(PipeEnd, String),
+    /// The socket launched a listener or connecter (libzmq's `own`): nothing
+    /// to do but wake ZMQ_FD, as libzmq's does (see `Socket::launched`).
+    Own,
     /// The context is terminating: blocking calls return ETERM from now on.
     Stop,
     /// A connecter session gave up on its endpoint (its connection ended

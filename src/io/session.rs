@@ -427,7 +427,7 @@ impl Sessions {
                     query.answer(inbound, ends);
                 }
             }
-            Command::Bind(..) | Command::Stop | Command::EndpointEnded(_) => {}
+            Command::Bind(..) | Command::Own | Command::Stop | Command::EndpointEnded(_) => {}
         }
     }
 

@@ -268,7 +268,7 @@ impl Socket {
                 }
             }
             Command::EndpointEnded(endpoint) => self.wire_endpoint_ended(&endpoint),
-            Command::Io(_) => {}
+            Command::Io(_) | Command::Own => {}
         }
     }
 

@@ -93,6 +93,16 @@ impl Socket {
         })
     }
 
+    /// A listener or connecter now runs for this socket in an I/O thread.
+    /// libzmq's socket sends itself an `own` command for each such child, so
+    /// its ZMQ_FD turns readable after every zmq_bind/zmq_connect of a wire
+    /// transport; programs that wait on ZMQ_FD from the start rely on that
+    /// edge, so ours makes it the same way.
+    fn launched(&mut self, w: WireEndpoint) {
+        self.base.wire.push(w);
+        self.base.mailbox.send(crate::io::command::Command::Own);
+    }
+
     pub(super) fn bind_wire(&mut self, proto: &str, addr: &str, endpoint: &str) -> Result<()> {
         check_socket_type(proto, self.base.options.socket_type)?;
         if proto == "udp" {
@@ -151,7 +161,7 @@ impl Socket {
             },
         )));
         self.base.options.last_endpoint = resolved.clone();
-        self.base.wire.push(WireEndpoint {
+        self.launched(WireEndpoint {
             given: endpoint.to_owned(),
             resolved,
             io,
@@ -205,7 +215,7 @@ impl Socket {
             },
         )));
         self.base.options.last_endpoint = endpoint.to_owned();
-        self.base.wire.push(WireEndpoint {
+        self.launched(WireEndpoint {
             given: endpoint.to_owned(),
             resolved: endpoint.to_owned(),
             io,
@@ -270,7 +280,7 @@ impl Socket {
                 pipe: Some(theirs),
             },
         )));
-        self.base.wire.push(WireEndpoint {
+        self.launched(WireEndpoint {
             given: endpoint.to_owned(),
             resolved: bound_at.unwrap_or_else(|| endpoint.to_owned()),
             io,
