@@ -5,6 +5,7 @@
 pub mod address;
 pub mod filter;
 pub mod ipc;
+pub mod socks;
 pub mod stream;
 pub mod tcp;
 pub mod udp;
