@@ -153,10 +153,12 @@ impl Ctx {
         Ok(())
     }
 
-    /// The mailbox of an I/O thread for a new endpoint (round robin).
-    /// Starts ZMQ_IO_THREADS threads on first use; with 0 threads there is
-    /// nothing to run a connection on (EMTHREAD, as libzmq).
-    pub fn io_thread(&self) -> Result<Arc<crate::io::command::SocketMailbox>> {
+    /// The mailbox of an I/O thread for a new endpoint: round robin among
+    /// the threads ZMQ_AFFINITY allows (bit i: thread i; 0: any), as
+    /// libzmq's choose_io_thread picks among them. Starts ZMQ_IO_THREADS
+    /// threads on first use; with no thread allowed there is nothing to run
+    /// a connection on (EMTHREAD, as libzmq).
+    pub fn io_thread(&self, affinity: u64) -> Result<Arc<crate::io::command::SocketMailbox>> {
         let mut threads = self.io_threads.lock();
         if threads.is_empty() {
             if self.is_terminating() {
@@ -183,7 +185,16 @@ impl Ctx {
         if threads.is_empty() {
             return Err(crate::error::Errno::EMTHREAD);
         }
-        let i = self.next_io.fetch_add(1, Ordering::Relaxed) % threads.len();
+        let allowed = |i: usize| affinity == 0 || (i < 64 && affinity & (1 << i) != 0);
+        let eligible = (0..threads.len()).filter(|&i| allowed(i)).count();
+        if eligible == 0 {
+            return Err(crate::error::Errno::EMTHREAD);
+        }
+        let nth = self.next_io.fetch_add(1, Ordering::Relaxed) % eligible;
+        let i = (0..threads.len())
+            .filter(|&i| allowed(i))
+            .nth(nth)
+            .unwrap_or(0);
         Ok(threads[i].mailbox().clone())
     }
 

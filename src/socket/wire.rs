@@ -81,6 +81,8 @@ impl Socket {
                 tcp_keepalive_idle: o.tcp_keepalive_idle,
                 tcp_keepalive_intvl: o.tcp_keepalive_intvl,
                 tcp_maxrt: o.tcp_maxrt,
+                priority: o.priority,
+                busy_poll: o.busy_poll,
                 accept_filters: AcceptFilters {
                     tcp: o.tcp_accept_filters.clone(),
                     ipc_uid: o.ipc_uid_accept_filters.clone(),
@@ -152,7 +154,7 @@ impl Socket {
             listener.fd() as u64,
             &resolved,
         );
-        let io = self.base.ctx.io_thread()?;
+        let io = self.base.ctx.io_thread(self.base.options.affinity)?;
         io.send(crate::io::command::Command::Io(Box::new(
             IoCommand::Listen {
                 listener,
@@ -191,7 +193,7 @@ impl Socket {
             }
             _ => return Err(Errno::EPROTONOSUPPORT),
         };
-        let io = self.base.ctx.io_thread()?;
+        let io = self.base.ctx.io_thread(self.base.options.affinity)?;
         let opts = self.session_options();
         let pipe = if self.base.options.immediate {
             None
@@ -263,7 +265,7 @@ impl Socket {
         bound_at: Option<String>,
     ) -> Result<()> {
         let bound = bound_at.is_some();
-        let io = self.base.ctx.io_thread()?;
+        let io = self.base.ctx.io_thread(self.base.options.affinity)?;
         let o = &self.base.options;
         let hwm = |h: i32| h.max(0) as u64;
         let (mine, theirs) = pipe_pair(hwm(o.rcvhwm), hwm(o.sndhwm));

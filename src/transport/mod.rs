@@ -24,6 +24,10 @@ pub struct TransportOptions {
     pub tcp_keepalive_idle: i32,
     pub tcp_keepalive_intvl: i32,
     pub tcp_maxrt: i32,
+    /// ZMQ_PRIORITY: SO_PRIORITY of every tcp socket (0: leave it).
+    pub priority: i32,
+    /// ZMQ_BUSY_POLL: SO_BUSY_POLL in microseconds (0: leave it).
+    pub busy_poll: i32,
     /// ZMQ_TCP_ACCEPT_FILTER and ZMQ_IPC_FILTER_*: who a listener admits.
     pub accept_filters: filter::AcceptFilters,
 }
@@ -41,6 +45,8 @@ impl Default for TransportOptions {
             tcp_keepalive_idle: -1,
             tcp_keepalive_intvl: -1,
             tcp_maxrt: 0,
+            priority: 0,
+            busy_poll: 0,
             accept_filters: Default::default(),
         }
     }

@@ -25,10 +25,43 @@ fn new_socket(addr: &SocketAddr, opts: &TransportOptions) -> io::Result<Socket> 
     if opts.tos != 0 && addr.is_ipv4() {
         sock.set_tos(opts.tos as u32)?;
     }
+    set_priority(&sock, opts);
     if !opts.bindtodevice.is_empty() {
         sock.bind_device(Some(opts.bindtodevice.as_bytes()))?;
     }
+    if opts.busy_poll > 0 {
+        // As libzmq, a refusal (EPERM without CAP_NET_ADMIN) is ignored.
+        let _ = set_int_opt(&sock, libc::SO_BUSY_POLL, opts.busy_poll);
+    }
     Ok(sock)
+}
+
+/// ZMQ_PRIORITY, on every socket libzmq sets it on: listening, accepted
+/// and connecting. Values above 6 need CAP_NET_ADMIN; a refusal leaves the
+/// default (libzmq asserts instead).
+fn set_priority(sock: &Socket, opts: &TransportOptions) {
+    if opts.priority != 0 {
+        let _ = set_int_opt(sock, libc::SO_PRIORITY, opts.priority);
+    }
+}
+
+fn set_int_opt(sock: &Socket, opt: libc::c_int, v: libc::c_int) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: an int option on a socket we hold; v lives across the call.
+    let rc = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            opt,
+            (&v as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 fn apply_stream_options(sock: &Socket, opts: &TransportOptions) -> io::Result<()> {
@@ -113,6 +146,11 @@ pub fn accepted(stream: &Stream, opts: &TransportOptions) {
     if let Stream::Tcp(s) = stream {
         let sock = socket2::SockRef::from(s);
         let _ = apply_stream_options(&sock, opts);
+        // libzmq's listener gives each accepted socket the ToS and priority.
+        if opts.tos != 0 {
+            let _ = sock.set_tos(opts.tos as u32);
+        }
+        set_priority(&sock, opts);
         if opts.sndbuf >= 0 {
             let _ = sock.set_send_buffer_size(opts.sndbuf as usize);
         }
