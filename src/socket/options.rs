@@ -688,6 +688,15 @@ impl<'a> OptOut<'a> {
         Ok(())
     }
 
+    /// An int value for the few options libzmq serves through its
+    /// `do_getsockopt<int>` helper (ZMQ_RCVMORE, ZMQ_FD, ZMQ_EVENTS,
+    /// ZMQ_THREAD_SAFE, ZMQ_TOPICS_COUNT): a longer buffer is accepted, as
+    /// old programs and bindings pass an int64 for ZMQ_RCVMORE; the int goes
+    /// first, the rest is zeroed and *optvallen becomes sizeof(int).
+    pub fn int_padded(&mut self, v: i32) -> Result<()> {
+        self.bytes(&v.to_ne_bytes())
+    }
+
     /// An int64 value: the buffer must be exactly 8 bytes.
     pub fn int64(&mut self, v: i64) -> Result<()> {
         self.uint64(v as u64)
@@ -747,8 +756,9 @@ impl<'a> OptOut<'a> {
     }
 
     /// A file descriptor (zmq_fd_t = int on POSIX).
+    /// libzmq serves it as `do_getsockopt<fd_t>`: a wider buffer is zero-padded.
     pub fn fd(&mut self, fd: i32) -> Result<()> {
-        self.int(fd)
+        self.int_padded(fd)
     }
 }
 
