@@ -186,7 +186,7 @@ impl Socket {
         };
         let mailbox: Arc<SocketMailbox> = Arc::new(mailbox.map_err(|_| Errno::EMFILE)?);
         let id = ctx.sockets.add(mailbox.clone(), ctx.max_sockets())?;
-        let mut options = Options::new(socket_type, ctx.blocky());
+        let mut options = Options::new(socket_type, &ctx.options());
         options.recv_routing_id = socket_type == ZMQ_ROUTER;
         if matches!(socket_type, ZMQ_SUB | ZMQ_XSUB | ZMQ_DISH) {
             // libzmq: a closing subscriber does not wait to send subscriptions.

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::constants::*;
+use crate::ctx::CtxOptions;
 use crate::error::{Errno, Result};
 use crate::util::z85;
 
@@ -246,12 +247,15 @@ impl Options {
         }
     }
 
-    pub fn new(socket_type: i32, blocky: bool) -> Options {
+    /// A new socket's options: libzmq's defaults, except that the context
+    /// decides ZMQ_IPV6 (its ZMQ_IPV6) and ZMQ_LINGER (-1 when ZMQ_BLOCKY,
+    /// else 0), read when the socket is created (socket_base_t's constructor).
+    pub fn new(socket_type: i32, ctx: &CtxOptions) -> Options {
         Options {
             socket_type,
             sndhwm: 1000,
             rcvhwm: 1000,
-            linger: if blocky { -1 } else { 0 },
+            linger: if ctx.blocky { -1 } else { 0 },
             rcvtimeo: -1,
             sndtimeo: -1,
             immediate: false,
@@ -278,7 +282,7 @@ impl Options {
             tos: 0,
             priority: 0,
             busy_poll: 0,
-            ipv6: false,
+            ipv6: ctx.ipv6,
             use_fd: -1,
             bindtodevice: Vec::new(),
             loopback_fastpath: false,
@@ -779,7 +783,7 @@ mod tests {
 
     #[test]
     fn heartbeat_ttl_in_deciseconds() {
-        let mut o = Options::new(ZMQ_PAIR, true);
+        let mut o = Options::new(ZMQ_PAIR, &CtxOptions::default());
         o.set(ZMQ_HEARTBEAT_TTL, &int(1234)).unwrap();
         assert_eq!(get_int(&o, ZMQ_HEARTBEAT_TTL), 1200);
         o.set(ZMQ_HEARTBEAT_TTL, &int(6_553_599)).unwrap();
@@ -791,7 +795,7 @@ mod tests {
 
     #[test]
     fn curve_keys_switch_mechanism() {
-        let mut o = Options::new(ZMQ_PAIR, true);
+        let mut o = Options::new(ZMQ_PAIR, &CtxOptions::default());
         let z = b"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
         o.set(ZMQ_CURVE_SERVERKEY, z).unwrap();
         assert_eq!(o.mechanism, ZMQ_CURVE);
