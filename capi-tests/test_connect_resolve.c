@@ -7,16 +7,34 @@
 
 static void *ctx;
 
+/* A PAIR that reads s's monitor events (5 s timeout); stop with
+ * monitor_close. */
+static void *monitor_of (void *s, const char *name)
+{
+    CHECK_OK (zmq_socket_monitor (s, name, ZMQ_EVENT_ALL));
+    void *mon = zmq_socket (ctx, ZMQ_PAIR);
+    CHECK_OK (zmq_connect (mon, name));
+    set_int (mon, ZMQ_RCVTIMEO, 5000);
+    return mon;
+}
+
+/* Bind s to a free loopback tcp port; returns the port as text (static). */
+static const char *bind_loopback_port (void *s)
+{
+    static char last[256];
+    size_t len = sizeof last;
+    CHECK_OK (zmq_bind (s, "tcp://127.0.0.1:*"));
+    CHECK_OK (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, last, &len));
+    return strrchr (last, ':') + 1;
+}
+
 static void test_unresolvable_is_retried (void)
 {
     const char *ep = "tcp://no-such-host.invalid:5555";
     void *s = zmq_socket (ctx, ZMQ_DEALER);
     set_int (s, ZMQ_LINGER, 0);
     set_int (s, ZMQ_RECONNECT_IVL, 50);
-    CHECK_OK (zmq_socket_monitor (s, "inproc://resolve-mon", ZMQ_EVENT_ALL));
-    void *mon = zmq_socket (ctx, ZMQ_PAIR);
-    CHECK_OK (zmq_connect (mon, "inproc://resolve-mon"));
-    set_int (mon, ZMQ_RCVTIMEO, 5000);
+    void *mon = monitor_of (s, "inproc://resolve-mon");
     CHECK_OK (zmq_connect (s, ep));
     /* Retries, named by the endpoint as given, and nothing else. */
     char got[256];
@@ -29,12 +47,8 @@ static void test_unresolvable_is_retried (void)
     set_int (a, ZMQ_LINGER, 0);
     set_int (b, ZMQ_LINGER, 0);
     set_int (b, ZMQ_RCVTIMEO, 5000);
-    CHECK_OK (zmq_bind (a, "tcp://127.0.0.1:*"));
-    char last[256];
-    size_t len = sizeof last;
-    CHECK_OK (zmq_getsockopt (a, ZMQ_LAST_ENDPOINT, last, &len));
     char by_name[300];
-    snprintf (by_name, sizeof by_name, "tcp://localhost:%s", strrchr (last, ':') + 1);
+    snprintf (by_name, sizeof by_name, "tcp://localhost:%s", bind_loopback_port (a));
     CHECK_OK (zmq_connect (b, by_name));
     CHECK (zmq_send (a, "hi", 2, 0) == 2);
     char buf[8];
@@ -81,11 +95,7 @@ static void test_source_forms (void)
 
     void *pull = zmq_socket (ctx, ZMQ_PULL);
     set_int (pull, ZMQ_LINGER, 0);
-    CHECK_OK (zmq_bind (pull, "tcp://127.0.0.1:*"));
-    char last[256];
-    size_t len = sizeof last;
-    CHECK_OK (zmq_getsockopt (pull, ZMQ_LAST_ENDPOINT, last, &len));
-    const char *port = strrchr (last, ':') + 1;
+    const char *port = bind_loopback_port (pull);
 
     /* An interface name as the source: messages flow. */
     char ep[300];
@@ -104,10 +114,7 @@ static void test_source_forms (void)
     push = zmq_socket (ctx, ZMQ_PUSH);
     set_int (push, ZMQ_LINGER, 0);
     set_int (push, ZMQ_RECONNECT_IVL, 50);
-    CHECK_OK (zmq_socket_monitor (push, "inproc://src-mon", ZMQ_EVENT_ALL));
-    void *mon = zmq_socket (ctx, ZMQ_PAIR);
-    CHECK_OK (zmq_connect (mon, "inproc://src-mon"));
-    set_int (mon, ZMQ_RCVTIMEO, 5000);
+    void *mon = monitor_of (push, "inproc://src-mon");
     CHECK_OK (zmq_connect (push, ep));
     for (int i = 0; i < 3; i++)
         CHECK (recv_monitor_event (mon, NULL, NULL, 0) == ZMQ_EVENT_CONNECT_RETRIED);

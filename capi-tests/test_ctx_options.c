@@ -201,7 +201,7 @@ static void test_new_sockets_inherit (void)
     /* The socket's own option still overrides the inherited one. */
     set_int (router, ZMQ_IPV6, 0);
     CHECK (sock_int (router, ZMQ_IPV6) == 0);
-    /* An IPv6-enabled socket binds and connects over IPv4 too. */
+    /* An IPv6-enabled socket binds an IPv4 address too. */
     void *dealer = zmq_socket (ctx, ZMQ_DEALER);
     CHECK (sock_int (dealer, ZMQ_IPV6) == 1);
     CHECK_OK (zmq_bind (dealer, "tcp://127.0.0.1:*"));
