@@ -171,6 +171,68 @@ static void test_options_after_shutdown (void)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
+static int sock_int (void *s, int opt)
+{
+    int v = -12345;
+    size_t len = sizeof v;
+    CHECK_OK (zmq_getsockopt (s, opt, &v, &len));
+    return v;
+}
+
+/* A new socket takes ZMQ_IPV6 from the context's ZMQ_IPV6 and ZMQ_LINGER
+ * from ZMQ_BLOCKY (-1 when set, 0 when not), as libzmq's socket_base_t
+ * reads them at creation; sockets made before a change keep their values.
+ * (libzmq's test_ctx_options: test_ctx_option_blocky.) */
+static void test_new_sockets_inherit (void)
+{
+    void *ctx = zmq_ctx_new ();
+    void *before = zmq_socket (ctx, ZMQ_ROUTER);
+    CHECK (before);
+    CHECK (sock_int (before, ZMQ_IPV6) == 0);
+    CHECK (sock_int (before, ZMQ_LINGER) == -1);
+
+    CHECK_OK (zmq_ctx_set (ctx, ZMQ_IPV6, 1));
+    void *router = zmq_socket (ctx, ZMQ_ROUTER);
+    CHECK (router);
+    CHECK (sock_int (router, ZMQ_IPV6) == 1);
+    CHECK (sock_int (router, ZMQ_IPV4ONLY) == 0);
+    CHECK (sock_int (router, ZMQ_LINGER) == -1);
+    CHECK (sock_int (before, ZMQ_IPV6) == 0);
+    /* The socket's own option still overrides the inherited one. */
+    set_int (router, ZMQ_IPV6, 0);
+    CHECK (sock_int (router, ZMQ_IPV6) == 0);
+    /* An IPv6-enabled socket binds an IPv4 address too. */
+    void *dealer = zmq_socket (ctx, ZMQ_DEALER);
+    CHECK (sock_int (dealer, ZMQ_IPV6) == 1);
+    CHECK_OK (zmq_bind (dealer, "tcp://127.0.0.1:*"));
+
+    CHECK_OK (zmq_ctx_set (ctx, ZMQ_BLOCKY, 0));
+    CHECK (zmq_ctx_get (ctx, ZMQ_BLOCKY) == 0);
+    void *nonblocky = zmq_socket (ctx, ZMQ_ROUTER);
+    CHECK (nonblocky);
+    CHECK (sock_int (nonblocky, ZMQ_LINGER) == 0);
+    CHECK (sock_int (router, ZMQ_LINGER) == -1);
+
+    CHECK_OK (zmq_ctx_set (ctx, ZMQ_IPV6, 0));
+    void *v4 = zmq_socket (ctx, ZMQ_PAIR);
+    CHECK (sock_int (v4, ZMQ_IPV6) == 0);
+    CHECK (sock_int (v4, ZMQ_IPV4ONLY) == 1);
+
+    /* Subscribers (SUB, XSUB) start with linger 0 whatever ZMQ_BLOCKY. */
+    CHECK_OK (zmq_ctx_set (ctx, ZMQ_BLOCKY, 1));
+    void *sub = zmq_socket (ctx, ZMQ_SUB);
+    CHECK (sock_int (sub, ZMQ_LINGER) == 0);
+    void *xsub = zmq_socket (ctx, ZMQ_XSUB);
+    CHECK (sock_int (xsub, ZMQ_LINGER) == 0);
+
+    void *all[] = {before, router, dealer, nonblocky, v4, sub, xsub};
+    for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++) {
+        set_int (all[i], ZMQ_LINGER, 0);
+        CHECK_OK (zmq_close (all[i]));
+    }
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
 /* The legacy constructor and destructors. */
 static void test_legacy (void)
 {
@@ -197,6 +259,7 @@ int main (void)
     RUN_TEST (test_unknown_options);
     RUN_TEST (test_independent_contexts);
     RUN_TEST (test_options_after_shutdown);
+    RUN_TEST (test_new_sockets_inherit);
     RUN_TEST (test_legacy);
     return 0;
 }

@@ -1,8 +1,9 @@
 /* capi-test: valgrind
  * DGRAM over udp (zmq_socket(3), draft type 18, which Debian's 4.3.4 also
  * creates): [address, body] pairs, the address "ip:port" of the sender on
- * receipt and of the destination when sending; bind only (connect is
- * ENOCOMPATPROTO), udp only, two-part messages only. */
+ * receipt (with its NUL, counted in the frame, as libzmq sends it up) and of
+ * the destination when sending (with or without a NUL); bind only (connect
+ * is ENOCOMPATPROTO), udp only, two-part messages only. */
 #include "testutil.h"
 #include "tcputil.h"
 
@@ -20,12 +21,14 @@ static void *dgram_bound (const char *ep)
     return s;
 }
 
-/* Receive [address, body]; returns the body size. */
+/* Receive [address, body]; returns the body size. The address frame is a
+ * C string: "ip:port" and its NUL, counted in the frame size. */
 static int recv_from (void *s, char *addr, size_t acap, char *body, size_t bcap)
 {
-    int n = zmq_recv (s, addr, acap - 1, 0);
-    CHECK (n > 0);
-    addr[n] = 0;
+    int n = zmq_recv (s, addr, acap, 0);
+    CHECK (n > 1 && (size_t) n <= acap);
+    CHECK (addr[n - 1] == 0);
+    CHECK (strlen (addr) == (size_t) n - 1);
     int more;
     size_t len = sizeof more;
     CHECK_OK (zmq_getsockopt (s, ZMQ_RCVMORE, &more, &len));
@@ -63,6 +66,27 @@ static void test_roundtrip (void)
     CHECK (zmq_send (listener, "Yes, there is !", 15, 0) == 15);
     CHECK (recv_from (sender, addr, sizeof addr, body, sizeof body) == 15);
     CHECK (memcmp (body, "Yes, there is !", 15) == 0);
+    CHECK (strcmp (addr, dest1) == 0);
+    /* The address frame sent back exactly as it came, NUL included (as a
+     * program echoing the frame does): delivered all the same. */
+    CHECK ((size_t) zmq_send (listener, want, strlen (want), ZMQ_SNDMORE) == strlen (want));
+    CHECK (zmq_send (listener, "ping", 4, 0) == 4);
+    zmq_msg_t frame;
+    zmq_msg_init (&frame);
+    CHECK (zmq_msg_recv (&frame, sender, 0) == (int) strlen (dest1) + 1);
+    CHECK (memcmp (zmq_msg_data (&frame), dest1, strlen (dest1) + 1) == 0);
+    CHECK (zmq_recv (sender, body, sizeof body, 0) == 4);
+    CHECK (zmq_msg_send (&frame, sender, ZMQ_SNDMORE) == (int) strlen (dest1) + 1);
+    CHECK (zmq_send (sender, "pong", 4, 0) == 4);
+    CHECK (recv_from (listener, addr, sizeof addr, body, sizeof body) == 4);
+    CHECK (memcmp (body, "pong", 4) == 0);
+    CHECK (strcmp (addr, want) == 0);
+    zmq_msg_close (&frame);
+    /* A destination with its NUL, from a C string. */
+    CHECK (zmq_send (listener, want, strlen (want) + 1, ZMQ_SNDMORE) == (int) strlen (want) + 1);
+    CHECK (zmq_send (listener, "again", 5, 0) == 5);
+    CHECK (recv_from (sender, addr, sizeof addr, body, sizeof body) == 5);
+    CHECK (memcmp (body, "again", 5) == 0);
     CHECK (strcmp (addr, dest1) == 0);
     zmq_close (sender);
     zmq_close (listener);

@@ -3,6 +3,7 @@
  * build lacks them): ZMQ_TOPICS_COUNT and ZMQ_XSUB_VERBOSE_UNSUBSCRIBE. */
 #include "testutil.h"
 #include <unistd.h>
+#include <stdint.h>
 
 static void *ctx;
 
@@ -40,6 +41,13 @@ static void test_topics_count (void)
     recv_bytes (xpub, "\0b", 2);
     CHECK (get_int (xpub, ZMQ_TOPICS_COUNT) == 1);
     CHECK (get_int (sub, ZMQ_TOPICS_COUNT) == 1);
+    /* libzmq serves it through do_getsockopt<int>: a wider buffer gets the
+     * int, zeros after it, and the length becomes sizeof (int). */
+    int64_t wide;
+    memset (&wide, 0xFF, sizeof wide);
+    size_t sz = sizeof wide;
+    CHECK_OK (zmq_getsockopt (xpub, ZMQ_TOPICS_COUNT, &wide, &sz));
+    CHECK (sz == sizeof (int) && wide == 1);
     zmq_close (sub);
     zmq_close (xpub);
 }

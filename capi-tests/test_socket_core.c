@@ -247,6 +247,16 @@ static void test_iov (void)
     CHECK (zmq_sendiov (a, out, 2, ZMQ_SNDMORE) != -1);
     struct iovec in[4];
     size_t count = 4;
+    /* libzmq's argument rules: a bad socket is ENOTSOCK, a null count, a
+     * zero *count or a null iovec array is EINVAL (nothing is received). */
+    CHECK_ERR (zmq_sendiov (NULL, out, 2, 0), ENOTSOCK);
+    CHECK_ERR (zmq_sendiov (a, NULL, 2, 0), EINVAL);
+    CHECK_ERR (zmq_recviov (NULL, in, &count, 0), ENOTSOCK);
+    CHECK_ERR (zmq_recviov (b, in, NULL, 0), EINVAL);
+    CHECK_ERR (zmq_recviov (b, NULL, &count, 0), EINVAL);
+    size_t zero = 0;
+    CHECK_ERR (zmq_recviov (b, in, &zero, 0), EINVAL);
+    CHECK (zero == 0);
     CHECK (zmq_recviov (b, in, &count, 0) == 2);
     CHECK (count == 2);
     CHECK (in[0].iov_len == 3 && memcmp (in[0].iov_base, "one", 3) == 0);

@@ -509,6 +509,52 @@ static void test_not_settable (void)
     CHECK_OK (zmq_close (s));
 }
 
+/* The options libzmq serves through its do_getsockopt<int> helper
+ * (ZMQ_RCVMORE, ZMQ_FD, ZMQ_EVENTS, ZMQ_THREAD_SAFE) accept a buffer wider
+ * than an int, as libzmq 2.x programs pass an int64 for ZMQ_RCVMORE: the int
+ * is written first, the rest zeroed, and *optvallen becomes sizeof (int).
+ * Every other int option wants exactly sizeof (int). */
+static void test_wide_int_buffers (void)
+{
+    void *pub = zmq_socket (ctx, ZMQ_PUB), *sub = zmq_socket (ctx, ZMQ_SUB);
+    CHECK (pub && sub);
+    CHECK_OK (zmq_bind (pub, "inproc://wide-int"));
+    CHECK_OK (zmq_connect (sub, "inproc://wide-int"));
+    int padded[] = {ZMQ_RCVMORE, ZMQ_FD, ZMQ_EVENTS, ZMQ_THREAD_SAFE};
+    for (size_t i = 0; i < sizeof padded / sizeof *padded; i++) {
+        int exact = -12345;
+        size_t len = sizeof exact;
+        CHECK_OK (zmq_getsockopt (sub, padded[i], &exact, &len));
+        unsigned char wide[16];
+        memset (wide, 0xFF, sizeof wide);
+        len = sizeof wide;
+        CHECK_OK (zmq_getsockopt (sub, padded[i], wide, &len));
+        CHECK (len == sizeof (int));
+        int got;
+        memcpy (&got, wide, sizeof got);
+        CHECK (got == exact);
+        for (size_t b = sizeof (int); b < sizeof wide; b++)
+            CHECK (wide[b] == 0);
+        /* Too short is still EINVAL. */
+        len = sizeof (int) - 1;
+        CHECK_ERR (zmq_getsockopt (sub, padded[i], wide, &len), EINVAL);
+    }
+    /* libzmq-2.x style: an int64 for ZMQ_RCVMORE. */
+    int64_t more;
+    memset (&more, 0xFF, sizeof more);
+    size_t more_size = sizeof more;
+    CHECK_OK (zmq_getsockopt (sub, ZMQ_RCVMORE, &more, &more_size));
+    CHECK (more_size == sizeof (int) && more == 0);
+    /* The plain int options keep the exact-size rule. */
+    int plain[] = {ZMQ_TYPE, ZMQ_SNDHWM, ZMQ_LINGER, ZMQ_IPV6, ZMQ_MECHANISM};
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+        more_size = sizeof more;
+        CHECK_ERR (zmq_getsockopt (sub, plain[i], &more, &more_size), EINVAL);
+    }
+    CHECK_OK (zmq_close (sub));
+    CHECK_OK (zmq_close (pub));
+}
+
 int main (void)
 {
     ctx = zmq_ctx_new ();
@@ -528,6 +574,7 @@ int main (void)
     RUN_TEST (test_gssapi);
     RUN_TEST (test_draft_options);
     RUN_TEST (test_not_settable);
+    RUN_TEST (test_wide_int_buffers);
     CHECK_OK (zmq_ctx_term (ctx));
     return 0;
 }

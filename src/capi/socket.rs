@@ -612,7 +612,10 @@ pub unsafe extern "C" fn zmq_recviov(
     ffi_try!(-1, {
         // SAFETY: see socket_mut (checked once up front, then per part).
         drop(unsafe { socket_mut(s)? });
-        if iov.is_null() || count.is_null() {
+        // libzmq's rules: a null count, a zero *count or a null iov is
+        // EINVAL, checked before anything is received.
+        // SAFETY: count is read only once it is known to be non-null.
+        if count.is_null() || unsafe { *count } == 0 || iov.is_null() {
             return Err(Errno::EINVAL);
         }
         // SAFETY: count is non-null; iov has *count entries.

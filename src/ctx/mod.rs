@@ -66,7 +66,8 @@ impl Ctx {
     }
 
     /// A consistent copy of every option, for code that reads several at once
-    /// (starting the I/O threads).
+    /// (starting the I/O threads; a new socket, which takes its ZMQ_IPV6 and,
+    /// from ZMQ_BLOCKY, its ZMQ_LINGER from here).
     pub fn options(&self) -> CtxOptions {
         self.options.lock().clone()
     }
@@ -84,16 +85,6 @@ impl Ctx {
     /// ZMQ_MAX_SOCKETS (>= 1).
     pub fn max_sockets(&self) -> usize {
         self.options.lock().max_sockets as usize
-    }
-
-    /// ZMQ_BLOCKY: new sockets get ZMQ_LINGER -1 when true, 0 when false.
-    pub fn blocky(&self) -> bool {
-        self.options.lock().blocky
-    }
-
-    /// ZMQ_IPV6: the initial ZMQ_IPV6 of new sockets.
-    pub fn ipv6(&self) -> bool {
-        self.options.lock().ipv6
     }
 
     /// ZMQ_MAX_MSGSZ (>= 0, default INT_MAX).
@@ -219,8 +210,8 @@ mod tests {
         let ctx = Ctx::new();
         assert_eq!(ctx.io_threads(), 1);
         assert_eq!(ctx.max_sockets(), 1023);
-        assert!(ctx.blocky());
-        assert!(!ctx.ipv6());
+        assert!(ctx.options().blocky);
+        assert!(!ctx.options().ipv6);
         assert!(ctx.zero_copy_recv());
         assert_eq!(ctx.max_msgsz(), i32::MAX as usize);
         assert_eq!(ctx.thread_priority(), -1);
@@ -234,8 +225,8 @@ mod tests {
         ctx.set_int(7, 2).unwrap();
         ctx.set(9, b"pfx\0\0").unwrap();
         assert_eq!(ctx.io_threads(), 4);
-        assert!(!ctx.blocky());
-        assert!(ctx.ipv6());
+        assert!(!ctx.options().blocky);
+        assert!(ctx.options().ipv6);
         assert_eq!(
             ctx.thread_affinity_cpus().into_iter().collect::<Vec<_>>(),
             [2]

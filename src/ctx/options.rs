@@ -40,7 +40,11 @@ const INT_LEN: usize = std::mem::size_of::<libc::c_int>();
 /// ZMQ_IO_THREADS, the thread options and ZMQ_MAX_SOCKETS only matter when the
 /// context starts (at its first socket): libzmq documents that later changes
 /// have no effect, so the I/O layer reads them once at start-up. ZMQ_IPV6 and
-/// ZMQ_BLOCKY are read each time a socket is created.
+/// ZMQ_BLOCKY are read each time a socket is created (its ZMQ_IPV6, and its
+/// ZMQ_LINGER: -1 or 0). ZMQ_ZERO_COPY_RECV, which libzmq also copies into
+/// each socket for its decoder, is stored and reported only: our decoders
+/// always hand out large messages as slices of the receive buffer, which no
+/// API call can tell from a copy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CtxOptions {
     pub io_threads: i32,

@@ -186,7 +186,7 @@ impl Socket {
         };
         let mailbox: Arc<SocketMailbox> = Arc::new(mailbox.map_err(|_| Errno::EMFILE)?);
         let id = ctx.sockets.add(mailbox.clone(), ctx.max_sockets())?;
-        let mut options = Options::new(socket_type, ctx.blocky());
+        let mut options = Options::new(socket_type, &ctx.options());
         options.recv_routing_id = socket_type == ZMQ_ROUTER;
         if matches!(socket_type, ZMQ_SUB | ZMQ_XSUB | ZMQ_DISH) {
             // libzmq: a closing subscriber does not wait to send subscriptions.
@@ -721,16 +721,16 @@ impl Socket {
             return Err(Errno::ETERM);
         }
         match option {
-            ZMQ_RCVMORE => return out.int(self.base.rcvmore as i32),
+            ZMQ_RCVMORE => return out.int_padded(self.base.rcvmore as i32),
             // Thread-safe sockets have no ZMQ_FD (libzmq: EINVAL); pollers
             // watch them through signalers instead.
             ZMQ_FD if self.is_thread_safe() => return Err(Errno::EINVAL),
             ZMQ_FD => return out.fd(self.fd()),
             ZMQ_EVENTS => {
                 let ev = self.events()?;
-                return out.int(ev);
+                return out.int_padded(ev);
             }
-            ZMQ_THREAD_SAFE => return out.int(self.is_thread_safe() as i32),
+            ZMQ_THREAD_SAFE => return out.int_padded(self.is_thread_safe() as i32),
             _ => {}
         }
         if let Some(r) = self.pattern.getsockopt(&mut self.base, option, out) {

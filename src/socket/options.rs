@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::constants::*;
+use crate::ctx::CtxOptions;
 use crate::error::{Errno, Result};
 use crate::util::z85;
 
@@ -240,12 +241,15 @@ impl Options {
         }
     }
 
-    pub fn new(socket_type: i32, blocky: bool) -> Options {
+    /// A new socket's options: libzmq's defaults, except that the context
+    /// decides ZMQ_IPV6 (its ZMQ_IPV6) and ZMQ_LINGER (-1 when ZMQ_BLOCKY,
+    /// else 0), read when the socket is created (socket_base_t's constructor).
+    pub fn new(socket_type: i32, ctx: &CtxOptions) -> Options {
         Options {
             socket_type,
             sndhwm: 1000,
             rcvhwm: 1000,
-            linger: if blocky { -1 } else { 0 },
+            linger: if ctx.blocky { -1 } else { 0 },
             rcvtimeo: -1,
             sndtimeo: -1,
             immediate: false,
@@ -272,7 +276,7 @@ impl Options {
             tos: 0,
             priority: 0,
             busy_poll: 0,
-            ipv6: false,
+            ipv6: ctx.ipv6,
             use_fd: -1,
             bindtodevice: Vec::new(),
             loopback_fastpath: false,
@@ -682,6 +686,15 @@ impl<'a> OptOut<'a> {
         Ok(())
     }
 
+    /// An int value for the few options libzmq serves through its
+    /// `do_getsockopt<int>` helper (ZMQ_RCVMORE, ZMQ_FD, ZMQ_EVENTS,
+    /// ZMQ_THREAD_SAFE, ZMQ_TOPICS_COUNT): a longer buffer is accepted, as
+    /// old programs and bindings pass an int64 for ZMQ_RCVMORE; the int goes
+    /// first, the rest is zeroed and *optvallen becomes sizeof(int).
+    pub fn int_padded(&mut self, v: i32) -> Result<()> {
+        self.bytes(&v.to_ne_bytes())
+    }
+
     /// An int64 value: the buffer must be exactly 8 bytes.
     pub fn int64(&mut self, v: i64) -> Result<()> {
         self.uint64(v as u64)
@@ -741,8 +754,9 @@ impl<'a> OptOut<'a> {
     }
 
     /// A file descriptor (zmq_fd_t = int on POSIX).
+    /// libzmq serves it as `do_getsockopt<fd_t>`: a wider buffer is zero-padded.
     pub fn fd(&mut self, fd: i32) -> Result<()> {
-        self.int(fd)
+        self.int_padded(fd)
     }
 }
 
@@ -763,7 +777,7 @@ mod tests {
 
     #[test]
     fn heartbeat_ttl_in_deciseconds() {
-        let mut o = Options::new(ZMQ_PAIR, true);
+        let mut o = Options::new(ZMQ_PAIR, &CtxOptions::default());
         o.set(ZMQ_HEARTBEAT_TTL, &int(1234)).unwrap();
         assert_eq!(get_int(&o, ZMQ_HEARTBEAT_TTL), 1200);
         o.set(ZMQ_HEARTBEAT_TTL, &int(6_553_599)).unwrap();
@@ -775,7 +789,7 @@ mod tests {
 
     #[test]
     fn curve_keys_switch_mechanism() {
-        let mut o = Options::new(ZMQ_PAIR, true);
+        let mut o = Options::new(ZMQ_PAIR, &CtxOptions::default());
         let z = b"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
         o.set(ZMQ_CURVE_SERVERKEY, z).unwrap();
         assert_eq!(o.mechanism, ZMQ_CURVE);

@@ -76,26 +76,25 @@ pub fn check_tcp_connect_syntax(addr: &str) -> Result<()> {
 }
 
 /// Where a tcp connecter connects when `addr` needs no name lookup (an IP
-/// literal); None when the host is a name to resolve later, off the I/O
-/// thread, on every (re)connect as libzmq does.
+/// literal, with a source that resolves now); None when it is to be resolved
+/// later, off the I/O thread, on every (re)connect as libzmq does.
+///
+/// libzmq resolves nothing at zmq_connect: its connecter resolves the whole
+/// "src;dst" at each attempt, and an attempt that does not resolve is retried
+/// at the reconnect interval. So a destination host name, a port that will not
+/// parse, or a source that is no interface name, address literal or `*` (the
+/// source never goes to DNS: "tcp://localhost:5555;host:1" is accepted and
+/// never connects) all give None here, never an error.
 pub fn literal_tcp_connect(
     addr: &str,
     ipv6: bool,
 ) -> Result<Option<(SocketAddr, Option<SocketAddr>)>> {
-    let (src, dst) = match addr.split_once(';') {
-        Some((s, d)) => (Some(s), d),
-        None => (None, addr),
-    };
+    let dst = addr.split_once(';').map_or(addr, |(_, d)| d);
     let (host, port) = split_host_port(dst)?;
-    // A port that will not parse fails at each attempt, as in libzmq.
     if parse_ip(host).is_none() || parse_port(port, false).is_err() {
-        // The source is still checked now: it is an address, never a name.
-        if let Some(s) = src {
-            resolve_tcp_bind(s, ipv6)?;
-        }
         return Ok(None);
     }
-    resolve_tcp_connect(addr, ipv6).map(Some)
+    Ok(resolve_tcp_connect(addr, ipv6).ok())
 }
 
 /// A host (address literal or name to look up now) and a port.
@@ -274,6 +273,24 @@ mod tests {
         assert!(literal_tcp_connect("example.invalid:5", false)
             .unwrap()
             .is_none());
-        assert!(literal_tcp_connect("no-such-iface-x:0;example.invalid:5", false).is_err());
+        // A source that is not an interface or an address is resolved (and
+        // fails) at each attempt, as in libzmq: zmq_connect accepts it.
+        for later in [
+            "no-such-iface-x:0;example.invalid:5",
+            "localhost:5555;127.0.0.1:5",
+            "no-such-iface-x:0;127.0.0.1:5",
+        ] {
+            assert_eq!(literal_tcp_connect(later, false), Ok(None), "{later}");
+        }
+        let (dst, src) = literal_tcp_connect("lo:0;127.0.0.1:5", false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(dst.to_string(), "127.0.0.1:5");
+        assert_eq!(src.unwrap().to_string(), "127.0.0.1:0");
+        // The source never goes to DNS, at any attempt.
+        assert_eq!(
+            resolve_tcp_connect("localhost:5555;127.0.0.1:5", false),
+            Err(Errno::ENODEV)
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! udp_engine).
 //!
 //! - DGRAM binds a udp port; every datagram it receives becomes a two-part
-//!   message [sender "ip:port", body], and every [destination "ip:port",
+//!   message [sender "ip:port\0", body], and every [destination "ip:port",
 //!   body] it sends becomes one datagram.
 //! - DISH binds (a unicast address, or a multicast group it joins); RADIO
 //!   connects (a unicast or multicast destination). Each message travels as
@@ -13,9 +13,10 @@
 //! address, naming where to join or send from.
 
 use crate::error::{Errno, Result};
+use crate::msg::Msg;
 use crate::transport::address::{interface_addr, resolve_host, resolve_tcp_bind, split_host_port};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
-use std::io;
+use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// The largest datagram sent or received, as libzmq (MAX_UDP_MSG).
@@ -237,22 +238,63 @@ pub fn decode_group_datagram(d: &[u8], max_group: usize) -> Option<(&[u8], &[u8]
     Some(rest.split_at(len))
 }
 
-/// A datagram's sender as DGRAM reports it: "ip:port" ("[ip]:port" for
-/// IPv6).
-pub fn address_string(a: &SocketAddr) -> String {
-    a.to_string()
+/// A datagram's sender as DGRAM hands it up: "ip:port" and a terminating
+/// NUL counted in the frame (libzmq's sockaddr_to_msg), so a C program can
+/// use the frame as a string; "[ip]:port" for IPv6, which libzmq's DGRAM
+/// does not speak.
+pub fn address_frame(a: &SocketAddr) -> Msg {
+    // Room for the longest IPv6 form, "[ipv6%scope]:65535", and the NUL.
+    let mut buf = [0u8; 80];
+    let mut w = &mut buf[..];
+    let room = w.len();
+    // Cannot fail: the longest address fits.
+    let _ = write!(w, "{a}\0");
+    let n = room - w.len();
+    Msg::from_slice(&buf[..n])
 }
 
-/// A destination frame: "ip:port" or "[ip]:port", no host names (libzmq
-/// drops a datagram whose address it cannot parse).
+/// A destination frame, read as libzmq's resolve_raw_address does: the port
+/// is what follows the last ':' as C's atoi reads it, so a trailing NUL (a
+/// frame DGRAM handed up, sent back as it came) or other trailing bytes end
+/// it, and it is cast to 16 bits; port 0 is invalid. The host is what comes
+/// before, up to a NUL: an IPv4 literal (libzmq's inet_addr), here also an
+/// IPv6 one in brackets. No host names: libzmq drops what it cannot parse.
 pub fn parse_address(b: &[u8]) -> Option<SocketAddr> {
-    let s = std::str::from_utf8(b).ok()?;
-    if let Ok(a) = s.parse::<SocketAddr>() {
-        return Some(a);
+    let colon = b.iter().rposition(|&c| c == b':')?;
+    let port = c_atoi(&b[colon + 1..]) as u16;
+    if port == 0 {
+        return None;
     }
-    let (host, port) = s.rsplit_once(':')?;
-    let ip: IpAddr = host.parse().ok()?;
-    Some(SocketAddr::new(ip, port.parse().ok()?))
+    let host = &b[..colon];
+    let host = host.split(|&c| c == 0).next().unwrap_or(host);
+    let host = std::str::from_utf8(host).ok()?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    Some(SocketAddr::new(host.parse().ok()?, port))
+}
+
+/// C's atoi as glibc has it, `(int) strtol (s, NULL, 10)`: leading white
+/// space, an optional sign, then digits up to the first other byte; strtol
+/// saturates out of range, then the int conversion keeps the low 32 bits.
+fn c_atoi(b: &[u8]) -> i32 {
+    let mut rest = b;
+    while let [b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r', tail @ ..] = rest {
+        rest = tail;
+    }
+    let neg = matches!(rest.first(), Some(b'-'));
+    if matches!(rest.first(), Some(b'-' | b'+')) {
+        rest = &rest[1..];
+    }
+    let mut v: i64 = 0;
+    for &c in rest.iter().take_while(|c| c.is_ascii_digit()) {
+        let d = i64::from(c - b'0');
+        v = v
+            .saturating_mul(10)
+            .saturating_add(if neg { -d } else { d });
+    }
+    v as i32
 }
 
 #[cfg(test)]
@@ -262,13 +304,30 @@ mod tests {
     #[test]
     fn addresses() {
         let a = parse_address(b"127.0.0.1:5555").unwrap();
-        assert_eq!(address_string(&a), "127.0.0.1:5555");
+        assert_eq!(address_frame(&a).data(), b"127.0.0.1:5555\0");
         assert_eq!(parse_address(b"[::1]:7").unwrap().port(), 7);
+        let v6 = parse_address(b"[::1]:7").unwrap();
+        assert_eq!(address_frame(&v6).data(), b"[::1]:7\0");
+        // What DGRAM hands up goes back as it came, NUL and all.
+        assert_eq!(parse_address(address_frame(&a).data()), Some(a));
+        assert_eq!(parse_address(address_frame(&v6).data()), Some(v6));
+        // libzmq's atoi: trailing bytes end the port, it wraps at 16 bits.
+        assert_eq!(parse_address(b"127.0.0.1:5555x").unwrap().port(), 5555);
+        assert_eq!(parse_address(b"127.0.0.1: 5555").unwrap().port(), 5555);
+        assert_eq!(parse_address(b"1.2.3.4:99999").unwrap().port(), 34463);
+        assert_eq!(parse_address(b"1.2.3.4:-1").unwrap().port(), 65535);
+        assert_eq!(
+            parse_address(b"127.0.0.1\0junk:5").unwrap(),
+            "127.0.0.1:5".parse().unwrap()
+        );
         for bad in [
             &b"nonsense"[..],
             b"127.0.0.1",
+            b"127.0.0.1:",
+            b"127.0.0.1:0",
+            b"127.0.0.1:65536",
+            b"127.0.0.1:\x005",
             b"host:5",
-            b"1.2.3.4:99999",
             b"\xff:1",
         ] {
             assert!(parse_address(bad).is_none(), "{bad:?}");

@@ -1,7 +1,7 @@
 //! The udp engine of DGRAM, RADIO and DISH sockets, as libzmq's udp_engine.
 //!
-//! - DGRAM: each received datagram goes to the socket as [sender "ip:port",
-//!   body]; each [destination, body] the socket sends goes out as one
+//! - DGRAM: each received datagram goes to the socket as [sender
+//!   "ip:port\0", body]; each [destination, body] the socket sends goes out as one
 //!   datagram.
 //! - RADIO (send only): each message goes out to the connected destination
 //!   as [group length, group, body]; whatever arrives is dropped.
@@ -21,7 +21,7 @@ use crate::msg::{Msg, ReadBuf};
 use crate::pipe::Pipes;
 use crate::transport::stream::Stream;
 use crate::transport::udp::{
-    address_string, decode_group_datagram, encode_group_datagram, parse_address, MAX_UDP_MSG,
+    address_frame, decode_group_datagram, encode_group_datagram, parse_address, MAX_UDP_MSG,
 };
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -200,7 +200,7 @@ fn pump_dgram(
         }
         match sock.recv_from(&mut u.buf) {
             Ok((n, from)) => {
-                let mut addr = Msg::from_slice(address_string(&from).as_bytes());
+                let mut addr = address_frame(&from);
                 addr.set_flags(Msg::MORE);
                 let body =
                     Msg::try_from_slice(&u.buf[..n]).map_err(|_| Down::Failed(libc::ENOMEM))?;

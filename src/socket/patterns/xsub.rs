@@ -213,7 +213,7 @@ impl Pattern for XSub {
     ) -> Option<Result<()>> {
         match option {
             ZMQ_INVERT_MATCHING => Some(out.int(self.invert_matching as i32)),
-            ZMQ_TOPICS_COUNT => Some(out.int(self.subscriptions.num_topics() as i32)),
+            ZMQ_TOPICS_COUNT => Some(out.int_padded(self.subscriptions.num_topics() as i32)),
             _ => None,
         }
     }
