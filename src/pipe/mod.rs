@@ -219,7 +219,7 @@ impl PipeEnd {
     /// Count a part read and give it the connection's properties.
     #[inline]
     fn hand_out(&mut self, mut msg: Msg) -> Msg {
-        self.count_read(msg.more());
+        self.count_read(msg.flags());
         if let Some(md) = &self.metadata {
             msg.set_metadata(md.clone());
         }
@@ -235,7 +235,7 @@ impl PipeEnd {
         let Some(msg) = unsafe { self.inbound().read() }.and_then(|m| self.skip_notes(m)) else {
             return false;
         };
-        let more = msg.more();
+        let flags = msg.flags();
         // A receive loop reuses one zmq_msg_t, which still holds the
         // properties of the last message from this connection: keep that
         // reference rather than drop it and take a new one (two atomic
@@ -247,7 +247,7 @@ impl PipeEnd {
             (Some(md), _) => out.set_metadata(md.clone()),
             (None, _) => {}
         }
-        self.count_read(more);
+        self.count_read(flags);
         true
     }
 
@@ -276,10 +276,13 @@ impl PipeEnd {
         }
     }
 
+    /// Count a part read (its `flags`): a whole message is one credit. A
+    /// routing-id announcement is no message, as in libzmq: it costs no
+    /// credit, so SNDHWM messages still fit behind it.
     #[inline]
-    fn count_read(&mut self, more: bool) {
-        self.read_more = more;
-        if !self.read_more {
+    fn count_read(&mut self, flags: u8) {
+        self.read_more = flags & Msg::MORE != 0;
+        if flags & (Msg::MORE | Msg::ROUTING_ID) == 0 {
             self.msgs_read += 1;
             // Credit is returned every low-water-mark's worth of messages,
             // not per message, so a saturated pipe does not ping-pong wake-ups.
@@ -327,11 +330,13 @@ impl PipeEnd {
     /// Nothing is visible to the peer until `flush`.
     #[inline]
     pub fn write(&mut self, msg: Msg) {
-        let more = msg.more();
+        let flags = msg.flags();
+        let more = flags & Msg::MORE != 0;
         // SAFETY: this end is the only writer of its outbound queue.
         unsafe { self.outbound().write(msg, more) };
         self.write_more = more;
-        if !more {
+        // Not a routing-id announcement: the reader does not count those.
+        if flags & (Msg::MORE | Msg::ROUTING_ID) == 0 {
             self.msgs_written += 1;
         }
     }
