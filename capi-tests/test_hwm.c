@@ -3,6 +3,7 @@
  * credit, credit returned across a tcp session, and HWM changes reaching
  * pipes that already exist. */
 #include "testutil.h"
+#include <unistd.h>
 
 static void *ctx;
 
@@ -109,12 +110,121 @@ static void test_inproc_sum_either_order (void)
     }
 }
 
+/* A tcp PUB gets its whole allowance back once the SUB has drained what it
+ * sent: credit comes back across the session every half HWM (libzmq's
+ * low-water mark), not only after (HWM - 1024) messages. */
+static void test_tcp_credit_after_drain (void)
+{
+    int hwm = 11024;
+    void *pub = zmq_socket (ctx, ZMQ_PUB);
+    set_int (pub, ZMQ_SNDHWM, hwm);
+    CHECK_OK (zmq_bind (pub, "tcp://127.0.0.1:*"));
+    char ep[256];
+    size_t len = sizeof ep;
+    CHECK_OK (zmq_getsockopt (pub, ZMQ_LAST_ENDPOINT, ep, &len));
+    void *sub = zmq_socket (ctx, ZMQ_SUB);
+    set_int (sub, ZMQ_RCVHWM, hwm);
+    CHECK_OK (zmq_connect (sub, ep));
+    CHECK_OK (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "", 0));
+    usleep (300 * 1000);
+
+    for (int round = 0; round < 2; round++) {
+        int want = round == 0 ? 9999 : 1100;
+        int sent = fill (pub, want);
+        if (sent != want)
+            fprintf (stderr, "round %d: sent %d of %d\n", round, sent, want);
+        CHECK (sent == want);
+        usleep (300 * 1000);
+        CHECK (drain (sub) == want);
+        usleep (300 * 1000);
+    }
+    CHECK_OK (zmq_close (sub));
+    CHECK_OK (zmq_close (pub));
+}
+
+/* ZMQ_SNDHWM changed after the inproc pipe exists reaches that pipe: its
+ * limit becomes the new SNDHWM plus the peer's RCVHWM (libzmq's
+ * update_pipe_options), and a lowered limit still lets a full pipe drain
+ * and refill. */
+static void test_sndhwm_change_reaches_pipe (void)
+{
+    for (int cf = 0; cf < 2; cf++) {
+        const char *ep = fresh_endpoint ();
+        void *push = zmq_socket (ctx, ZMQ_PUSH);
+        void *pull = zmq_socket (ctx, ZMQ_PULL);
+        set_int (pull, ZMQ_RCVHWM, 1);
+        set_int (push, ZMQ_SNDHWM, 1);
+        if (cf) {
+            CHECK_OK (zmq_connect (pull, ep));
+            CHECK_OK (zmq_bind (push, ep));
+        } else {
+            CHECK_OK (zmq_bind (push, ep));
+            CHECK_OK (zmq_connect (pull, ep));
+            /* The binder learns of the pipe when it next handles commands
+             * (setsockopt does not): let it, as libzmq needs too. */
+            int events;
+            size_t len = sizeof events;
+            CHECK_OK (zmq_getsockopt (push, ZMQ_EVENTS, &events, &len));
+        }
+        set_int (push, ZMQ_SNDHWM, 5);
+        int sent = fill (push, 10000);
+        if (sent != 6)
+            fprintf (stderr, "connect_first=%d: sent %d\n", cf, sent);
+        CHECK (sent == 6);
+        /* Lower it while full: nothing is lost, and after the drain the
+         * pipe takes the new limit's worth (and no more). */
+        set_int (push, ZMQ_SNDHWM, 2);
+        CHECK (drain (pull) == 6);
+        usleep (100 * 1000);
+        sent = fill (push, 10000);
+        CHECK (sent == 3);
+        CHECK (drain (pull) == 3);
+        CHECK_OK (zmq_close (push));
+        CHECK_OK (zmq_close (pull));
+    }
+}
+
+/* The same over tcp: the pipe between the socket and its session. */
+static void test_sndhwm_change_reaches_session (void)
+{
+    void *pull = zmq_socket (ctx, ZMQ_PULL);
+    set_int (pull, ZMQ_RCVHWM, 1);
+    set_int (pull, ZMQ_RCVBUF, 4096);
+    CHECK_OK (zmq_bind (pull, "tcp://127.0.0.1:*"));
+    char ep[256];
+    size_t len = sizeof ep;
+    CHECK_OK (zmq_getsockopt (pull, ZMQ_LAST_ENDPOINT, ep, &len));
+    void *push = zmq_socket (ctx, ZMQ_PUSH);
+    set_int (push, ZMQ_SNDHWM, 10);
+    set_int (push, ZMQ_SNDBUF, 4096);
+    CHECK_OK (zmq_connect (push, ep));
+    usleep (200 * 1000);
+    /* Raise it on the live connection: far more than 10 messages fit now
+     * (the rest sits in the session, the kernel and the PULL). */
+    set_int (push, ZMQ_SNDHWM, 100000);
+    static char big[1000];
+    int sent = 0;
+    while (sent < 50000 && zmq_send (push, big, sizeof big, ZMQ_DONTWAIT) == 1000)
+        sent++;
+    if (sent < 50000)
+        fprintf (stderr, "sent only %d\n", sent);
+    CHECK (sent == 50000);
+    set_int (pull, ZMQ_RCVTIMEO, 5000);
+    for (int i = 0; i < sent; i++)
+        CHECK (zmq_recv (pull, big, sizeof big, 0) == 1000);
+    CHECK_OK (zmq_close (push));
+    CHECK_OK (zmq_close (pull));
+}
+
 int main (void)
 {
     ctx = zmq_ctx_new ();
     CHECK (ctx);
     RUN_TEST (test_connect_first_sndhwm_alone);
     RUN_TEST (test_inproc_sum_either_order);
+    RUN_TEST (test_tcp_credit_after_drain);
+    RUN_TEST (test_sndhwm_change_reaches_pipe);
+    RUN_TEST (test_sndhwm_change_reaches_session);
     CHECK_OK (zmq_ctx_term (ctx));
     return 0;
 }
