@@ -328,18 +328,24 @@ impl PipeEnd {
         self.credit_countdown = lwm - phase;
     }
 
-    /// The reader found the pipe empty: hand back the credit for what it
-    /// read since the last credit point. Without this, a writer whose HWM
-    /// was lowered (or that was unlimited until now) could wait for a
-    /// credit point the reader never reaches; and it is not the busy path:
-    /// a reader that found nothing is about to sleep or poll. Publishing
-    /// before looking at `writer_waiting` pairs with `check_write`, which
-    /// sets the flag before it reads the count: one of them sees the other.
+    /// The reader found the pipe empty. Normally its credit is at most a
+    /// low-water mark behind, and the writer cannot be waiting for it. But
+    /// when the HWM was lowered (or an unlimited pipe got a limit) after the
+    /// last credit point, the next point may lie beyond anything the writer
+    /// can still send: a writer blocked on this pipe has a whole HWM
+    /// unacknowledged, so if this much is unpublished, publish it now. It is
+    /// not the busy path (a reader that found nothing is about to sleep or
+    /// poll), and publishing before looking at `writer_waiting` pairs with
+    /// `check_write`, which sets the flag before it reads the count: one of
+    /// them sees the other.
     #[cold]
     fn drained(&mut self) {
-        if self.msgs_read != self.credit_given
-            && self.pair.hwm[self.side & 1].load(Ordering::Relaxed) != 0
-        {
+        let unpublished = self.msgs_read - self.credit_given;
+        if unpublished == 0 {
+            return;
+        }
+        let hwm = self.pair.hwm[self.side & 1].load(Ordering::Relaxed);
+        if hwm != 0 && unpublished >= compute_lwm(hwm) {
             self.give_credit();
         }
     }
@@ -621,5 +627,48 @@ mod tests {
         assert_eq!(socket.msgs_read, 3);
         assert_eq!(session.msgs_written, 3);
         assert!(!socket.read_into(&mut out) && out.data() == b"c");
+    }
+
+    fn send_until_full(w: &mut PipeEnd, max: u64) -> u64 {
+        let mut n = 0;
+        while n < max && w.check_write() {
+            w.write(Msg::from_slice(b"x"));
+            w.flush();
+            n += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn credit_comes_every_half_hwm_and_routing_ids_are_free() {
+        let (mut reader, mut writer) = pipe_pair(0, 0);
+        writer.set_socket_hwms(10, 0);
+        let mut id = Msg::from_slice(b"id");
+        id.set_flags(Msg::ROUTING_ID);
+        writer.write(id);
+        assert_eq!(send_until_full(&mut writer, 100), 10);
+        assert!(reader.read().unwrap().is_routing_id());
+        // Credit at 5 read (half the HWM), not before.
+        for _ in 0..4 {
+            reader.read().unwrap();
+        }
+        assert_eq!(send_until_full(&mut writer, 100), 0);
+        reader.read().unwrap();
+        assert_eq!(send_until_full(&mut writer, 100), 5);
+    }
+
+    #[test]
+    fn a_lowered_hwm_gets_its_credit_when_the_reader_drains() {
+        let (mut reader, mut writer) = pipe_pair(0, 0);
+        writer.set_socket_hwms(1000, 0);
+        assert_eq!(send_until_full(&mut writer, 499), 499);
+        for _ in 0..499 {
+            reader.read().unwrap();
+        }
+        // The next credit point (500 read) will never come.
+        writer.set_socket_hwms(2, 0);
+        assert!(!writer.check_write());
+        assert!(reader.read().is_none());
+        assert_eq!(send_until_full(&mut writer, 100), 2);
     }
 }
