@@ -110,6 +110,13 @@ static void test_inproc_sum_either_order (void)
     }
 }
 
+/* Bind to a free loopback tcp port and say which. */
+static void bind_loopback (void *s, char *ep, size_t cap)
+{
+    CHECK_OK (zmq_bind (s, "tcp://127.0.0.1:*"));
+    CHECK_OK (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, ep, &cap));
+}
+
 /* A tcp PUB gets its whole allowance back once the SUB has drained what it
  * sent: credit comes back across the session every half HWM (libzmq's
  * low-water mark), not only after (HWM - 1024) messages. */
@@ -118,10 +125,8 @@ static void test_tcp_credit_after_drain (void)
     int hwm = 11024;
     void *pub = zmq_socket (ctx, ZMQ_PUB);
     set_int (pub, ZMQ_SNDHWM, hwm);
-    CHECK_OK (zmq_bind (pub, "tcp://127.0.0.1:*"));
     char ep[256];
-    size_t len = sizeof ep;
-    CHECK_OK (zmq_getsockopt (pub, ZMQ_LAST_ENDPOINT, ep, &len));
+    bind_loopback (pub, ep, sizeof ep);
     void *sub = zmq_socket (ctx, ZMQ_SUB);
     set_int (sub, ZMQ_RCVHWM, hwm);
     CHECK_OK (zmq_connect (sub, ep));
@@ -190,10 +195,8 @@ static void test_sndhwm_change_reaches_session (void)
     void *pull = zmq_socket (ctx, ZMQ_PULL);
     set_int (pull, ZMQ_RCVHWM, 1);
     set_int (pull, ZMQ_RCVBUF, 4096);
-    CHECK_OK (zmq_bind (pull, "tcp://127.0.0.1:*"));
     char ep[256];
-    size_t len = sizeof ep;
-    CHECK_OK (zmq_getsockopt (pull, ZMQ_LAST_ENDPOINT, ep, &len));
+    bind_loopback (pull, ep, sizeof ep);
     void *push = zmq_socket (ctx, ZMQ_PUSH);
     set_int (push, ZMQ_SNDHWM, 10);
     set_int (push, ZMQ_SNDBUF, 4096);

@@ -126,6 +126,20 @@ static uint64_t recv_u64 (void *s, int more)
     return v;
 }
 
+/* Ask for STATISTICS and check the eight frames: frontend messages in,
+ * bytes in, messages out, bytes out, then the same for the backend. */
+static void expect_stats (void *ctl, const uint64_t want[8])
+{
+    CHECK (zmq_send (ctl, "STATISTICS", 10, 0) == 10);
+    for (int i = 0; i < 8; i++) {
+        uint64_t got = recv_u64 (ctl, i < 7);
+        if (got != want[i])
+            fprintf (stderr, "statistic %d: %llu, expected %llu\n", i,
+                     (unsigned long long) got, (unsigned long long) want[i]);
+        CHECK (got == want[i]);
+    }
+}
+
 static void test_steerable (void)
 {
     void *ctx = zmq_ctx_new ();
@@ -145,15 +159,8 @@ static void test_steerable (void)
     for (int i = 0; i < 10; i++)
         recv_expect (dst, "hello", 0);
 
-    CHECK (zmq_send (ctl, "STATISTICS", 10, 0) == 10);
-    CHECK (recv_u64 (ctl, 1) == 10); /* frontend messages in */
-    CHECK (recv_u64 (ctl, 1) == 50); /* frontend bytes in */
-    CHECK (recv_u64 (ctl, 1) == 0);  /* frontend messages out */
-    CHECK (recv_u64 (ctl, 1) == 0);  /* frontend bytes out */
-    CHECK (recv_u64 (ctl, 1) == 0);  /* backend messages in */
-    CHECK (recv_u64 (ctl, 1) == 0);  /* backend bytes in */
-    CHECK (recv_u64 (ctl, 1) == 10); /* backend messages out */
-    CHECK (recv_u64 (ctl, 0) == 50); /* backend bytes out */
+    const uint64_t stats[8] = {10, 50, 0, 0, 0, 0, 10, 50};
+    expect_stats (ctl, stats);
 
     /* PAUSE holds messages back until RESUME. */
     CHECK (zmq_send (ctl, "PAUSE", 5, 0) == 5);
@@ -282,15 +289,10 @@ static void test_steerable_broker_counts_messages (void)
     for (int i = 0; i < 2 * requests; i++)
         recv_expect (client, "reply", 0);
 
-    CHECK (zmq_send (req, "STATISTICS", 10, 0) == 10);
-    CHECK (recv_u64 (req, 1) == 3);      /* frontend messages in */
-    CHECK (recv_u64 (req, 1) == 3 * 13); /* frontend bytes in */
-    CHECK (recv_u64 (req, 1) == 6);      /* frontend messages out */
-    CHECK (recv_u64 (req, 1) == 6 * 11); /* frontend bytes out */
-    CHECK (recv_u64 (req, 1) == 6);      /* backend messages in */
-    CHECK (recv_u64 (req, 1) == 6 * 11); /* backend bytes in */
-    CHECK (recv_u64 (req, 1) == 3);      /* backend messages out */
-    CHECK (recv_u64 (req, 0) == 3 * 13); /* backend bytes out */
+    /* A request is "client" + "request" (13 bytes), a reply "client" +
+     * "reply" (11 bytes). */
+    const uint64_t stats[8] = {3, 3 * 13, 6, 6 * 11, 6, 6 * 11, 3, 3 * 13};
+    expect_stats (req, stats);
 
     CHECK (zmq_send (req, "TERMINATE", 9, 0) == 9);
     pthread_join (th, NULL);
@@ -306,6 +308,12 @@ static void test_steerable_broker_counts_messages (void)
  * holds one message, blocked; the frontend pipe's credit comes back every
  * 5 messages counted from its start, so at most 40 messages get in, never
  * 41 (libzmq's test_proxy_hwm). The SUB reads nothing until the end. */
+static void hwm_10 (void *s)
+{
+    set_int (s, ZMQ_SNDHWM, 10);
+    set_int (s, ZMQ_RCVHWM, 10);
+}
+
 struct hwm_proxy
 {
     void *ctx;
@@ -318,10 +326,8 @@ static void *hwm_proxy_thread (void *arg_)
     void *front = zmq_socket (p->ctx, ZMQ_XSUB);
     void *back = zmq_socket (p->ctx, ZMQ_XPUB);
     void *ctl = zmq_socket (p->ctx, ZMQ_PAIR);
-    set_int (front, ZMQ_SNDHWM, 10);
-    set_int (front, ZMQ_RCVHWM, 10);
-    set_int (back, ZMQ_SNDHWM, 10);
-    set_int (back, ZMQ_RCVHWM, 10);
+    hwm_10 (front);
+    hwm_10 (back);
     set_int (back, ZMQ_XPUB_NODROP, 1);
     CHECK_OK (zmq_bind (front, "inproc://hfront"));
     CHECK_OK (zmq_bind (back, "inproc://hback"));
@@ -344,13 +350,11 @@ static void test_proxy_hwm_bound (void)
         usleep (50 * 1000);
 
         void *pub = zmq_socket (ctx, ZMQ_XPUB);
-        set_int (pub, ZMQ_SNDHWM, 10);
-        set_int (pub, ZMQ_RCVHWM, 10);
+        hwm_10 (pub);
         set_int (pub, ZMQ_XPUB_NODROP, 1);
         CHECK_OK (zmq_connect (pub, "inproc://hfront"));
         void *sub = zmq_socket (ctx, ZMQ_SUB);
-        set_int (sub, ZMQ_SNDHWM, 10);
-        set_int (sub, ZMQ_RCVHWM, 10);
+        hwm_10 (sub);
         CHECK_OK (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "", 0));
         CHECK_OK (zmq_connect (sub, "inproc://hback"));
         char sub_all[2];

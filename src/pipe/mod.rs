@@ -314,6 +314,7 @@ impl PipeEnd {
 
     /// Every low-water-mark's worth of messages read (counted from the
     /// pipe's start, as libzmq does), publish the read count.
+    #[inline(never)]
     fn credit_point(&mut self) {
         let hwm = self.pair.hwm[self.side & 1].load(Ordering::Relaxed);
         if hwm == 0 {
@@ -339,6 +340,7 @@ impl PipeEnd {
     /// `check_write`, which sets the flag before it reads the count: one of
     /// them sees the other.
     #[cold]
+    #[inline(never)]
     fn drained(&mut self) {
         let unpublished = self.msgs_read - self.credit_given;
         if unpublished == 0 {
