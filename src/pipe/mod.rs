@@ -17,16 +17,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use ypipe::YPipe;
 
-/// libzmq's max_wm_delta: how far below the HWM the low-water mark sits.
-const MAX_WM_DELTA: u64 = 1024;
-
+/// The low-water mark for a pipe holding at most `hwm` messages: the reader
+/// returns credit every `lwm` messages. libzmq 4.3 uses half the HWM (its
+/// old `hwm - 1024` for large HWMs left a writer with barely more than 1024
+/// messages of room after the reader had drained almost a whole HWM).
 fn compute_lwm(hwm: u64) -> u64 {
-    if hwm > MAX_WM_DELTA * 2 {
-        hwm - MAX_WM_DELTA
-    } else {
-        hwm.div_ceil(2).max(1)
-    }
+    hwm.div_ceil(2).max(1)
 }
+
+/// How often a reader of an unlimited pipe looks whether it got a limit
+/// (a ZMQ_SNDHWM/ZMQ_RCVHWM change reaches existing pipes).
+const UNLIMITED_RECHECK: u64 = 1024;
 
 /// The state of one end that the other end (on another thread) may touch.
 struct EndShared {
@@ -62,9 +63,14 @@ pub struct PipePair {
     /// `queues[i]` is read by end i and written by end 1-i.
     queues: [YPipe<Msg>; 2],
     /// `hwm[i]`: most complete messages in flight towards end i (0: no limit).
-    /// Atomic because an inproc connect-before-bind raises it at bind time.
+    /// Atomic because it changes under a live pipe: an inproc bind after
+    /// the connect, or a ZMQ_SNDHWM/ZMQ_RCVHWM change.
     hwm: [AtomicU64; 2],
     ends: [EndShared; 2],
+    /// The (SNDHWM, RCVHWM) each end's socket puts into `hwm` (0: no
+    /// limit); None for a session's end, or an inproc binder not there yet.
+    /// Only touched when a pipe is made or an HWM option changes.
+    socket_hwms: Mutex<[Option<(u64, u64)>; 2]>,
 }
 
 /// Names one end of a pipe in a command: the owner finds it by `slot()`.
@@ -100,6 +106,8 @@ pub struct PipeEnd {
     read_more: bool,
     /// Complete messages still to read before we publish credit again.
     credit_countdown: u64,
+    /// The read count we last published (the peer's credit).
+    credit_given: u64,
     /// What `Drop` tells the peer about our unread messages.
     discard_on_close: bool,
     /// The other end is gone (PipeTerm processed or noticed).
@@ -119,6 +127,7 @@ pub fn pipe_pair(hwm_to_0: u64, hwm_to_1: u64) -> (PipeEnd, PipeEnd) {
         queues: [YPipe::new(), YPipe::new()],
         hwm: [AtomicU64::new(hwm_to_0), AtomicU64::new(hwm_to_1)],
         ends: [EndShared::new(), EndShared::new()],
+        socket_hwms: Mutex::new([None, None]),
     });
     let mk = |side| PipeEnd {
         pair: pair.clone(),
@@ -129,6 +138,7 @@ pub fn pipe_pair(hwm_to_0: u64, hwm_to_1: u64) -> (PipeEnd, PipeEnd) {
         write_more: false,
         read_more: false,
         credit_countdown: 0,
+        credit_given: 0,
         discard_on_close: true,
         peer_gone: false,
         disconnect_msg: None,
@@ -194,14 +204,21 @@ impl PipeEnd {
     #[inline]
     pub fn check_read(&mut self) -> bool {
         // SAFETY: this end is the only reader of its inbound queue.
-        unsafe { self.inbound().check_read() }
+        if unsafe { self.inbound().check_read() } {
+            return true;
+        }
+        self.drained();
+        false
     }
 
     /// Read the next message part.
     #[inline]
     pub fn read(&mut self) -> Option<Msg> {
         // SAFETY: this end is the only reader of its inbound queue.
-        let msg = unsafe { self.inbound().read() }?;
+        let Some(msg) = (unsafe { self.inbound().read() }) else {
+            self.drained();
+            return None;
+        };
         let msg = self.skip_notes(msg)?;
         Some(self.hand_out(msg))
     }
@@ -219,7 +236,7 @@ impl PipeEnd {
     /// Count a part read and give it the connection's properties.
     #[inline]
     fn hand_out(&mut self, mut msg: Msg) -> Msg {
-        self.count_read(msg.more());
+        self.count_read(msg.flags());
         if let Some(md) = &self.metadata {
             msg.set_metadata(md.clone());
         }
@@ -233,9 +250,10 @@ impl PipeEnd {
     pub fn read_into(&mut self, out: &mut Msg) -> bool {
         // SAFETY: this end is the only reader of its inbound queue.
         let Some(msg) = unsafe { self.inbound().read() }.and_then(|m| self.skip_notes(m)) else {
+            self.drained();
             return false;
         };
-        let more = msg.more();
+        let flags = msg.flags();
         // A receive loop reuses one zmq_msg_t, which still holds the
         // properties of the last message from this connection: keep that
         // reference rather than drop it and take a new one (two atomic
@@ -247,7 +265,7 @@ impl PipeEnd {
             (Some(md), _) => out.set_metadata(md.clone()),
             (None, _) => {}
         }
-        self.count_read(more);
+        self.count_read(flags);
         true
     }
 
@@ -276,26 +294,66 @@ impl PipeEnd {
         }
     }
 
+    /// Count a part read (its `flags`): a whole message is one credit. A
+    /// routing-id announcement is no message, as in libzmq: it costs no
+    /// credit, so SNDHWM messages still fit behind it.
     #[inline]
-    fn count_read(&mut self, more: bool) {
-        self.read_more = more;
-        if !self.read_more {
+    fn count_read(&mut self, flags: u8) {
+        self.read_more = flags & Msg::MORE != 0;
+        if flags & (Msg::MORE | Msg::ROUTING_ID) == 0 {
             self.msgs_read += 1;
             // Credit is returned every low-water-mark's worth of messages,
             // not per message, so a saturated pipe does not ping-pong wake-ups.
             if self.credit_countdown <= 1 {
-                let hwm = self.pair.hwm[self.side & 1].load(Ordering::Relaxed);
-                self.credit_countdown = if hwm == 0 { u64::MAX } else { compute_lwm(hwm) };
-                if hwm > 0 {
-                    self.give_credit();
-                }
+                self.credit_point();
             } else {
                 self.credit_countdown -= 1;
             }
         }
     }
 
-    fn give_credit(&self) {
+    /// Every low-water-mark's worth of messages read (counted from the
+    /// pipe's start, as libzmq does), publish the read count.
+    #[inline(never)]
+    fn credit_point(&mut self) {
+        let hwm = self.pair.hwm[self.side & 1].load(Ordering::Relaxed);
+        if hwm == 0 {
+            self.credit_countdown = UNLIMITED_RECHECK;
+            return;
+        }
+        let lwm = compute_lwm(hwm);
+        let phase = self.msgs_read % lwm;
+        if phase == 0 {
+            self.give_credit();
+        }
+        self.credit_countdown = lwm - phase;
+    }
+
+    /// The reader found the pipe empty. Normally its credit is at most a
+    /// low-water mark behind, and the writer cannot be waiting for it. But
+    /// when the HWM was lowered (or an unlimited pipe got a limit) after the
+    /// last credit point, the next point may lie beyond anything the writer
+    /// can still send: a writer blocked on this pipe has a whole HWM
+    /// unacknowledged, so if this much is unpublished, publish it now. It is
+    /// not the busy path (a reader that found nothing is about to sleep or
+    /// poll), and publishing before looking at `writer_waiting` pairs with
+    /// `check_write`, which sets the flag before it reads the count: one of
+    /// them sees the other.
+    #[cold]
+    #[inline(never)]
+    fn drained(&mut self) {
+        let unpublished = self.msgs_read - self.credit_given;
+        if unpublished == 0 {
+            return;
+        }
+        let hwm = self.pair.hwm[self.side & 1].load(Ordering::Relaxed);
+        if hwm != 0 && unpublished >= compute_lwm(hwm) {
+            self.give_credit();
+        }
+    }
+
+    fn give_credit(&mut self) {
+        self.credit_given = self.msgs_read;
         self.me().msgs_read.store(self.msgs_read, Ordering::SeqCst);
         if self.me().writer_waiting.swap(false, Ordering::SeqCst) {
             self.send_to_peer(Command::ActivateWrite);
@@ -327,11 +385,13 @@ impl PipeEnd {
     /// Nothing is visible to the peer until `flush`.
     #[inline]
     pub fn write(&mut self, msg: Msg) {
-        let more = msg.more();
+        let flags = msg.flags();
+        let more = flags & Msg::MORE != 0;
         // SAFETY: this end is the only writer of its outbound queue.
         unsafe { self.outbound().write(msg, more) };
         self.write_more = more;
-        if !more {
+        // Not a routing-id announcement: the reader does not count those.
+        if flags & (Msg::MORE | Msg::ROUTING_ID) == 0 {
             self.msgs_written += 1;
         }
     }
@@ -359,15 +419,27 @@ impl PipeEnd {
         }
     }
 
-    /// Raise both HWMs by the binder's (inproc connect-before-bind: the pipe
-    /// was made before the binder's options were known).
-    pub fn boost_hwms(&self, towards_me: u64, towards_peer: u64) {
-        for (side, add) in [(self.side, towards_me), (1 - self.side, towards_peer)] {
-            let h = &self.pair.hwm[side];
-            let cur = h.load(Ordering::Relaxed);
-            if cur != 0 {
-                h.store(if add == 0 { 0 } else { cur + add }, Ordering::Relaxed);
-            }
+    /// This end's socket takes part in the pipe's HWMs with `sndhwm` and
+    /// `rcvhwm` (0: no limit). As in libzmq, the HWM towards an end is the
+    /// sum of its socket's RCVHWM and the sending socket's SNDHWM when both
+    /// ends are sockets (inproc, in either bind/connect order), the one
+    /// socket's value when the other end is a session or an inproc binder
+    /// not there yet, and no limit if either is unlimited. Called again
+    /// when ZMQ_SNDHWM or ZMQ_RCVHWM changes: the writer sees the new limit
+    /// at its next check, the reader at its next credit point or drain.
+    pub fn set_socket_hwms(&self, sndhwm: u64, rcvhwm: u64) {
+        let mut hwms = self.pair.socket_hwms.lock();
+        hwms[self.side] = Some((sndhwm, rcvhwm));
+        for to in 0..2 {
+            let rcv = hwms[to].map(|(_, r)| r);
+            let snd = hwms[1 - to].map(|(s, _)| s);
+            let hwm = match (rcv, snd) {
+                (Some(0), _) | (_, Some(0)) => 0,
+                (Some(r), Some(s)) => r + s,
+                (Some(h), None) | (None, Some(h)) => h,
+                (None, None) => continue,
+            };
+            self.pair.hwm[to].store(hwm, Ordering::Relaxed);
         }
     }
 
@@ -488,6 +560,10 @@ impl Pipes {
         matches!(self.slots.get(slot), Some(Some(_)))
     }
 
+    pub fn ends(&self) -> impl Iterator<Item = &PipeEnd> + '_ {
+        self.slots.iter().flatten()
+    }
+
     pub fn slots(&self) -> impl Iterator<Item = usize> + '_ {
         self.slots
             .iter()
@@ -553,5 +629,48 @@ mod tests {
         assert_eq!(socket.msgs_read, 3);
         assert_eq!(session.msgs_written, 3);
         assert!(!socket.read_into(&mut out) && out.data() == b"c");
+    }
+
+    fn send_until_full(w: &mut PipeEnd, max: u64) -> u64 {
+        let mut n = 0;
+        while n < max && w.check_write() {
+            w.write(Msg::from_slice(b"x"));
+            w.flush();
+            n += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn credit_comes_every_half_hwm_and_routing_ids_are_free() {
+        let (mut reader, mut writer) = pipe_pair(0, 0);
+        writer.set_socket_hwms(10, 0);
+        let mut id = Msg::from_slice(b"id");
+        id.set_flags(Msg::ROUTING_ID);
+        writer.write(id);
+        assert_eq!(send_until_full(&mut writer, 100), 10);
+        assert!(reader.read().unwrap().is_routing_id());
+        // Credit at 5 read (half the HWM), not before.
+        for _ in 0..4 {
+            reader.read().unwrap();
+        }
+        assert_eq!(send_until_full(&mut writer, 100), 0);
+        reader.read().unwrap();
+        assert_eq!(send_until_full(&mut writer, 100), 5);
+    }
+
+    #[test]
+    fn a_lowered_hwm_gets_its_credit_when_the_reader_drains() {
+        let (mut reader, mut writer) = pipe_pair(0, 0);
+        writer.set_socket_hwms(1000, 0);
+        assert_eq!(send_until_full(&mut writer, 499), 499);
+        for _ in 0..499 {
+            reader.read().unwrap();
+        }
+        // The next credit point (500 read) will never come.
+        writer.set_socket_hwms(2, 0);
+        assert!(!writer.check_write());
+        assert!(reader.read().is_none());
+        assert_eq!(send_until_full(&mut writer, 100), 2);
     }
 }

@@ -140,6 +140,21 @@ impl SocketBase {
     }
 }
 
+/// An HWM option as a pipe limit (0: none).
+fn hwm(option: i32) -> u64 {
+    option.max(0) as u64
+}
+
+/// The (SNDHWM, RCVHWM) a socket puts into its pipes' limits: a conflating
+/// socket's pipes are unlimited (it keeps only the newest message anyway).
+fn pipe_hwms(o: &Options) -> (u64, u64) {
+    if o.conflate {
+        (0, 0)
+    } else {
+        (hwm(o.sndhwm), hwm(o.rcvhwm))
+    }
+}
+
 /// ZMQ_HELLO_MSG: the first message from a socket on every new pipe.
 fn send_hello(end: &mut PipeEnd, hello: &[u8]) {
     if !hello.is_empty() {
@@ -557,7 +572,7 @@ impl Socket {
         let PendingConnect { mut end, connecter } = p;
         let me = &self.base.options;
         // The pipe was sized with the connecter's HWMs alone; add ours.
-        end.boost_hwms(me.rcvhwm.max(0) as u64, me.sndhwm.max(0) as u64);
+        end.set_socket_hwms(hwm(me.sndhwm), hwm(me.rcvhwm));
         if !me.recv_routing_id {
             // The connecter announced its routing id unasked: drop it.
             if end.check_read() {
@@ -592,9 +607,10 @@ impl Socket {
 
     fn connect_inproc(&mut self, name: &str, endpoint: &str) {
         let opts = &self.base.options;
-        let hwm = |h: i32| if opts.conflate { 0 } else { h.max(0) as u64 };
         // End 0 is ours, end 1 the binder's.
-        let (mut mine, theirs) = pipe_pair(hwm(opts.rcvhwm), hwm(opts.sndhwm));
+        let (mut mine, theirs) = pipe_pair(0, 0);
+        let (snd, rcv) = pipe_hwms(opts);
+        mine.set_socket_hwms(snd, rcv);
         let me = self.base.inproc_peer();
         let mut theirs = Some(theirs);
         let mut announce = Some(routing_id_msg(&opts.routing_id));
@@ -611,7 +627,7 @@ impl Socket {
         });
         if let Some(peer) = found {
             let mut theirs = theirs.take().expect("not parked");
-            mine.boost_hwms(peer.sndhwm.max(0) as u64, peer.rcvhwm.max(0) as u64);
+            theirs.set_socket_hwms(hwm(peer.sndhwm), hwm(peer.rcvhwm));
             if peer.recv_routing_id {
                 mine.write(announce.take().expect("once"));
                 mine.flush();
@@ -707,6 +723,14 @@ impl Socket {
             return r;
         }
         self.base.options.set(option, val)?;
+        if option == ZMQ_SNDHWM || option == ZMQ_RCVHWM {
+            // As libzmq's update_pipe_options: the new limit applies to the
+            // pipes already there too, inproc peers' and sessions' alike.
+            let (snd, rcv) = pipe_hwms(&self.base.options);
+            for end in self.base.pipes.ends() {
+                end.set_socket_hwms(snd, rcv);
+            }
+        }
         if option == ZMQ_LINGER {
             self.base.linger.store(
                 self.base.options.linger,
