@@ -216,6 +216,11 @@ run_case() {
         echo "ok" >"$TMP/res/$mode.$id"
     elif [ -n "$known" ]; then
         block="known $desc (${ms} ms): $why"
+        local f l
+        for f in bind connect; do
+            l=$(grep -h -m 1 'FAIL' "$d/$f.log" 2>/dev/null)
+            [ -n "$l" ] && block+=$'\n'"    $f: $l"
+        done
         echo "known $desc: $known" >"$TMP/res/$mode.$id"
     else
         block="FAIL $desc (${ms} ms): $why"
