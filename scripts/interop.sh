@@ -269,6 +269,16 @@ launch() {
         "$libB" "$roleB" "$typeB" "$optsB" "$binder" "$tr" "$count" "$size" &
 }
 
+# launch_sizes MODE LIBA ROLEA TYPEA LIBB ROLEB TYPEB BINDER TRANSPORT: one
+# pair at 0, 1, 100 and 8192 bytes (x1000) and 1 MB (x20).
+launch_sizes() {
+    local size
+    for size in 0 1 100 8192; do
+        launch "$1" "$2" "$3" "$4" "" "$5" "$6" "$7" "" "$8" "$9" 1000 "$size" ""
+    done
+    launch "$1" "$2" "$3" "$4" "" "$5" "$6" "$7" "" "$8" "$9" 20 1048576 ""
+}
+
 PAIRS=(
     "client PAIR   server PAIR"
     "send   PUSH   recv   PULL"
@@ -291,12 +301,8 @@ matrix() {
             for tr in tcp ipc; do
                 for p in "${PAIRS[@]}"; do
                     read -r roleA typeA roleB typeB <<<"$p"
-                    for size in 0 1 100 8192; do
-                        launch "$mode" "$libA" "$roleA" "$typeA" "" "$libB" "$roleB" "$typeB" "" \
-                            "$binder" "$tr" 1000 "$size" ""
-                    done
-                    launch "$mode" "$libA" "$roleA" "$typeA" "" "$libB" "$roleB" "$typeB" "" \
-                        "$binder" "$tr" 20 1048576 ""
+                    launch_sizes "$mode" "$libA" "$roleA" "$typeA" "$libB" "$roleB" "$typeB" \
+                        "$binder" "$tr"
                     launch "$mode" "$libA" "$roleA" "$typeA" "-m 4" "$libB" "$roleB" "$typeB" "-m 4" \
                         "$binder" "$tr" 1000 100 "multipart=4"
                 done
@@ -395,12 +401,8 @@ draft_matrix() {
                     read -r roleA typeA roleB typeB <<<"$p"
                     # A PEER client connects (zmq_connect_peer).
                     [ "$typeA" = PEER ] && [ "$binder" = A ] && continue
-                    for size in 0 1 100 8192; do
-                        launch "$mode" "$libA" "$roleA" "$typeA" "" "$libB" "$roleB" "$typeB" "" \
-                            "$binder" "$tr" 1000 "$size" ""
-                    done
-                    launch "$mode" "$libA" "$roleA" "$typeA" "" "$libB" "$roleB" "$typeB" "" \
-                        "$binder" "$tr" 20 1048576 ""
+                    launch_sizes "$mode" "$libA" "$roleA" "$typeA" "$libB" "$roleB" "$typeB" \
+                        "$binder" "$tr"
                 done
                 # ZMQ_HELLO_MSG, ZMQ_HICCUP_MSG, ZMQ_DISCONNECT_MSG: the
                 # ROUTER/SERVER binds (it drops the connection and rebinds).

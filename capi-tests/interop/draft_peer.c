@@ -3,9 +3,9 @@
  * against libzmq 4.3.5 built with drafts (draft-peer-ref) -- so that
  * scripts/interop.sh can put our library in one process and real libzmq in
  * the other. Only zmq.h and libc are used. The stable types have
- * capi-tests/interop/peer.c; this file shares its command line and its
- * endpoint-file convention, not its code (the draft types are single-frame,
- * routed by id or group, and thread-safe).
+ * capi-tests/interop/peer.c; this file shares its command line, its
+ * endpoint file and peer_common.h, not its roles (the draft types are
+ * single-frame, routed by id or group, and thread-safe).
  *
  *   draft_peer <role> <type> <bind|connect> <endpoint> <count> <size> [opts]
  *
@@ -55,20 +55,14 @@
 
 #include <zmq.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#ifndef PEER_TAG
-#define PEER_TAG "draft-peer"
-#endif
 
 #define SOFT_WAIT_MS 2000
 #define BYE "BYE!"
@@ -95,81 +89,12 @@ static struct
 
 static void *ctx;
 static unsigned char *scratch;
-static int all_delivered;
 static uint32_t peer_rid;  /* PEER client: from zmq_connect_peer */
 static char dgram_dest[64]; /* DGRAM client: "127.0.0.1:PORT" */
 
+#include "peer_common.h"
+
 /* ------------------------------------------------------------------------ */
-
-static void die (const char *fmt, ...)
-{
-    va_list ap;
-    fprintf (stderr, "[%s %s] FAIL: ", PEER_TAG, cfg.role ? cfg.role : "?");
-    va_start (ap, fmt);
-    vfprintf (stderr, fmt, ap);
-    va_end (ap);
-    fputc ('\n', stderr);
-    fflush (stderr);
-    exit (1);
-}
-
-static const char *err (void)
-{
-    int e = zmq_errno ();
-    return e == EAGAIN ? "timeout (EAGAIN)" : zmq_strerror (e);
-}
-
-static long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void trace (const char *fmt, ...)
-{
-    static long t0 = -1;
-    va_list ap;
-    if (!getenv ("PEER_TRACE"))
-        return;
-    if (t0 < 0)
-        t0 = now_ms ();
-    fprintf (stderr, "[%s %s] %5ld ms: ", PEER_TAG, cfg.role, now_ms () - t0);
-    va_start (ap, fmt);
-    vfprintf (stderr, fmt, ap);
-    va_end (ap);
-    fputc ('\n', stderr);
-}
-
-static const struct
-{
-    const char *name;
-    int type;
-} types[] = {{"SERVER", ZMQ_SERVER}, {"CLIENT", ZMQ_CLIENT},
-             {"RADIO", ZMQ_RADIO},   {"DISH", ZMQ_DISH},
-             {"GATHER", ZMQ_GATHER}, {"SCATTER", ZMQ_SCATTER},
-             {"DGRAM", ZMQ_DGRAM},   {"PEER", ZMQ_PEER},
-             {"CHANNEL", ZMQ_CHANNEL}, {"DEALER", ZMQ_DEALER},
-             {"ROUTER", ZMQ_ROUTER}};
-
-static int parse_type (const char *s)
-{
-    size_t i;
-    for (i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (strcmp (types[i].name, s) == 0)
-            return types[i].type;
-    die ("unknown socket type %s", s);
-    return -1;
-}
-
-static const char *type_name (int t)
-{
-    size_t i;
-    for (i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (types[i].type == t)
-            return types[i].name;
-    return "?";
-}
 
 /* Text of a frame for messages: printable bytes as is, others as \xNN. */
 static const char *show (const void *data, size_t n)
@@ -238,27 +163,10 @@ static long window (void)
 
 /* ---- sockets ------------------------------------------------------------- */
 
-static void setopt_int (void *s, int opt, int v, const char *name)
-{
-    if (zmq_setsockopt (s, opt, &v, sizeof v) != 0)
-        die ("zmq_setsockopt(%s, %d): %s", name, v, err ());
-}
-
 static void setopt_str (void *s, int opt, const char *v, const char *name)
 {
     if (zmq_setsockopt (s, opt, v, strlen (v)) != 0)
         die ("zmq_setsockopt(%s, \"%s\"): %s", name, v, err ());
-}
-
-static void *make_socket (int type)
-{
-    void *s = zmq_socket (ctx, type);
-    if (!s)
-        die ("zmq_socket(%s): %s", type_name (type), err ());
-    setopt_int (s, ZMQ_RCVTIMEO, cfg.timeout_ms, "ZMQ_RCVTIMEO");
-    setopt_int (s, ZMQ_SNDTIMEO, cfg.timeout_ms, "ZMQ_SNDTIMEO");
-    setopt_int (s, ZMQ_LINGER, 2000, "ZMQ_LINGER");
-    return s;
 }
 
 /* A free udp port on 127.0.0.1 (the kernel's pick, released for zmq_bind). */
@@ -299,22 +207,6 @@ static void do_bind (void *s, const char *ep, char *out, size_t cap)
     }
 }
 
-static void write_endpoints (const char *main_ep, const char *side_ep)
-{
-    char tmp[4096];
-    FILE *f;
-    if (!cfg.outfile) {
-        printf ("%s %s\n", main_ep, side_ep);
-        fflush (stdout);
-        return;
-    }
-    snprintf (tmp, sizeof tmp, "%s.tmp", cfg.outfile);
-    f = fopen (tmp, "w");
-    if (!f || fprintf (f, "%s %s\n", main_ep, side_ep) < 0 || fclose (f) != 0
-        || rename (tmp, cfg.outfile) != 0)
-        die ("cannot write %s", cfg.outfile);
-}
-
 /* ---- messages ------------------------------------------------------------ */
 
 static void send_buf (void *s, const void *d, size_t n, int flags,
@@ -333,8 +225,7 @@ static void send_buf (void *s, const void *d, size_t n, int flags,
     while (zmq_msg_send (&m, s, flags) < 0) {
         /* A PEER sending to a connection whose handshake is not done yet. */
         if (zmq_errno () == EHOSTUNREACH && now_ms () < deadline) {
-            struct timespec ts = {0, 5000000};
-            nanosleep (&ts, NULL);
+            sleep_ms (5);
             continue;
         }
         die ("send %s: %s", what, err ());
@@ -720,8 +611,7 @@ static void lifecycle_server (void *s, const char *ep)
     while (zmq_bind (s, ep) != 0) {
         if (zmq_errno () != EADDRINUSE || now_ms () > deadline)
             die ("binding %s again: %s", ep, err ());
-        struct timespec ts = {0, 10000000};
-        nanosleep (&ts, NULL);
+        sleep_ms (10);
     }
     expect_hello (s, &first, "after the reconnection");
     trace ("waiting for PING2");
@@ -775,7 +665,6 @@ int main (int argc, char **argv)
     void *s, *side = NULL;
     char ep[1024], side_ep[1024] = "-";
     int i, is_client, stream;
-    long t_close;
 
     if (argc < 7)
         usage ();
@@ -884,21 +773,7 @@ int main (int argc, char **argv)
         die ("role %s does not fit socket type %s", cfg.role,
              type_name (cfg.type));
 
-    trace ("closing");
-    t_close = now_ms ();
-    if (side && zmq_close (side) != 0)
-        die ("zmq_close(side): %s", err ());
-    if (s && zmq_close (s) != 0)
-        die ("zmq_close: %s", err ());
-    if (zmq_ctx_term (ctx) != 0)
-        die ("zmq_ctx_term: %s", err ());
-    trace ("context terminated");
-    if (now_ms () - t_close > 1000)
-        die ("zmq_close + zmq_ctx_term took %ld ms (ZMQ_LINGER is 2000 ms) "
-             "although %s",
-             now_ms () - t_close,
-             all_delivered ? "the peer confirmed every message"
-                           : "only the last message was in flight");
+    close_and_term (s, side);
     free (scratch);
     printf ("[%s %s] ok: %s %s %ld x %zu bytes%s\n", PEER_TAG, cfg.role,
             type_name (cfg.type), cfg.bind ? "bind" : "connect", cfg.count,
