@@ -54,6 +54,7 @@ test: build
 	scripts/check-symbols.sh
 	scripts/check-install.sh
 	scripts/check-swap.sh
+	scripts/libzmq-tests.sh
 	scripts/interop.sh
 	scripts/fuzz-smoke.sh
 	scripts/pyzmq-tests.sh
