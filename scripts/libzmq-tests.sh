@@ -35,7 +35,6 @@ set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 W=$ROOT/target/libzmq-tests
-REF=$ROOT/target/libzmq-ref
 HERE=$ROOT/scripts/libzmq-tests
 KNOWN=$ROOT/scripts/libzmq-known-failures.txt
 JOBS=${LIBZMQ_TESTS_JOBS:-6}
@@ -105,16 +104,14 @@ timeout_of() { # libzmq's per-test timeouts (tests/CMakeLists.txt), default 10 s
     awk -v t="$t" -v s="$SCALE" 'BEGIN { printf "%d\n", t * s + 0.5 }'
 }
 
-# --- 1. libzmq 4.3.5's source, through cargo.
+# --- 1-2. libzmq 4.3.5's source (through cargo) and the reference built from
+# it with drafts and CURVE through libsodium: scripts/libzmq-ref.sh, shared
+# with the draft interop stage (one cached build).
 t=$SECONDS
-FETCH=$HERE/fetch/Cargo.toml
-cargo fetch --manifest-path "$FETCH" >"$W/fetch.log" 2>&1 || die "cargo fetch (see $W/fetch.log)"
-CRATE=$(cargo metadata --format-version 1 --manifest-path "$FETCH" 2>>"$W/fetch.log" | python3 -c '
-import json, sys
-print(next(p["manifest_path"] for p in json.load(sys.stdin)["packages"] if p["name"] == "zeromq-src"))') \
-    || die "cargo metadata found no zeromq-src (see $W/fetch.log)"
-VENDOR=$(dirname "$CRATE")/vendor
-[ -f "$VENDOR/tests/testutil.cpp" ] || die "no libzmq tests in $VENDOR"
+{ read -r REFLIB; read -r REFINC; read -r VENDOR; } < <(scripts/libzmq-ref.sh 2>"$W/ref.log") \
+    || die "scripts/libzmq-ref.sh (see $W/ref.log)"
+[ -f "$VENDOR/tests/testutil.cpp" ] && [ -e "$REFLIB/libzmq.so.5" ] \
+    || die "no libzmq 4.3.5 source or build (see $W/ref.log)"
 echo "libzmq-tests: libzmq source in $VENDOR"
 
 # Every tests/test_*.cpp is in one list above (a new source version is noticed).
@@ -124,21 +121,6 @@ for f in "$VENDOR"/tests/test_*.cpp; do
     [[ "$all_listed" == *" $n "* ]] || die "$n is in libzmq's tests/ but in no list of this script"
 done
 
-# --- 2. Reference: libzmq 4.3.5 with drafts, CURVE through libsodium.
-CMAKE_ARGS="-DENABLE_DRAFTS=ON -DWITH_LIBSODIUM=ON -DENABLE_CURVE=ON -DWITH_TLS=OFF
- -DWITH_DOCS=OFF -DBUILD_TESTS=OFF -DBUILD_STATIC=OFF -DWITH_PERF_TOOL=OFF
- -DCMAKE_BUILD_TYPE=Release"
-REF_STAMP="$VENDOR $CMAKE_ARGS"
-if [ ! -e "$REF/build/lib/libzmq.so.5" ] || [ "$(cat "$REF/stamp" 2>/dev/null)" != "$REF_STAMP" ]; then
-    echo "libzmq-tests: building libzmq 4.3.5 with CMake (once; cached in $REF)"
-    rm -rf "$REF"; mkdir -p "$REF"
-    # shellcheck disable=SC2086
-    cmake -S "$VENDOR" -B "$REF/build" $CMAKE_ARGS >"$REF/cmake.log" 2>&1 \
-        || die "cmake configure of libzmq 4.3.5 (see $REF/cmake.log)"
-    cmake --build "$REF/build" -j2 >"$REF/build.log" 2>&1 \
-        || die "cmake build of libzmq 4.3.5 (see $REF/build.log)"
-    echo "$REF_STAMP" >"$REF/stamp"
-fi
 took "fetching the source and the 4.3.5 reference build" $t
 
 # --- 3. The three libraries.
@@ -147,7 +129,7 @@ ln -sf libzmq.so target/release/libzmq.so.5
 LIBS="debian ref ours"
 declare -A LIB HDR SETS LABEL
 LIB[debian]=/usr/lib/x86_64-linux-gnu/libzmq.so.5; HDR[debian]=/usr/include
-LIB[ref]=$REF/build/lib/libzmq.so.5;                HDR[ref]=$VENDOR/include
+LIB[ref]=$REFLIB/libzmq.so.5;                      HDR[ref]=$REFINC
 LIB[ours]=$ROOT/target/release/libzmq.so.5;         HDR[ours]=$ROOT/include
 SETS[debian]="stable"; SETS[ref]="stable draft"; SETS[ours]="stable draft"
 declare -A HAS
