@@ -1,5 +1,7 @@
 /* Shared by the tcp/ipc perf programs (local_thr, remote_thr, local_lat,
- * remote_lat): error exit, and waiting for the peer to hang up.
+ * remote_lat, and the one-process scenario programs): error exit, and
+ * waiting for the peer to hang up; binding to a wildcard endpoint, raising
+ * the descriptor limit and reading the resident set size.
  *
  * Why wait: libzmq 4.3.4 can lose the tail of an ipc stream when the
  * sender closes right after its last send, even with ZMQ_LINGER -1. So the
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static inline void die (const char *what)
 {
@@ -109,6 +112,62 @@ static inline void wait_disconnect (void *mon, long timeout_ms)
             break;
     }
     zmq_stopwatch_stop (watch);
+}
+
+/* Bind s to ep ("tcp://127.0.0.1:*" picks a free port) and write the
+ * endpoint actually bound, for zmq_connect, into out. */
+static inline void bind_resolved (void *s, const char *ep, char *out, size_t len)
+{
+    if (zmq_bind (s, ep) != 0)
+        die ("zmq_bind");
+    if (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, out, &len) != 0)
+        die ("zmq_getsockopt (ZMQ_LAST_ENDPOINT)");
+}
+
+static inline void set_int (void *s, int option, int value, const char *what)
+{
+    if (zmq_setsockopt (s, option, &value, sizeof value) != 0)
+        die (what);
+}
+
+/* A context with n I/O threads and room for `sockets` sockets. */
+static inline void *ctx_with (int io_threads, int sockets)
+{
+    void *ctx = zmq_ctx_new ();
+    if (!ctx)
+        die ("zmq_ctx_new");
+    if (zmq_ctx_set (ctx, ZMQ_IO_THREADS, io_threads) != 0
+        || zmq_ctx_set (ctx, ZMQ_MAX_SOCKETS, sockets) != 0)
+        die ("zmq_ctx_set");
+    return ctx;
+}
+
+/* Many connections in one process need many descriptors. */
+static inline void raise_fd_limit (void)
+{
+    struct rlimit rl;
+    if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &rl);
+    }
+}
+
+/* The resident set size (VmRSS) or its peak (VmHWM) in KiB, -1 if unknown. */
+static inline long proc_status_kib (const char *field)
+{
+    FILE *f = fopen ("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long v = -1;
+    size_t n = strlen (field);
+    while (fgets (line, sizeof line, f))
+        if (strncmp (line, field, n) == 0 && line[n] == ':') {
+            v = atol (line + n + 1);
+            break;
+        }
+    fclose (f);
+    return v;
 }
 
 #endif
