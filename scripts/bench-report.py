@@ -78,7 +78,7 @@ def draw(rows, png):
             (axes[0], "higher", "throughput, delivered, round trips: higher is better"),
             (axes[1], "lower", "latency, memory: lower is better")):
         lines = sorted((s, pts) for (b, s), pts in sized.items() if b == better)
-        cmap = plt.get_cmap("tab20")
+        cmap = plt.get_cmap("tab10")
         lo, hi = 0.5, 2.0
         for i, (scenario, pts) in enumerate(sorted(lines, key=lambda sp: sort_key(
                 {"scenario": sp[0], "size": ""}))):
@@ -86,8 +86,9 @@ def draw(rows, png):
             xs = [max(x, 1) for x, _ in pts]
             ys = [y for _, y in pts]
             lo, hi = min(lo, *ys), max(hi, *ys)
-            ax.plot(xs, ys, marker=markers[i % len(markers)], color=cmap(i % 20),
-                    linestyle="-" if len(xs) > 1 else "none", markersize=6, label=scenario)
+            style = ["-", "--", "-.", ":"][i // 10 % 4] if len(xs) > 1 else "none"
+            ax.plot(xs, ys, marker=markers[i % len(markers)], color=cmap(i % 10),
+                    linestyle=style, markersize=6, label=scenario)
         ax.axhline(1, color="black", linewidth=1)
         ax.set_xscale("log")
         ax.set_yscale("log")

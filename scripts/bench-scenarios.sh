@@ -121,7 +121,7 @@ fanin_bench() {
     local size o l
     for size in $FANIN_SIZES; do
         read -r o l < <(interleaved "mean throughput" "$SCEN_RUNS" fanin_run @LIB@ "$size" \
-            "$(scaled $(( $(thr_count "$size") / 2 / FANIN_SENDERS )))")
+            "$(scaled $(( $(thr_count "$size") / FANIN_SENDERS )))")
         row "fanin $FANIN_SENDERS push" "$size" throughput msg/s higher "$SCEN_RUNS" "$o" "$l"
     done
 }
