@@ -18,11 +18,8 @@ static void broker (void *arg)
 {
     (void) arg;
     zmq_proxy (front, back, NULL); /* returns when its context shuts down */
-    int zero = 0;
-    zmq_setsockopt (front, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt (back, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_close (front);
-    zmq_close (back);
+    close_now (front);
+    close_now (back);
 }
 
 static void worker (void *ctx)
@@ -30,7 +27,6 @@ static void worker (void *ctx)
     void *rep = zmq_socket (ctx, ZMQ_REP);
     if (!rep)
         die ("zmq_socket (REP)");
-    set_int (rep, ZMQ_LINGER, 0, "zmq_setsockopt (ZMQ_LINGER)");
     if (zmq_connect (rep, backend_ep) != 0)
         die ("zmq_connect (REP)");
     zmq_msg_t msg;
@@ -43,7 +39,7 @@ static void worker (void *ctx)
         }
     }
     zmq_msg_close (&msg);
-    zmq_close (rep);
+    close_now (rep);
 }
 
 static void roundtrip (void *req, int id, int i)

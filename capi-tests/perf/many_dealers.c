@@ -96,13 +96,9 @@ int main (int argc, char *argv[])
     printf ("round trips: %d [rt/s]\n", (int) ((double) n * rounds / (double) elapsed * 1000000));
     fflush (stdout);
 
-    int zero = 0;
-    for (int i = 0; i != n; i++) {
-        zmq_setsockopt (dealers[i], ZMQ_LINGER, &zero, sizeof zero);
-        zmq_close (dealers[i]);
-    }
-    zmq_setsockopt (router, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_close (router);
+    for (int i = 0; i != n; i++)
+        close_now (dealers[i]);
+    close_now (router);
     if (zmq_ctx_term (client_ctx) != 0 || zmq_ctx_term (server_ctx) != 0)
         die ("zmq_ctx_term");
     return 0;

@@ -175,10 +175,8 @@ int main (int argc, char *argv[])
         return 1;
     }
     fflush (stdout);
-    for (int i = 0; i != count; i++) {
-        set_int (socks[i], ZMQ_LINGER, 0, "zmq_setsockopt (ZMQ_LINGER)");
-        zmq_close (socks[i]);
-    }
+    for (int i = 0; i != count; i++)
+        close_now (socks[i]);
     if (zmq_ctx_term (ctx) != 0)
         die ("zmq_ctx_term");
     return 0;

@@ -114,6 +114,62 @@ static inline void wait_disconnect (void *mon, long timeout_ms)
     zmq_stopwatch_stop (watch);
 }
 
+/* Send <count> messages of <size> bytes (contents left as allocated). */
+static inline void send_messages (void *s, size_t size, int count)
+{
+    for (int i = 0; i != count; i++) {
+        zmq_msg_t msg;
+        if (zmq_msg_init_size (&msg, size) != 0)
+            die ("zmq_msg_init_size");
+        if (zmq_msg_send (&msg, s, 0) < 0)
+            die ("zmq_msg_send");
+        zmq_msg_close (&msg);
+    }
+}
+
+/* Receive <count> messages, each of <size> bytes (exit otherwise); returns
+ * the microseconds from the first to the last (at least 1). */
+static inline unsigned long recv_messages_timed (void *s, size_t size, int count)
+{
+    zmq_msg_t msg;
+    if (zmq_msg_init (&msg) != 0)
+        die ("zmq_msg_init");
+    void *watch = NULL;
+    for (int i = 0; i != count; i++) {
+        if (zmq_msg_recv (&msg, s, 0) < 0)
+            die ("zmq_msg_recv");
+        if (zmq_msg_size (&msg) != size) {
+            fprintf (stderr, "message of incorrect size received\n");
+            exit (1);
+        }
+        if (i == 0)
+            watch = zmq_stopwatch_start ();
+    }
+    unsigned long elapsed = zmq_stopwatch_stop (watch);
+    zmq_msg_close (&msg);
+    return elapsed ? elapsed : 1;
+}
+
+/* The report of libzmq's local_thr; the clock starts at the first message,
+ * so the ones after it count. */
+static inline void print_throughput (size_t size, int count, unsigned long elapsed)
+{
+    double throughput = (double) (count - 1) / (double) elapsed * 1000000;
+    printf ("message size: %d [B]\n", (int) size);
+    printf ("message count: %d\n", count);
+    printf ("mean throughput: %d [msg/s]\n", (int) throughput);
+    printf ("mean throughput: %.3f [Mb/s]\n", throughput * (double) size * 8 / 1000000);
+    fflush (stdout);
+}
+
+/* Close without waiting for unsent messages. */
+static inline void close_now (void *s)
+{
+    int zero = 0;
+    zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_close (s);
+}
+
 /* Bind s to ep ("tcp://127.0.0.1:*" picks a free port) and write the
  * endpoint actually bound, for zmq_connect, into out. */
 static inline void bind_resolved (void *s, const char *ep, char *out, size_t len)

@@ -18,14 +18,7 @@ static void sender (void *ctx)
         die ("zmq_socket");
     if (zmq_connect (push, endpoint) != 0)
         die ("zmq_connect");
-    for (int i = 0; i != message_count; i++) {
-        zmq_msg_t msg;
-        if (zmq_msg_init_size (&msg, message_size) != 0)
-            die ("zmq_msg_init_size");
-        if (zmq_msg_send (&msg, push, 0) < 0)
-            die ("zmq_msg_send");
-        zmq_msg_close (&msg);
-    }
+    send_messages (push, message_size, message_count);
     /* libzmq 4.3.4 can lose the tail of an ipc stream when the sender
      * closes right after its last send (see perf_util.h): close once the
      * receiver has it all. */
@@ -51,32 +44,10 @@ int main (int argc, char *argv[])
     bind_resolved (pull, argv[1], endpoint, sizeof endpoint);
     void *thread = zmq_threadstart (sender, ctx);
 
-    zmq_msg_t msg;
-    if (zmq_msg_init (&msg) != 0)
-        die ("zmq_msg_init");
-    void *watch = NULL;
-    for (int i = 0; i != message_count; i++) {
-        if (zmq_msg_recv (&msg, pull, 0) < 0)
-            die ("zmq_msg_recv");
-        if (zmq_msg_size (&msg) != message_size) {
-            fprintf (stderr, "message of incorrect size received\n");
-            return 1;
-        }
-        if (i == 0)
-            watch = zmq_stopwatch_start ();
-    }
-    unsigned long elapsed = zmq_stopwatch_stop (watch);
-    if (elapsed == 0)
-        elapsed = 1;
-    zmq_msg_close (&msg);
+    unsigned long elapsed = recv_messages_timed (pull, message_size, message_count);
     __atomic_store_n (&received_all, 1, __ATOMIC_RELEASE);
     zmq_threadclose (thread);
-
-    double throughput = (double) (message_count - 1) / (double) elapsed * 1000000;
-    printf ("message size: %d [B]\n", (int) message_size);
-    printf ("message count: %d\n", message_count);
-    printf ("mean throughput: %d [msg/s]\n", (int) throughput);
-    printf ("mean throughput: %.3f [Mb/s]\n", throughput * (double) message_size * 8 / 1000000);
+    print_throughput (message_size, message_count, elapsed);
 
     if (zmq_close (pull) != 0)
         die ("zmq_close");

@@ -149,13 +149,9 @@ int main (int argc, char *argv[])
     printf ("message count: %d\n", message_count);
     printf ("delivered: %d [msg/s]\n", (int) rate);
 
-    int zero = 0;
-    for (int i = 0; i != n; i++) {
-        zmq_setsockopt (subs[i], ZMQ_LINGER, &zero, sizeof zero);
-        zmq_close (subs[i]);
-    }
-    zmq_setsockopt (pub, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_close (pub);
+    for (int i = 0; i != n; i++)
+        close_now (subs[i]);
+    close_now (pub);
     if (zmq_ctx_term (sub_ctx) != 0 || zmq_ctx_term (pub_ctx) != 0)
         die ("zmq_ctx_term");
     return 0;
