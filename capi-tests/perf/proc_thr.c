@@ -1,9 +1,12 @@
 /* proc_thr <endpoint> <message-size> <message-count> <io-threads>: one
  * process holds both ends: a PUSH in a second thread sends <message-count>
- * messages of <message-size> bytes over <endpoint> (tcp://127.0.0.1:* or
- * ipc://...) to a PULL bound in the main thread, both on one context with
- * <io-threads> I/O threads. Prints the throughput as local_thr does, timed
- * from the first message on. Builds against any zmq.h. */
+ * messages of <message-size> bytes over <endpoint> (tcp://127.0.0.1:*,
+ * ipc://... or inproc://...) to a PULL bound in the main thread, both on one
+ * context with <io-threads> I/O threads. Prints the throughput as local_thr
+ * does, timed from the first message on.
+ * proc_thr <message-size> <message-count> is libzmq's perf tool inproc_thr
+ * (inproc, one I/O thread): inproc_thr.c is this file. Builds against any
+ * zmq.h. */
 #include "perf_util.h"
 
 static size_t message_size;
@@ -30,18 +33,25 @@ static void sender (void *ctx)
 
 int main (int argc, char *argv[])
 {
-    if (argc != 5) {
-        printf ("usage: proc_thr <endpoint> <message-size> <message-count> <io-threads>\n");
+    const char *bind_to = "inproc://thr_test";
+    int io_threads = 1;
+    if (argc == 5) {
+        bind_to = argv[1];
+        io_threads = parse_count (argv[4], "io-threads");
+        argv++;
+    } else if (argc != 3) {
+        printf ("usage: proc_thr <endpoint> <message-size> <message-count> <io-threads>\n"
+                "       inproc_thr <message-size> <message-count>\n");
         return 1;
     }
-    message_size = (size_t) atoi (argv[2]);
-    message_count = parse_count (argv[3], "message-count");
-    void *ctx = ctx_with (parse_count (argv[4], "io-threads"), 1023);
+    message_size = (size_t) atoi (argv[1]);
+    message_count = parse_count (argv[2], "message-count");
+    void *ctx = ctx_with (io_threads, 1023);
 
     void *pull = zmq_socket (ctx, ZMQ_PULL);
     if (!pull)
         die ("zmq_socket");
-    bind_resolved (pull, argv[1], endpoint, sizeof endpoint);
+    bind_resolved (pull, bind_to, endpoint, sizeof endpoint);
     void *thread = zmq_threadstart (sender, ctx);
 
     unsigned long elapsed = recv_messages_timed (pull, message_size, message_count);
