@@ -57,7 +57,7 @@ def draw(rows, png):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
     sized = {}
     bars = []
@@ -95,7 +95,7 @@ def draw(rows, png):
         ax.set_ylim(lo / 1.3, hi * 1.3)
         ax.yaxis.set_major_locator(FixedLocator([t for t in yticks if lo / 1.5 <= t <= hi * 1.5]))
         ax.yaxis.set_minor_locator(NullLocator())
-        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
         ax.set_xticks([1, 16, 64, 256, 1024, 8192, 65536, 1048576])
         ax.set_xticklabels(["1", "16", "64", "256", "1K", "8K", "64K", "1M"])
         ax.set_xlabel("message size [B]")
