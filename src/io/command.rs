@@ -87,8 +87,8 @@ pub enum Target {
     },
     Ipc(String),
     /// A tcp address with a host name: looked up before every attempt, off
-    /// the I/O thread (see session/resolve.rs).
-    TcpHost(Box<super::session::HostTarget>),
+    /// the I/O thread (see connecter/resolve.rs).
+    TcpHost(Box<super::connecter::HostTarget>),
     /// A udp socket a DGRAM socket bound (the session uses a duplicate).
     Udp(Arc<std::net::UdpSocket>),
 }

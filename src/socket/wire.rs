@@ -8,7 +8,7 @@ use super::Socket;
 use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::io::command::{IoCommand, SessionOptions, SocketMailbox, Target};
-use crate::io::session::HostTarget;
+use crate::io::connecter::HostTarget;
 use crate::pipe::pipe_pair;
 use crate::socket::monitor::{emit, emit_closed_unknown_fd, Ends};
 use crate::transport::address::{

@@ -26,7 +26,7 @@ pub enum Trim {
 pub enum Stream {
     Tcp(TcpStream),
     Ipc(UnixStream),
-    /// A bound udp socket (DGRAM): datagrams, driven by session/udp.rs
+    /// A bound udp socket (DGRAM): datagrams, driven by io/engine/udp.rs
     /// rather than read/write.
     Udp(UdpSocket),
 }
