@@ -7,11 +7,11 @@
 
 use super::command::{SessionOptions, Target};
 use super::engine::{engine_ends, udp, Down};
+use super::monitor::Ends;
 use super::session::{emit_at, Entry, Session, Sessions};
 use super::thread::Reactor;
 use crate::constants::*;
 use crate::pipe::PipeEnd;
-use crate::socket::monitor::Ends;
 use crate::transport::address::tcp_endpoint_string;
 use crate::transport::{ipc, tcp};
 use crate::util::clock::now_ms;
@@ -108,7 +108,7 @@ impl Sessions {
                 // The attempt's socket is closed already (libzmq: CLOSED,
                 // then CONNECT_RETRIED).
                 let ends = Ends::connect("", &s.event_endpoint);
-                crate::socket::monitor::emit_closed_unknown_fd(&s.opts.monitor, ends);
+                super::monitor::emit_closed_unknown_fd(&*s.opts.monitor, ends);
                 if refusal_ends(s, errno) {
                     self.destroy(r, key)
                 } else {

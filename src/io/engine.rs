@@ -10,11 +10,11 @@
 //! the session hands it.
 
 use super::command::SessionOptions;
+use super::monitor::Ends;
 use super::session::Session;
 use crate::msg::metadata::Metadata;
 use crate::msg::Msg;
 use crate::pipe::PipeEnd;
-use crate::socket::monitor::Ends;
 use crate::transport::address::tcp_endpoint_string;
 use crate::transport::stream::{Stream, Trim, MAX_IOV};
 use crate::util::clock::now_ms;

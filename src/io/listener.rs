@@ -10,10 +10,10 @@
 
 use super::command::SessionOptions;
 use super::engine::{local_name, remote_name};
+use super::monitor::Ends;
 use super::session::{emit, emit_at, Entry, Session, Sessions};
 use super::thread::{token, Reactor};
 use crate::constants::*;
-use crate::socket::monitor::Ends;
 use crate::transport::stream::Listener;
 use crate::transport::tcp;
 use crate::util::clock::now_ms;

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod idle;
 pub mod listener;
 pub mod mailbox;
+pub mod monitor;
 pub mod security;
 pub mod session;
 pub mod signaler;

@@ -14,12 +14,12 @@ use super::connecter::{
 use super::engine::{
     engine_ends, flush_best_effort, local_name, raw, remote_name, udp, Down, Engine,
 };
+use super::monitor::Ends;
 use super::thread::{token, Reactor};
 use crate::constants::*;
 use crate::msg::metadata::{self, Metadata};
 use crate::msg::Msg;
 use crate::pipe::{pipe_pair, Pipes};
-use crate::socket::monitor::Ends;
 use crate::transport::stream::{Listener, Stream};
 use crate::util::clock::now_ms;
 use crate::zmtp;
@@ -120,12 +120,12 @@ fn notify_disconnect(s: &Session, pipes: &mut Pipes) {
 
 /// Report a socket event to the monitor, if any.
 pub(super) fn emit(opts: &SessionOptions, event: i32, value: i64, endpoint: &str) {
-    crate::socket::monitor::emit(&opts.monitor, event, value as u64, endpoint);
+    super::monitor::emit(&*opts.monitor, event, value as u64, endpoint);
 }
 
 /// Report an event about a connection or connecter, named by both ends.
 pub(super) fn emit_at(opts: &SessionOptions, event: i32, value: i64, ends: Ends) {
-    crate::socket::monitor::emit_at(&opts.monitor, event, value as u64, ends);
+    super::monitor::emit_at(&*opts.monitor, event, value as u64, ends);
 }
 
 impl Sessions {

@@ -115,15 +115,15 @@ impl Socket {
                     // libzmq's ipc listener knows its endpoint by then, the
                     // tcp one not yet.
                     let name = if proto == "ipc" { endpoint } else { "" };
-                    emit_closed_unknown_fd(&self.base.monitor, Ends::bound(name, ""));
+                    emit_closed_unknown_fd(&*self.base.monitor, Ends::bound(name, ""));
                 }
                 // libzmq names the address without the transport here.
-                emit(&self.base.monitor, ZMQ_EVENT_BIND_FAILED, e.0 as u64, addr);
+                emit(&*self.base.monitor, ZMQ_EVENT_BIND_FAILED, e.0 as u64, addr);
                 return Err(e);
             }
         };
         emit(
-            &self.base.monitor,
+            &*self.base.monitor,
             ZMQ_EVENT_LISTENING,
             listener.fd() as u64,
             &resolved,
