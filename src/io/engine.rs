@@ -11,11 +11,9 @@
 
 use super::command::SessionOptions;
 use super::monitor::Ends;
-use super::session::Session;
 use crate::msg::metadata::Metadata;
 use crate::msg::Msg;
 use crate::pipe::PipeEnd;
-use crate::transport::address::tcp_endpoint_string;
 use crate::transport::stream::{Stream, Trim, MAX_IOV};
 use crate::util::clock::now_ms;
 use crate::zmtp;
@@ -25,6 +23,9 @@ use std::sync::Arc;
 
 pub(super) mod raw;
 pub(super) mod udp;
+// udp.rs pumps a DGRAM/RADIO/DISH session's datagrams straight between its
+// socket and its pipe, as libzmq's udp_engine does: it takes the session.
+use super::session::Session;
 
 pub(super) struct Engine {
     pub(super) stream: Stream,
@@ -173,39 +174,6 @@ pub(super) fn engine_ends(e: &Engine, bound: bool) -> Ends<'_> {
     }
 }
 
-/// A stream's local address as libzmq names it ("tcp://127.0.0.1:5555",
-/// "ipc:///tmp/x"); empty if the kernel will not say.
-pub(super) fn local_name(stream: &Stream) -> String {
-    match stream {
-        Stream::Tcp(s) => s.local_addr().map(|a| tcp_endpoint_string(&a)),
-        Stream::Ipc(s) => s.local_addr().map(|a| ipc_name(&a)),
-        Stream::Udp(s) => s.local_addr().map(|a| udp::endpoint_name(&a)),
-    }
-    .unwrap_or_default()
-}
-
-/// The peer's address, named as `local_name` names ours.
-pub(super) fn remote_name(stream: &Stream) -> String {
-    match stream {
-        Stream::Tcp(s) => s.peer_addr().map(|a| tcp_endpoint_string(&a)),
-        Stream::Ipc(s) => s.peer_addr().map(|a| ipc_name(&a)),
-        Stream::Udp(_) => Ok(String::new()),
-    }
-    .unwrap_or_default()
-}
-
-/// "ipc://path", "ipc://@abstract", or "ipc://" for an unnamed socket.
-fn ipc_name(a: &std::os::unix::net::SocketAddr) -> String {
-    use std::os::linux::net::SocketAddrExt;
-    if let Some(p) = a.as_pathname() {
-        format!("ipc://{}", p.display())
-    } else if let Some(n) = a.as_abstract_name() {
-        format!("ipc://@{}", String::from_utf8_lossy(n))
-    } else {
-        "ipc://".to_owned()
-    }
-}
-
 impl Engine {
     /// An engine for a stream just accepted or connected (`connecting`: a
     /// non-blocking connect is still under way), speaking what the socket
@@ -230,7 +198,7 @@ impl Engine {
         };
         let mechanism = super::security::mechanism(o, &config);
         let handshake_deadline = (o.handshake_ivl > 0).then(|| now_ms() + o.handshake_ivl as u64);
-        let wire = if matches!(stream, Stream::Udp(_)) {
+        let wire = if stream.is_datagram() {
             raw::Wire::Udp(Default::default())
         } else if o.raw_socket {
             raw::Wire::Raw(raw::RawConnection::new(o.in_batch_size, o.raw_notify))
@@ -274,7 +242,7 @@ impl Engine {
         token: Token,
     ) -> Result<(), Down> {
         let e = self;
-        let want = e.connecting || e.write_blocked || matches!(e.stream, Stream::Udp(_));
+        let want = e.connecting || e.write_blocked || e.stream.is_datagram();
         if want == e.write_interest {
             return Ok(());
         }

@@ -9,13 +9,11 @@
 //! accept failed tries again after a short pause.
 
 use super::command::SessionOptions;
-use super::engine::{local_name, remote_name};
 use super::monitor::Ends;
 use super::session::{emit, emit_at, Entry, Session, Sessions};
 use super::thread::{token, Reactor};
 use crate::constants::*;
 use crate::transport::stream::Listener;
-use crate::transport::tcp;
 use crate::util::clock::now_ms;
 use mio::Interest;
 use std::io;
@@ -72,8 +70,8 @@ impl Sessions {
                 },
                 _ => return,
             };
-            tcp::accepted(&stream, &opts.transport);
-            let (local, remote) = (local_name(&stream), remote_name(&stream));
+            stream.accepted(&opts.transport);
+            let (local, remote) = (stream.local_name(), stream.remote_name());
             let ends = Ends::bound(&local, &remote);
             emit_at(&opts, ZMQ_EVENT_ACCEPTED, stream.fd() as i64, ends);
             let skey = self.insert(Entry::Session(Box::new(Session {

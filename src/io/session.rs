@@ -11,9 +11,7 @@ use super::command::{Command, IoCommand, SessionOptions, Target};
 use super::connecter::{
     connect_result, endpoint_ends, endpoint_forgotten, resolved_endpoint, Phase,
 };
-use super::engine::{
-    engine_ends, flush_best_effort, local_name, raw, remote_name, udp, Down, Engine,
-};
+use super::engine::{engine_ends, flush_best_effort, raw, udp, Down, Engine};
 use super::monitor::Ends;
 use super::thread::{token, Reactor};
 use crate::constants::*;
@@ -372,8 +370,8 @@ impl Sessions {
             return;
         }
         let (local, remote) = match &s.target {
-            Some(_) => (local_name(&stream), s.event_endpoint.clone()),
-            None => (local_name(&stream), remote_name(&stream)),
+            Some(_) => (stream.local_name(), s.event_endpoint.clone()),
+            None => (stream.local_name(), stream.remote_name()),
         };
         s.engine = Some(Engine::new(stream, &s.opts, connecting, local, remote));
         if !connecting {
