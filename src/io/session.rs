@@ -6,6 +6,12 @@
 //! zmq_connect time, so messages queue while disconnected and go out after
 //! the reconnect. An accepted connection's session (and pipe) exists from the
 //! end of the handshake until the connection ends.
+//!
+//! [`Sessions`] is the I/O thread's table of what it runs: listeners
+//! (listener.rs) and sessions, keyed by reactor token. Commands and
+//! readiness arrive here and go to the role that owns them: connecting and
+//! reconnecting to connecter.rs, the bytes to the engine (engine.rs),
+//! deadlines to timers.rs.
 
 use super::command::{Command, IoCommand, SessionOptions, Target};
 use super::connecter::{
@@ -59,6 +65,8 @@ pub(super) enum Entry {
     Session(Box<Session>),
 }
 
+/// The I/O thread's listeners and sessions, and the session ends of their
+/// pipes.
 pub struct Sessions {
     pub(super) mailbox: Arc<super::command::SocketMailbox>,
     pub(super) pipes: Pipes,
