@@ -89,6 +89,14 @@ macro_rules! transports {
                 }
             }
 
+            /// Datagrams (udp) rather than a byte stream: asked on every
+            /// write and pump, so static too.
+            pub fn is_datagram(&self) -> bool {
+                match self {
+                    $(Stream::$name(s) => Conn::is_datagram(s),)*
+                }
+            }
+
             fn conn(&self) -> &dyn Conn {
                 match self {
                     $(Stream::$name(s) => s,)*
@@ -304,11 +312,6 @@ impl Stream {
     /// Apply the socket's options to a connection just accepted.
     pub fn accepted(&self, opts: &TransportOptions) {
         self.conn().accepted(opts)
-    }
-
-    /// Datagrams (udp) rather than a byte stream.
-    pub fn is_datagram(&self) -> bool {
-        self.conn().is_datagram()
     }
 }
 
