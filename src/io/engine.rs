@@ -1,7 +1,7 @@
 //! The engine: the byte pump of one connection, libzmq's stream_engine. It
 //! owns the transport stream and the protocol state machine
 //! (`crate::zmtp::Connection`, raw bytes for STREAM, datagrams for DGRAM over
-//! udp: see [`raw::Wire`]) and moves bytes between them: read, decode,
+//! udp: see `raw::Wire`) and moves bytes between them: read, decode,
 //! encode, write, with the large-body tricks (the head split of a large
 //! burst, SO_RCVLOWAT while a large body arrives) and heartbeats (inside the
 //! state machine; `io::timers` runs them). It knows frames and mechanisms,
@@ -46,7 +46,8 @@ pub(super) struct Engine {
     /// An event reported the peer's hang-up (EPOLLRDHUP/HUP/ERR): read to
     /// the end whatever a read returns.
     pub(super) hung_up: bool,
-    /// Messages written to the pipe and not flushed yet (see `deliver`).
+    /// Messages written to the pipe and not flushed yet (see
+    /// `session::deliver`).
     pub(super) unflushed: bool,
     /// WRITABLE is in the stream's registered interest. Only while a
     /// connect is in progress or a write hit EAGAIN: with it always on, a

@@ -74,7 +74,7 @@ pub struct Sessions {
     pub(super) entries: Vec<Option<Entry>>,
     pub(super) free: Vec<usize>,
     pub(super) stopping: bool,
-    /// Listeners to retry accepting on, and when (see accept_retry.rs).
+    /// Listeners to retry accepting on, and when (see listener.rs).
     pub(super) accept_retry: HashMap<usize, u64>,
     /// Since `take_traffic` last asked: a connection wrote to its peer /
     /// read from its peer.

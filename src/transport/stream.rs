@@ -1,6 +1,6 @@
 //! The byte streams and listeners the I/O threads drive, one variant per
 //! transport, generated from the registry below: a transport plugs in with
-//! its own file (transport/<name>.rs, implementing [`Conn`] for its
+//! its own file (`transport/<name>.rs`, implementing [`Conn`] for its
 //! connected socket and [`Accept`] for its listener) and one line in the
 //! `transports!` registry. The engine stays transport-blind: it reads and
 //! writes through the descriptor (readv, sendmsg) whatever the transport,

@@ -2,8 +2,9 @@
 //! ZMTP 1.0 framing (`length(1 or FF+8) | flags | body`, length counting the
 //! flags byte).
 //!
-//! The [`Decoder`] owns one refcounted receive buffer ([`SharedBuf`]) that
-//! the engine reads into directly. Frames of up to 30 bytes become inline
+//! The [`Decoder`] owns one refcounted receive buffer
+//! ([`SharedBuf`](crate::msg::SharedBuf)) that the engine reads into
+//! directly. Frames of up to 30 bytes become inline
 //! messages (no allocation), larger frames that arrived whole become slices
 //! of the buffer (no copy), and frames that cannot fit the buffer get their
 //! own message, which the engine then reads into directly.
