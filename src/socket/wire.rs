@@ -8,7 +8,7 @@ use super::Socket;
 use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::io::command::{IoCommand, SessionOptions, SocketMailbox, Target};
-use crate::io::session::HostTarget;
+use crate::io::connecter::HostTarget;
 use crate::pipe::pipe_pair;
 use crate::socket::monitor::{emit, emit_closed_unknown_fd, Ends};
 use crate::transport::address::{
@@ -141,15 +141,15 @@ impl Socket {
                     // libzmq's ipc listener knows its endpoint by then, the
                     // tcp one not yet.
                     let name = if proto == "ipc" { endpoint } else { "" };
-                    emit_closed_unknown_fd(&self.base.monitor, Ends::bound(name, ""));
+                    emit_closed_unknown_fd(&*self.base.monitor, Ends::bound(name, ""));
                 }
                 // libzmq names the address without the transport here.
-                emit(&self.base.monitor, ZMQ_EVENT_BIND_FAILED, e.0 as u64, addr);
+                emit(&*self.base.monitor, ZMQ_EVENT_BIND_FAILED, e.0 as u64, addr);
                 return Err(e);
             }
         };
         emit(
-            &self.base.monitor,
+            &*self.base.monitor,
             ZMQ_EVENT_LISTENING,
             listener.fd() as u64,
             &resolved,

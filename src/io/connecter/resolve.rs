@@ -86,7 +86,7 @@ pub(super) fn next_attempt(
 impl Sessions {
     /// A lookup finished: connect to what it found, or retry later (libzmq
     /// reports only CONNECT_RETRIED for a name that does not resolve).
-    pub(super) fn resolved(
+    pub(in crate::io) fn resolved(
         &mut self,
         r: &Reactor,
         key: usize,

@@ -6,13 +6,12 @@
 //!
 //! [`Wire`] offers the subset of `zmtp::Connection`'s interface the session
 //! drives, so the session does not care which protocol a connection speaks
-//! (a DGRAM socket's udp engine, session/udp.rs, does its own I/O and only
+//! (a DGRAM socket's udp engine, engine/udp.rs, does its own I/O and only
 //! answers these calls).
 
-use super::{Engine, Session};
+use super::Engine;
 use crate::msg::metadata::Metadata;
 use crate::msg::{Msg, ReadBuf};
-use crate::pipe::Pipes;
 use crate::zmtp::codec::OUT_BATCH_SIZE;
 use crate::zmtp::{self, Event, ProtocolError};
 use std::collections::VecDeque;
@@ -25,7 +24,7 @@ use std::sync::Arc;
 pub enum Wire {
     Zmtp(zmtp::Connection),
     Raw(RawConnection),
-    /// DGRAM over udp: driven by session/udp.rs, which does its own I/O.
+    /// DGRAM over udp: driven by engine/udp.rs, which does its own I/O.
     Udp(super::udp::UdpState),
 }
 
@@ -266,27 +265,9 @@ impl Wire {
     }
 }
 
-/// A raw connection that was handed to the socket ended: with
-/// ZMQ_STREAM_NOTIFY the socket gets a zero-length message from it (libzmq's
-/// raw_engine_t::error), past the HWM if need be (one per connection).
-pub(super) fn notify_disconnect(s: &Session, pipes: &mut Pipes) {
-    let Some(e) = s.engine.as_ref() else { return };
-    if !s.opts.raw_notify || !e.zmtp.is_raw() {
-        return;
-    }
-    let (Some(md), Some(slot)) = (e.metadata.as_ref(), s.pipe) else {
-        return;
-    };
-    let mut m = Msg::new();
-    m.set_metadata(md.clone());
-    let pipe = pipes.get(slot);
-    pipe.write(m);
-    pipe.flush();
-}
-
 /// libzmq reports the end of a raw connection as a handshake that failed
 /// (it never has a mechanism), then DISCONNECTED.
-pub(super) fn ends_as_handshake(e: &Engine) -> bool {
+pub(in crate::io) fn ends_as_handshake(e: &Engine) -> bool {
     e.zmtp.is_raw()
 }
 

@@ -67,16 +67,16 @@ impl UdpState {
 }
 
 /// How a bound udp socket names itself in events.
-pub(super) fn endpoint_name(a: &SocketAddr) -> String {
+pub(in crate::io) fn endpoint_name(a: &SocketAddr) -> String {
     format!("udp://{a}")
 }
 
-pub(super) fn stream(sock: std::net::UdpSocket) -> Stream {
+pub(in crate::io) fn stream(sock: std::net::UdpSocket) -> Stream {
     Stream::Udp(mio::net::UdpSocket::from_std(sock))
 }
 
 /// Move datagrams both ways until nothing more can move without waiting.
-pub(super) fn pump(s: &mut Session, pipes: &mut Pipes) -> Result<(), Down> {
+pub(in crate::io) fn pump(s: &mut Session, pipes: &mut Pipes) -> Result<(), Down> {
     let Some(slot) = s.pipe else { return Ok(()) };
     let socket_type = s.opts.socket_type;
     let Some(e) = s.engine.as_mut() else {
