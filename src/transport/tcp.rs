@@ -24,8 +24,8 @@ fn new_socket(addr: &SocketAddr, opts: &TransportOptions) -> io::Result<Socket> 
     if opts.rcvbuf >= 0 {
         sock.set_recv_buffer_size(opts.rcvbuf as usize)?;
     }
-    if opts.tos != 0 && addr.is_ipv4() {
-        sock.set_tos(opts.tos as u32)?;
+    if opts.tos != 0 {
+        set_tos(&sock, opts.tos)?;
     }
     set_priority(&sock, opts);
     if !opts.bindtodevice.is_empty() {
@@ -33,9 +33,17 @@ fn new_socket(addr: &SocketAddr, opts: &TransportOptions) -> io::Result<Socket> 
     }
     if opts.busy_poll > 0 {
         // As libzmq, a refusal (EPERM without CAP_NET_ADMIN) is ignored.
-        let _ = set_int_opt(&sock, libc::SO_BUSY_POLL, opts.busy_poll);
+        let _ = set_int_opt(&sock, libc::SOL_SOCKET, libc::SO_BUSY_POLL, opts.busy_poll);
     }
     Ok(sock)
+}
+
+/// ZMQ_TOS as libzmq's set_ip_type_of_service: IP_TOS, and the IPv6
+/// traffic class too (refused on a socket that is not IPv6: ignored).
+fn set_tos(sock: &Socket, tos: i32) -> io::Result<()> {
+    sock.set_tos(tos as u32)?;
+    let _ = set_int_opt(sock, libc::IPPROTO_IPV6, libc::IPV6_TCLASS, tos);
+    Ok(())
 }
 
 /// ZMQ_PRIORITY, on every socket libzmq sets it on: listening, accepted
@@ -43,17 +51,22 @@ fn new_socket(addr: &SocketAddr, opts: &TransportOptions) -> io::Result<Socket> 
 /// default (libzmq asserts instead).
 fn set_priority(sock: &Socket, opts: &TransportOptions) {
     if opts.priority != 0 {
-        let _ = set_int_opt(sock, libc::SO_PRIORITY, opts.priority);
+        let _ = set_int_opt(sock, libc::SOL_SOCKET, libc::SO_PRIORITY, opts.priority);
     }
 }
 
-fn set_int_opt(sock: &Socket, opt: libc::c_int, v: libc::c_int) -> io::Result<()> {
+fn set_int_opt(
+    sock: &Socket,
+    level: libc::c_int,
+    opt: libc::c_int,
+    v: libc::c_int,
+) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: an int option on a socket we hold; v lives across the call.
     let rc = unsafe {
         libc::setsockopt(
             sock.as_raw_fd(),
-            libc::SOL_SOCKET,
+            level,
             opt,
             (&v as *const libc::c_int).cast(),
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
@@ -200,7 +213,7 @@ impl Conn for mio::net::TcpStream {
         let _ = apply_stream_options(&sock, opts);
         // libzmq's listener gives each accepted socket the ToS and priority.
         if opts.tos != 0 {
-            let _ = sock.set_tos(opts.tos as u32);
+            let _ = set_tos(&sock, opts.tos);
         }
         set_priority(&sock, opts);
         if opts.sndbuf >= 0 {
