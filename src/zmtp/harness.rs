@@ -287,23 +287,16 @@ pub fn raw_peer_case(data: &[u8], greeting: bool) {
     }
     peer.extend_from_slice(tape.0);
     let total = peer.len();
-    let mut now = 0u64;
-    let mut rest = &peer[..];
-    while !rest.is_empty() {
-        let buf = conn.read_buf();
-        assert!(!buf.is_empty());
-        let n = buf.len().min(chunk).min(rest.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        rest = &rest[n..];
-        now += 7;
-        let r = conn.commit_read(n, now);
+    // One chunk at a time, answering ZAP and draining between chunks.
+    for piece in peer.chunks(chunk) {
+        let r = feed(&mut conn, piece, chunk);
         if conn.take_zap_request().is_some() {
             let ok = ZapReply {
                 status: 200,
                 user_id: b"u".to_vec(),
                 metadata: Vec::new(),
             };
-            let _ = conn.zap_answer(Ok(Some(ok)), now);
+            let _ = conn.zap_answer(Ok(Some(ok)), 0);
         }
         while let Some(ev) = conn.next_event() {
             if let Event::Message(m) = ev {
