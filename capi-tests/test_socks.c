@@ -1,4 +1,4 @@
-/* ZMQ_SOCKS_PROXY (and ZMQ_SOCKS_USERNAME/PASSWORD, draft in zmq.h but
+/* ZMQ_SOCKS_PROXY (and ZMQ_SOCKS_USERNAME, ZMQ_SOCKS_PASSWORD: draft in zmq.h but
  * accepted by Debian's 4.3.4 too, so set here by number): a REQ connects to
  * a REP through a SOCKS5 proxy run by a thread of this test (RFC 1928, with
  * RFC 1929 basic auth). Messages flow both ways through it, and the REP

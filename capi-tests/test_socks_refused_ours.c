@@ -1,6 +1,6 @@
 /* capi-test: ours-only
  * ZMQ_SOCKS_PROXY when the proxy never says yes: a refused CONNECT, bad
- * credentials, a proxy that accepts and then stays silent (bounded by
+ * credentials (ZMQ_SOCKS_USERNAME, ZMQ_SOCKS_PASSWORD), a proxy that accepts and then stays silent (bounded by
  * ZMQ_HANDSHAKE_IVL here; libzmq would wait forever). Each attempt ends
  * CLOSED, then CONNECT_RETRIED, and the socket closes cleanly afterwards:
  * libzmq 4.3.4 and 4.3.5 abort there (socks_connecter_t::error removes its
