@@ -226,6 +226,27 @@ static inline void expect_event (void *mon, int event, char *ep, size_t cap)
     }
 }
 
+/* `n` failed attempts, each CLOSED (at least `min_ms` after the last)
+ * then CONNECT_RETRIED, all naming the proxy, none CONNECTED. */
+static inline void expect_failed_attempts (void *mon, int n, long min_ms)
+{
+    char got[128], want[64];
+    snprintf (want, sizeof want, "tcp://127.0.0.1:%d", proxy.port);
+    for (int round = 0; round < n; round++) {
+        long t0 = now_ms ();
+        for (;;) {
+            int ev = recv_monitor_event (mon, NULL, got, sizeof got);
+            CHECK (ev != -1 && ev != ZMQ_EVENT_CONNECTED);
+            CHECK (strcmp (got, want) == 0);
+            if (ev == ZMQ_EVENT_CLOSED)
+                break;
+        }
+        CHECK (now_ms () - t0 >= min_ms);
+        expect_event (mon, ZMQ_EVENT_CONNECT_RETRIED, got, sizeof got);
+        CHECK (strcmp (got, want) == 0);
+    }
+}
+
 /* A request and its reply through the proxy; the REP sees the proxy. */
 static inline void round_trip (void *req, void *rep)
 {
