@@ -55,6 +55,9 @@ pub struct SessionOptions {
     /// ZMQ_RECONNECT_STOP_* bits (4.3.5 values).
     pub reconnect_stop: i32,
     pub handshake_ivl: i32,
+    /// ZMQ_CONNECT_TIMEOUT: a tcp connect still under way after this many
+    /// ms is closed and retried (0: the kernel's own timeout).
+    pub connect_timeout: i32,
     pub maxmsgsize: i64,
     pub in_batch_size: usize,
     pub heartbeat_ivl: i32,
@@ -94,6 +97,8 @@ pub enum Target {
     /// A tcp address with a host name: looked up before every attempt, off
     /// the I/O thread (see connecter/resolve.rs).
     TcpHost(Box<super::connecter::HostTarget>),
+    /// A tcp address reached through a SOCKS5 proxy (ZMQ_SOCKS_PROXY).
+    Socks(Box<super::connecter::SocksTarget>),
     /// A udp socket a DGRAM socket bound (the session uses a duplicate).
     Udp(Arc<std::net::UdpSocket>),
 }

@@ -18,7 +18,10 @@ use crate::util::clock::now_ms;
 use std::sync::Arc;
 
 mod resolve;
+mod socks;
 pub use resolve::HostTarget;
+pub(super) use socks::abandon as abandon_socks;
+pub use socks::{Exchange as SocksExchange, SocksTarget};
 
 impl Sessions {
     /// Start a connecter session; `pipe` is its end of the socket's pipe
@@ -34,7 +37,7 @@ impl Sessions {
         let ivl = opts.reconnect_ivl;
         let key = self.insert(Entry::Session(Box::new(Session {
             opts,
-            event_endpoint: endpoint.clone(),
+            event_endpoint: socks::event_endpoint(&target, &endpoint),
             endpoint,
             listener_endpoint: None,
             target: Some(target),
@@ -46,6 +49,8 @@ impl Sessions {
             pipe_per_connection: pipe.is_none(),
             resubscribe: false,
             linger_deadline: None,
+            connect_deadline: None,
+            socks: None,
         })));
         if let Some(end) = pipe {
             let slot = self.pipes.insert(end, &self.mailbox);
@@ -69,8 +74,11 @@ impl Sessions {
     pub(super) fn start_connect(&mut self, r: &Reactor, key: usize) {
         let mailbox = self.mailbox.clone();
         let Some(s) = self.session(key) else { return };
-        let Some(mut target) = s.target.clone() else {
-            return;
+        // Through a SOCKS proxy the tcp connect goes to the proxy.
+        let (mut target, via_socks) = match &s.target {
+            Some(Target::Socks(st)) => (st.proxy.clone(), true),
+            Some(t) => (t.clone(), false),
+            None => return,
         };
         if let Target::TcpHost(_) = target {
             match resolve::next_attempt(s, key, &mailbox) {
@@ -82,7 +90,7 @@ impl Sessions {
             Target::Tcp { addr, source } => tcp::connect(*addr, *source, &s.opts.transport)
                 .map_err(|err| err.raw_os_error().unwrap_or(0)),
             Target::Ipc(path) => ipc::connect(path).map_err(|err| err.0),
-            Target::TcpHost(_) => return,
+            Target::TcpHost(_) | Target::Socks(_) => return,
             Target::Udp(sock) => {
                 match sock.try_clone() {
                     Ok(dup) => self.start_engine(r, key, udp::stream(dup), false),
@@ -92,9 +100,12 @@ impl Sessions {
             }
         };
         match stream {
+            Ok(stream) if via_socks => self.start_socks(r, key, stream),
             Ok(stream) => {
                 if matches!(target, Target::Tcp { .. }) {
-                    // A non-blocking tcp connect is under way.
+                    // A non-blocking tcp connect is under way, for at most
+                    // ZMQ_CONNECT_TIMEOUT (libzmq's tcp connecter only).
+                    s.connect_deadline = socks::deadline(s.opts.connect_timeout);
                     emit_at(
                         &s.opts,
                         ZMQ_EVENT_CONNECT_DELAYED,
@@ -106,15 +117,50 @@ impl Sessions {
             }
             Err(errno) => {
                 // The attempt's socket is closed already (libzmq: CLOSED,
-                // then CONNECT_RETRIED).
+                // then CONNECT_RETRIED). libzmq's socks connecter retries
+                // whatever the error.
                 let ends = Ends::connect("", &s.event_endpoint);
                 super::monitor::emit_closed_unknown_fd(&*s.opts.monitor, ends);
-                if refusal_ends(s, errno) {
+                if !via_socks && refusal_ends(s, errno) {
                     self.destroy(r, key)
                 } else {
                     self.schedule_reconnect(key)
                 }
             }
+        }
+    }
+
+    /// ZMQ_CONNECT_TIMEOUT (or, through a proxy, ZMQ_HANDSHAKE_IVL for its
+    /// exchange) ran out before the attempt completed: as libzmq's
+    /// tcp_connecter timer_event, close it (CLOSED) and retry later.
+    pub(super) fn connect_timed_out(&mut self, r: &Reactor, key: usize) {
+        let Some(s) = self.session(key) else { return };
+        if s.socks.is_some() {
+            self.socks_failed(r, key);
+            return;
+        }
+        if !s.engine.as_ref().is_some_and(|e| e.connecting) {
+            return;
+        }
+        let Some(mut e) = s.engine.take() else { return };
+        let _ = r.registry.deregister(&mut e.stream);
+        let fd = e.stream.fd() as i64;
+        drop(e);
+        self.attempt_failed(r, key, fd);
+    }
+
+    /// An attempt's socket `fd` was closed before a connection came of it:
+    /// CLOSED, then the reconnect (CONNECT_RETRIED).
+    pub(super) fn attempt_failed(&mut self, r: &Reactor, key: usize, fd: i64) {
+        let Some(s) = self.session(key) else { return };
+        s.connect_deadline = None;
+        let ends = Ends::connect("", &s.event_endpoint);
+        emit_at(&s.opts, ZMQ_EVENT_CLOSED, fd, ends);
+        let closing = s.closing;
+        self.schedule_reconnect(key);
+        if closing {
+            // Ends here unless messages are still waiting for a peer.
+            self.check_done(r, key);
         }
     }
 
@@ -153,6 +199,7 @@ pub(super) fn resolved_endpoint(t: &Target) -> String {
             Some(a) => tcp_endpoint_string(&a),
             None => String::new(),
         },
+        Target::Socks(st) => st.endpoint.clone(),
     }
 }
 
@@ -219,6 +266,7 @@ pub(super) fn connect_result(s: &mut Session) -> Result<(), i32> {
     };
     let res = e.stream.take_connect_error();
     let fd = e.stream.fd() as i64;
+    s.connect_deadline = None;
     if res.is_ok() {
         e.connecting = false;
         e.write_blocked = false;

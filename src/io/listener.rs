@@ -95,6 +95,8 @@ impl Sessions {
                 pipe_per_connection: false,
                 resubscribe: false,
                 linger_deadline: None,
+                connect_deadline: None,
+                socks: None,
             })));
             self.start_engine(r, skey, stream, false);
         }

@@ -54,6 +54,11 @@ pub(super) struct Session {
     /// socket gets a fresh pipe, and so sends its subscriptions again.
     pub(super) resubscribe: bool,
     pub(super) linger_deadline: Option<u64>,
+    /// A connect attempt ends unless it completes by then (see
+    /// `connecter::connect_timed_out`).
+    pub(super) connect_deadline: Option<u64>,
+    /// The SOCKS exchange before the engine (connecter/socks.rs).
+    pub(super) socks: Option<Box<super::connecter::SocksExchange>>,
 }
 
 pub(super) enum Entry {
@@ -326,6 +331,10 @@ impl Sessions {
     /// which no later edge will repeat.
     pub fn ready(&mut self, r: &Reactor, tok: Token, readable: bool, writable: bool, hangup: bool) {
         let key = tok.0 - 1;
+        if matches!(self.entries.get(key), Some(Some(Entry::Session(s))) if s.socks.is_some()) {
+            self.socks_ready(r, key, readable || writable);
+            return;
+        }
         let connect_result = match self.entries.get_mut(key) {
             Some(Some(Entry::Listener { .. })) => {
                 self.accept(r, key);
@@ -594,6 +603,7 @@ impl Sessions {
                 emit(&opts, ZMQ_EVENT_CLOSED, listener.fd() as i64, &endpoint);
             }
             Entry::Session(mut s) => {
+                super::connecter::abandon_socks(r, &mut s);
                 if let Some(mut e) = s.engine.take() {
                     let _ = r.registry.deregister(&mut e.stream);
                     if e.connecting {

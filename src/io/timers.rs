@@ -19,11 +19,17 @@ impl Sessions {
         let mut next: Option<u64> = self.next_accept_retry();
         for e in self.entries.iter().flatten() {
             if let Entry::Session(s) = e {
-                let mut t = [s.reconnect_at, s.linger_deadline, None, None];
+                let mut t = [
+                    s.reconnect_at,
+                    s.linger_deadline,
+                    s.connect_deadline,
+                    None,
+                    None,
+                ];
                 if let Some(eng) = &s.engine {
-                    t[2] = eng.zmtp.next_timer();
+                    t[3] = eng.zmtp.next_timer();
                     if !eng.zmtp.is_ready() {
-                        t[3] = eng.handshake_deadline;
+                        t[4] = eng.handshake_deadline;
                     }
                 }
                 for d in t.into_iter().flatten() {
@@ -46,6 +52,7 @@ impl Sessions {
                 Nothing,
                 Linger,
                 Reconnect,
+                ConnectTimeout,
                 Down,
                 Pump,
             }
@@ -57,6 +64,9 @@ impl Sessions {
                     } else if s.reconnect_at.is_some_and(|d| d <= now) {
                         s.reconnect_at = None;
                         Due::Reconnect
+                    } else if s.connect_deadline.is_some_and(|d| d <= now) {
+                        s.connect_deadline = None;
+                        Due::ConnectTimeout
                     } else if let Some(e) = s.engine.as_mut() {
                         if !e.zmtp.is_ready() && e.handshake_deadline.is_some_and(|d| d <= now) {
                             Due::Down
@@ -78,6 +88,7 @@ impl Sessions {
                 Due::Nothing => {}
                 Due::Linger => self.destroy(r, key),
                 Due::Reconnect => self.start_connect(r, key),
+                Due::ConnectTimeout => self.connect_timed_out(r, key),
                 Due::Down => self.connection_down(r, key, Down::Failed(libc::EAGAIN)),
                 Due::Pump => self.pump(r, key),
             }

@@ -38,6 +38,19 @@ impl HostTarget {
     }
 }
 
+/// The host name a connecter looks up: its destination's, or through a
+/// SOCKS proxy the proxy's (the destination is the proxy's to resolve).
+fn host_target(t: Option<&mut Target>) -> Option<&mut HostTarget> {
+    match t? {
+        Target::TcpHost(h) => Some(h),
+        Target::Socks(st) => match &mut st.proxy {
+            Target::TcpHost(h) => Some(h),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The address to connect to now, if a lookup produced one; otherwise a
 /// lookup starts (and None is returned).
 pub(super) fn next_attempt(
@@ -45,9 +58,7 @@ pub(super) fn next_attempt(
     key: usize,
     mailbox: &Arc<SocketMailbox>,
 ) -> Option<Target> {
-    let Some(Target::TcpHost(h)) = s.target.as_mut() else {
-        return None;
-    };
+    let h = host_target(s.target.as_mut())?;
     if let Some((addr, source)) = h.resolved.take() {
         return Some(Target::Tcp { addr, source });
     }
@@ -96,10 +107,14 @@ impl Sessions {
     ) {
         let Some(s) = self.session(key) else { return };
         // The session may be gone, and its slot reused, since the lookup began.
-        if s.opts.socket_id != socket_id || s.endpoint != endpoint || s.engine.is_some() {
+        if s.opts.socket_id != socket_id
+            || s.endpoint != endpoint
+            || s.engine.is_some()
+            || s.socks.is_some()
+        {
             return;
         }
-        let Some(Target::TcpHost(h)) = s.target.as_mut() else {
+        let Some(h) = host_target(s.target.as_mut()) else {
             return;
         };
         if !h.pending {
