@@ -50,6 +50,8 @@ install: build
 test: build
 	$(CARGO) test --release 2>&1 | tee $(REL)/cargo-test.log; test $${PIPESTATUS[0]} -eq 0
 	scripts/capi-tests.sh
+	scripts/scale.sh
+	scripts/check-options.sh
 	scripts/check-header.sh
 	scripts/check-symbols.sh
 	scripts/check-install.sh
