@@ -211,6 +211,7 @@ impl Engine {
             let mut conn = zmtp::Connection::with_mechanism(config, mechanism);
             conn.set_decode_batch(DECODE_BATCH);
             conn.set_out_batch(o.out_batch_size);
+            conn.set_zero_copy_recv(o.zero_copy_recv);
             raw::Wire::Zmtp(conn)
         };
         let hello_due = !o.hello_msg.is_empty() && matches!(wire, raw::Wire::Zmtp(_));

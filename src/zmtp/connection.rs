@@ -140,6 +140,12 @@ impl Connection {
         self.out_batch = n.max(1);
     }
 
+    /// ZMQ_ZERO_COPY_RECV: off, received bodies are copied out of the
+    /// receive buffer (see `Decoder::set_zero_copy`).
+    pub fn set_zero_copy_recv(&mut self, on: bool) {
+        self.decoder.set_zero_copy(on);
+    }
+
     /// Complete frames are waiting in the receive buffer (decoding stopped
     /// at the decode batch): `commit_read(0, ..)` goes on, and no read may
     /// happen before (the receive buffer has not been readied for one).
