@@ -3,11 +3,9 @@
  * the EINVAL rules, and the read-only values (SOCKET_LIMIT, MSG_T_SIZE).
  * Every expectation here was checked against Debian's libzmq 4.3.4. */
 #include "testutil.h"
+#include "tcputil.h"
 
-#include <arpa/inet.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 /* A draft constant in zmq.h, but the context accepts it in stable builds. */
 #ifndef ZMQ_ZERO_COPY_RECV
@@ -261,18 +259,8 @@ static int adjacent_bodies (int zero_copy)
     void *ctx = zmq_ctx_new ();
     CHECK (ctx);
     CHECK_OK (zmq_ctx_set (ctx, ZMQ_ZERO_COPY_RECV, zero_copy));
-    int probe = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (probe >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t alen = sizeof a;
-    CHECK (bind (probe, (struct sockaddr *) &a, alen) == 0);
-    CHECK (getsockname (probe, (struct sockaddr *) &a, &alen) == 0);
-    close (probe);
     char ep[64];
-    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", ntohs (a.sin_port));
+    unused_tcp_endpoint (ep, sizeof ep);
 
     void *push = zmq_socket (ctx, ZMQ_PUSH);
     set_int (push, ZMQ_LINGER, 0);
@@ -286,13 +274,7 @@ static int adjacent_bodies (int zero_copy)
     void *pull = zmq_socket (ctx, ZMQ_PULL);
     set_int (pull, ZMQ_LINGER, 0);
     set_int (pull, ZMQ_RCVTIMEO, 5000);
-    int rc = -1;
-    for (int tries = 0; rc != 0 && tries < 100; tries++) {
-        rc = zmq_bind (pull, ep);
-        if (rc != 0)
-            usleep (20000);
-    }
-    CHECK_OK (rc);
+    bind_when_free (pull, ep);
     zmq_msg_t held[N];
     int adjacent = 0;
     for (int i = 0; i < N; i++) {

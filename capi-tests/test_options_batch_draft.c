@@ -10,9 +10,7 @@
  * in a child run of this program (skipped without a working strace).
  * (Also passes against libzmq 4.3.5 built with the draft API.) */
 #include "testutil.h"
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <sys/socket.h>
+#include "tcputil.h"
 
 static void *ctx;
 
@@ -82,20 +80,10 @@ static void test_tiny_batches (void)
  * binds and takes them all: the PUSH writes from a full queue. */
 static void queued_transfer (int out_batch, int in_batch)
 {
-    /* A free port that nothing listens on yet (a ZMQ listener would accept
-     * part of the queue while it closes, and lose it). */
-    int probe = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (probe >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t alen = sizeof a;
-    CHECK (bind (probe, (struct sockaddr *) &a, alen) == 0);
-    CHECK (getsockname (probe, (struct sockaddr *) &a, &alen) == 0);
-    close (probe);
+    /* Nothing listens there yet (a ZMQ listener would accept part of the
+     * queue while it closes, and lose it). */
     char ep[64];
-    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", ntohs (a.sin_port));
+    unused_tcp_endpoint (ep, sizeof ep);
 
     void *push = make (ZMQ_PUSH, 0);
     set_int (push, ZMQ_SNDHWM, 0);
@@ -107,13 +95,7 @@ static void queued_transfer (int out_batch, int in_batch)
     void *pull = make (ZMQ_PULL, 0);
     set_int (pull, ZMQ_RCVHWM, 0);
     set_int (pull, ZMQ_IN_BATCH_SIZE, in_batch);
-    int rc = -1;
-    for (int tries = 0; rc != 0 && tries < 100; tries++) {
-        rc = zmq_bind (pull, ep);
-        if (rc != 0)
-            usleep (20000);
-    }
-    CHECK_OK (rc);
+    bind_when_free (pull, ep);
     char buf[16];
     for (int i = 0; i < QUEUED; i++)
         CHECK (zmq_recv (pull, buf, sizeof buf, 0) == 10);
