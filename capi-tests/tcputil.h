@@ -54,6 +54,28 @@ static inline int free_udp_port (void)
     return port;
 }
 
+/* A free tcp endpoint nobody listens on. A raw socket, closed at once
+ * (closing a ZeroMQ listener is asynchronous in libzmq: a connecter could
+ * still reach it). */
+static inline void unused_tcp_endpoint (char *ep, size_t len)
+{
+    int port;
+    close (bound_loopback (SOCK_STREAM, &port));
+    snprintf (ep, len, "tcp://127.0.0.1:%d", port);
+}
+
+/* zmq_bind, retried for up to 2 s while the address is still in use. */
+static inline void bind_when_free (void *s, const char *ep)
+{
+    int rc = -1;
+    for (int tries = 0; rc != 0 && tries < 100; tries++) {
+        rc = zmq_bind (s, ep);
+        if (rc != 0)
+            usleep (20000);
+    }
+    CHECK_OK (rc);
+}
+
 /* A listener on an ephemeral port of 127.0.0.1; returns its fd and port. */
 static inline int raw_listener (int *port)
 {

@@ -111,23 +111,6 @@ static void last_endpoint (void *s, char *ep, size_t len)
     CHECK_OK (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, ep, &len));
 }
 
-/* A free tcp endpoint nobody listens on. A raw socket, closed at once
- * (closing a ZeroMQ listener is asynchronous in libzmq). */
-static void unused_tcp_endpoint (char *ep, size_t len)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (fd, (struct sockaddr *) &a, sizeof a) == 0);
-    socklen_t al = sizeof a;
-    CHECK (getsockname (fd, (struct sockaddr *) &a, &al) == 0);
-    close (fd);
-    snprintf (ep, len, "tcp://127.0.0.1:%d", ntohs (a.sin_port));
-}
-
 static void recv_str (void *s, const char *str)
 {
     char buf[64];

@@ -44,6 +44,9 @@ pub struct SessionOptions {
     pub raw_socket: bool,
     /// ZMQ_STREAM_NOTIFY: a STREAM socket hears of connects and disconnects.
     pub raw_notify: bool,
+    /// ZMQ_ROUTER_NOTIFY bits (ZMQ_NOTIFY_CONNECT 1, ZMQ_NOTIFY_DISCONNECT
+    /// 2): a ROUTER hears of handshaken peers coming and going.
+    pub router_notify: i32,
     pub sndhwm: i32,
     pub rcvhwm: i32,
     pub conflate: bool,
@@ -60,6 +63,12 @@ pub struct SessionOptions {
     pub connect_timeout: i32,
     pub maxmsgsize: i64,
     pub in_batch_size: usize,
+    /// ZMQ_OUT_BATCH_SIZE: how many bytes of small frames the encoder
+    /// gathers before a write.
+    pub out_batch_size: usize,
+    /// ZMQ_ZERO_COPY_RECV (the context's, when the socket was made): large
+    /// received bodies may share the receive buffer; off, each gets its own.
+    pub zero_copy_recv: bool,
     pub heartbeat_ivl: i32,
     pub heartbeat_ttl: i32,
     pub heartbeat_timeout: i32,

@@ -202,10 +202,16 @@ impl Engine {
         let wire = if stream.is_datagram() {
             raw::Wire::Udp(Default::default())
         } else if o.raw_socket {
-            raw::Wire::Raw(raw::RawConnection::new(o.in_batch_size, o.raw_notify))
+            raw::Wire::Raw(raw::RawConnection::new(
+                o.in_batch_size,
+                o.out_batch_size,
+                o.raw_notify,
+            ))
         } else {
             let mut conn = zmtp::Connection::with_mechanism(config, mechanism);
             conn.set_decode_batch(DECODE_BATCH);
+            conn.set_out_batch(o.out_batch_size);
+            conn.set_zero_copy_recv(o.zero_copy_recv);
             raw::Wire::Zmtp(conn)
         };
         let hello_due = !o.hello_msg.is_empty() && matches!(wire, raw::Wire::Zmtp(_));

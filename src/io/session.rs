@@ -129,6 +129,32 @@ fn notify_disconnect(s: &Session, pipes: &mut Pipes) {
     pipe.flush();
 }
 
+/// ZMQ_NOTIFY_CONNECT and ZMQ_NOTIFY_DISCONNECT (draft: constants.rs has
+/// them only with the "draft" feature; the library always handles them).
+const NOTIFY_CONNECT: i32 = 1;
+const NOTIFY_DISCONNECT: i32 = 2;
+
+/// A handshaken ZMTP connection of a ROUTER with ZMQ_NOTIFY_DISCONNECT
+/// ended: the socket gets an empty message from that peer, as from libzmq's
+/// stream_engine_base_t::error. libzmq rolls back the incomplete message
+/// first; ours never wrote one (`Engine::in_parts` holds a message until it
+/// is whole and is dropped with the engine). Past the HWM if need be (one
+/// per connection).
+fn notify_router_disconnect(s: &Session, pipes: &mut Pipes) {
+    if s.opts.router_notify & NOTIFY_DISCONNECT == 0 {
+        return;
+    }
+    let (Some(e), Some(slot)) = (&s.engine, s.pipe) else {
+        return;
+    };
+    if e.connecting || e.metadata.is_none() || !matches!(e.zmtp, raw::Wire::Zmtp(_)) {
+        return;
+    }
+    let pipe = pipes.get(slot);
+    pipe.write(Msg::new());
+    pipe.flush();
+}
+
 /// Report a socket event to the monitor, if any.
 pub(super) fn emit(opts: &SessionOptions, event: i32, value: i64, endpoint: &str) {
     super::monitor::emit(&*opts.monitor, event, value as u64, endpoint);
@@ -512,6 +538,7 @@ impl Sessions {
     pub(super) fn connection_down(&mut self, r: &Reactor, key: usize, why: Down) {
         if let Some(Some(Entry::Session(s))) = self.entries.get(key) {
             notify_disconnect(s, &mut self.pipes);
+            notify_router_disconnect(s, &mut self.pipes);
             notify_lost(s, &mut self.pipes);
         }
         let Some(s) = self.session(key) else { return };
@@ -720,6 +747,16 @@ fn deliver(
                     m.set_flags(Msg::ROUTING_ID);
                     let pipe = pipes.get(slot);
                     pipe.write(m);
+                    e.unflushed = true;
+                }
+                // ZMQ_NOTIFY_CONNECT: an empty message from the new peer,
+                // right after its routing id, as libzmq's engine pushes it
+                // when the mechanism is ready (so a ZMTP 1.0/2.0 peer,
+                // which has none, gets no notice).
+                if o.router_notify & NOTIFY_CONNECT != 0
+                    && matches!(e.zmtp.peer_version(), Some((3, _)))
+                {
+                    pipes.get(slot).write(Msg::new());
                     e.unflushed = true;
                 }
             }

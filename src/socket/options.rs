@@ -210,6 +210,9 @@ pub struct Options {
     pub invert_matching: bool,
     /// ZMQ_NOTIFY_* bits; ROUTER sets it, every socket can read it.
     pub router_notify: i32,
+    /// ZMQ_ZERO_COPY_RECV, the context's when the socket was made (libzmq
+    /// copies it likewise; no socket option sets it).
+    pub zero_copy_recv: bool,
 }
 
 impl Options {
@@ -314,6 +317,7 @@ impl Options {
             hiccup_msg: Vec::new(),
             invert_matching: false,
             router_notify: 0,
+            zero_copy_recv: ctx.zero_copy_recv,
         }
     }
 

@@ -61,6 +61,9 @@ pub struct Connection {
     /// Once ready, stop decoding with this many events queued (see
     /// [`set_decode_batch`](Self::set_decode_batch)).
     decode_batch: usize,
+    /// Pull messages for output while fewer bytes than this are queued
+    /// (ZMQ_OUT_BATCH_SIZE; see [`set_out_batch`](Self::set_out_batch)).
+    out_batch: usize,
     /// Decoding stopped at `decode_batch` with complete frames left.
     paused: bool,
 }
@@ -112,6 +115,7 @@ impl Connection {
             hb_timeout_at: None,
             hb_ttl_at: None,
             decode_batch: usize::MAX,
+            out_batch: OUT_BATCH_SIZE,
             paused: false,
         }
     }
@@ -124,6 +128,22 @@ impl Connection {
     /// in the cache between being queued and taken). Unlimited by default.
     pub fn set_decode_batch(&mut self, n: usize) {
         self.decode_batch = n.max(1);
+    }
+
+    /// ZMQ_OUT_BATCH_SIZE: [`want_more_output`](Self::want_more_output)
+    /// asks for messages until this many bytes are queued, so the engine
+    /// writes small frames in batches of about this size (libzmq's encoder
+    /// fills a buffer of exactly this size before each write; ours stops at
+    /// the frame that reaches it). Large bodies are their own segments of
+    /// the same write either way.
+    pub fn set_out_batch(&mut self, n: usize) {
+        self.out_batch = n.max(1);
+    }
+
+    /// ZMQ_ZERO_COPY_RECV: off, received bodies are copied out of the
+    /// receive buffer (see `Decoder::set_zero_copy`).
+    pub fn set_zero_copy_recv(&mut self, on: bool) {
+        self.decoder.set_zero_copy(on);
     }
 
     /// Complete frames are waiting in the receive buffer (decoding stopped
@@ -629,7 +649,7 @@ impl Connection {
 
     /// Whether the engine should pull more messages from the pipe now.
     pub fn want_more_output(&self) -> bool {
-        self.state == State::Ready && self.encoder.pending() < OUT_BATCH_SIZE
+        self.state == State::Ready && self.encoder.pending() < self.out_batch
     }
 
     // --------------------------------------------------------------- timers

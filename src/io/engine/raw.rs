@@ -12,7 +12,6 @@
 use super::Engine;
 use crate::msg::metadata::Metadata;
 use crate::msg::{Msg, ReadBuf};
-use crate::zmtp::codec::OUT_BATCH_SIZE;
 use crate::zmtp::{self, Event, ProtocolError};
 use std::collections::VecDeque;
 use std::io::IoSlice;
@@ -40,12 +39,14 @@ pub struct RawConnection {
     out: VecDeque<Msg>,
     out_offset: usize,
     pending: usize,
+    /// ZMQ_OUT_BATCH_SIZE: take messages while fewer bytes are queued.
+    out_batch: usize,
 }
 
 impl RawConnection {
     /// A connection that is ready at once: the Ready event comes first, then
     /// (with `notify`) the zero-length connect notification.
-    pub fn new(in_batch_size: usize, notify: bool) -> RawConnection {
+    pub fn new(in_batch_size: usize, out_batch_size: usize, notify: bool) -> RawConnection {
         let mut events = VecDeque::new();
         events.push_back(Event::Ready {
             peer: Arc::new(Metadata::new()),
@@ -62,6 +63,7 @@ impl RawConnection {
             out: VecDeque::new(),
             out_offset: 0,
             pending: 0,
+            out_batch: out_batch_size.max(1),
         }
     }
 
@@ -230,7 +232,7 @@ impl Wire {
     pub fn want_more_output(&self) -> bool {
         match self {
             Wire::Zmtp(c) => c.want_more_output(),
-            Wire::Raw(r) => r.pending < OUT_BATCH_SIZE,
+            Wire::Raw(r) => r.pending < r.out_batch,
             Wire::Udp(_) => false,
         }
     }
@@ -274,10 +276,11 @@ pub(in crate::io) fn ends_as_handshake(e: &Engine) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zmtp::codec::OUT_BATCH_SIZE;
 
     #[test]
     fn raw_ready_then_notification_then_data() {
-        let mut w = Wire::Raw(RawConnection::new(16, true));
+        let mut w = Wire::Raw(RawConnection::new(16, OUT_BATCH_SIZE, true));
         assert!(w.is_ready());
         assert!(matches!(w.next_event(), Some(Event::Ready { .. })));
         match w.next_event() {
@@ -307,14 +310,14 @@ mod tests {
 
     #[test]
     fn raw_without_notification() {
-        let mut w = Wire::Raw(RawConnection::new(8, false));
+        let mut w = Wire::Raw(RawConnection::new(8, OUT_BATCH_SIZE, false));
         assert!(matches!(w.next_event(), Some(Event::Ready { .. })));
         assert!(w.next_event().is_none());
     }
 
     #[test]
     fn raw_output_partial_writes() {
-        let mut w = Wire::Raw(RawConnection::new(8, false));
+        let mut w = Wire::Raw(RawConnection::new(8, OUT_BATCH_SIZE, false));
         let mut a = Msg::from_slice(b"hello");
         a.set_flags(Msg::MORE);
         w.send(a).unwrap();

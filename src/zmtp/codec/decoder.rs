@@ -188,6 +188,10 @@ pub struct Decoder {
     pub(super) large: Option<Large>,
     /// Storage of the last large message released, for the next one.
     recycler: Arc<Recycler>,
+    /// ZMQ_ZERO_COPY_RECV: a frame that arrived whole becomes a slice of the
+    /// receive buffer (true, the default) or a copy in its own storage, so
+    /// a message held long does not keep a whole buffer alive.
+    zero_copy: bool,
 }
 
 impl Drop for Decoder {
@@ -211,7 +215,15 @@ impl Decoder {
             maxmsgsize,
             large: None,
             recycler: Recycler::new(),
+            zero_copy: true,
         })
+    }
+
+    /// ZMQ_ZERO_COPY_RECV (see [`Decoder::zero_copy`]): off, every frame
+    /// of more than MAX_VSM_SIZE bytes that arrived whole is copied into
+    /// its own message, as libzmq's v2_decoder does.
+    pub fn set_zero_copy(&mut self, on: bool) {
+        self.zero_copy = on;
     }
 
     pub fn set_framing(&mut self, framing: Framing) {
@@ -338,7 +350,12 @@ impl Decoder {
         self.longest = self.longest.max(h.len + h.size);
         if have >= h.size {
             let start = self.pos + h.len;
-            let mut msg = Msg::from_shared(&mut self.buf, start..start + h.size);
+            let mut msg = if self.zero_copy {
+                Msg::from_shared(&mut self.buf, start..start + h.size)
+            } else {
+                Msg::try_from_slice(&avail[h.len..h.len + h.size])
+                    .map_err(|_| ProtocolError::OutOfMemory)?
+            };
             msg.set_flags(h.flags);
             self.pos = start + h.size;
             return Ok(Some(msg));

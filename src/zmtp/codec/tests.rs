@@ -390,3 +390,30 @@ fn batch_reclaims_written_prefix() {
     }
     assert!(e.batch.capacity() < 64 * 1024, "{}", e.batch.capacity());
 }
+
+#[test]
+fn zero_copy_recv_off_copies_each_body() {
+    // Frames of 100 bytes arriving in one read: with zero copy (the
+    // default) they are slices of the one receive buffer, back to back
+    // (2-byte headers between them); off, each body has its own storage,
+    // so holding one message does not hold the buffer.
+    let mut e = Encoder::new();
+    for i in 0..8u8 {
+        e.push_frame(false, false, b"", Msg::from_slice(&[i; 100]));
+    }
+    let wire = drain(&mut e);
+    for zero_copy in [true, false] {
+        let mut d = Decoder::new(8192, -1).unwrap();
+        d.set_zero_copy(zero_copy);
+        let msgs = decode_all(&mut d, &wire).unwrap();
+        assert_eq!(msgs.len(), 8);
+        for (i, pair) in msgs.windows(2).enumerate() {
+            assert_eq!(pair[0].data(), &[i as u8; 100][..]);
+            let gap = (pair[1].data_ptr() as usize).wrapping_sub(pair[0].data_ptr() as usize);
+            assert_eq!(gap == 102, zero_copy, "zero copy {zero_copy}, msg {i}");
+        }
+        for m in &msgs {
+            assert!(!m.is_vsm());
+        }
+    }
+}
