@@ -66,6 +66,25 @@ static void test_no_timeout (void)
     zmq_close (s);
 }
 
+/* ZMQ_HANDSHAKE_IVL counts from the end of the connect, not from its
+ * start: an unanswered connect is not cut short by it. */
+static void test_handshake_ivl_waits_for_connect (void)
+{
+    void *mon;
+    void *s = silent_connect (0, &mon);
+    set_int (s, ZMQ_HANDSHAKE_IVL, 200);
+    /* The option applies to the next attempt: start one afresh. */
+    CHECK_OK (zmq_disconnect (s, SILENT));
+    set_int (mon, ZMQ_RCVTIMEO, 1000);
+    CHECK (recv_monitor_event (mon, NULL, NULL, 0) == ZMQ_EVENT_CONNECT_DELAYED);
+    CHECK_OK (zmq_connect (s, SILENT));
+    int ev;
+    while ((ev = recv_monitor_event (mon, NULL, NULL, 0)) != -1)
+        CHECK (ev == ZMQ_EVENT_CONNECT_DELAYED || ev == ZMQ_EVENT_CLOSED);
+    monitor_close (s, mon);
+    zmq_close (s);
+}
+
 int main (void)
 {
     /* Before any thread: the I/O threads inherit the namespace. */
@@ -77,6 +96,7 @@ int main (void)
     ctx = zmq_ctx_new ();
     RUN_TEST (test_timeout_ends_attempts);
     RUN_TEST (test_no_timeout);
+    RUN_TEST (test_handshake_ivl_waits_for_connect);
     CHECK_OK (zmq_ctx_term (ctx));
     return 0;
 }

@@ -269,6 +269,12 @@ pub(super) fn connect_result(s: &mut Session) -> Result<(), i32> {
     s.connect_deadline = None;
     if res.is_ok() {
         e.connecting = false;
+        // The handshake's time starts now, as libzmq's engine arms its
+        // timer when plugged after the connect: an unanswered connect is the
+        // kernel's (or ZMQ_CONNECT_TIMEOUT's) to end, with CLOSED.
+        if s.opts.handshake_ivl > 0 {
+            e.handshake_deadline = Some(now_ms() + s.opts.handshake_ivl as u64);
+        }
         e.write_blocked = false;
         e.segment = e.stream.segment_size();
         s.reconnect_ivl = s.opts.reconnect_ivl;

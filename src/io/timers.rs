@@ -28,7 +28,7 @@ impl Sessions {
                 ];
                 if let Some(eng) = &s.engine {
                     t[3] = eng.zmtp.next_timer();
-                    if !eng.zmtp.is_ready() {
+                    if !eng.connecting && !eng.zmtp.is_ready() {
                         t[4] = eng.handshake_deadline;
                     }
                 }
@@ -68,7 +68,10 @@ impl Sessions {
                         s.connect_deadline = None;
                         Due::ConnectTimeout
                     } else if let Some(e) = s.engine.as_mut() {
-                        if !e.zmtp.is_ready() && e.handshake_deadline.is_some_and(|d| d <= now) {
+                        if !e.connecting
+                            && !e.zmtp.is_ready()
+                            && e.handshake_deadline.is_some_and(|d| d <= now)
+                        {
                             Due::Down
                         } else if e.zmtp.next_timer().is_some_and(|d| d <= now) {
                             if e.zmtp.on_timer(now).is_err() {
