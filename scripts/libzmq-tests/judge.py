@@ -7,6 +7,7 @@ argv: results reruns known-failures filter lib=label...
   reruns   lines "set lib test timeout": tests whose first run failed
 """
 import os
+import re
 import sys
 
 results_path, reruns_path, known_path, filt = sys.argv[1:5]
@@ -94,6 +95,23 @@ for name, why in sorted(open_known.items()):
     elif not filt and not any(k[2] == name for k in res):
         failed += 1
         problems.append(("-", name, "listed in libzmq-known-failures.txt but not run"))
+
+# README.md's "libzmq's test suite" section names exactly the tests ours is
+# known to fail (the "cannot run here" ones aside), so it cannot drift from
+# the list this run was judged by.
+readme = os.path.join(os.path.dirname(os.path.abspath(known_path)), "..", "README.md")
+if not filt and os.path.exists(readme):
+    text = open(readme).read()
+    start = text.find("\n## libzmq's test suite")
+    section = text[start:text.find("\n## ", start + 1)] if start >= 0 else ""
+    named = set(re.findall(r"^- `(test_[a-z0-9_]+)`", section, re.M))
+    listed = {n for n, why in open_known.items() if not why.startswith("cannot run here")}
+    for name in sorted(listed - named):
+        failed += 1
+        problems.append(("-", name, "known to fail but README.md's libzmq test suite section does not say so"))
+    for name in sorted(named - listed):
+        failed += 1
+        problems.append(("-", name, "README.md's libzmq test suite section lists it, libzmq-known-failures.txt does not"))
 
 print()
 for s, test, verdict in problems:
