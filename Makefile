@@ -6,7 +6,7 @@ CARGO  ?= cargo
 REL    := target/release
 SOVER  := 5.2.5
 
-.PHONY: all build header pc demo install test test-rust test-capi lint bench clean
+.PHONY: all build header pc demo install test test-rust test-capi lint bench soak clean
 
 all: build pc demo
 
@@ -58,6 +58,7 @@ test: build
 	scripts/interop.sh
 	scripts/fuzz-smoke.sh
 	scripts/pyzmq-tests.sh
+	SOAK_SECONDS=90 scripts/soak.sh
 
 lint:
 	$(CARGO) fmt --check
@@ -69,6 +70,11 @@ lint:
 # tcp): see scripts/bench.sh.
 bench: build
 	scripts/bench.sh
+
+# Chaos soak over three network namespaces (root): SOAK_SECONDS (default
+# 600), SOAK_SEED to replay, SOAK_LIB=libzmq for Debian's; see scripts/soak.sh.
+soak: build
+	scripts/soak.sh
 
 clean:
 	$(CARGO) clean
