@@ -8,11 +8,17 @@
  *   soak-node broker NAME FRONT,.. BACK,..   ROUTER(CURVE) <-zmq_proxy_steerable-> DEALER
  *   soak-node client NAME ENDPOINT           REQ, Lazy Pirate; progress in $SOAK_RUN/NAME.log
  *   soak-node worker NAME ENDPOINT           REP echo
- *   soak-node pub    NAME ENDPOINT RATE      PUB bind, topic "T" (and "X", never subscribed)
- *   soak-node sub    NAME ENDPOINT           SUB connect, subscribes "T"
+ *   soak-node pub    NAME EP,..|EP,.. RATE   PUB bind, topic "T" (and "X", never subscribed);
+ *                                            after "|": a second PUB without heartbeats
+ *   soak-node sub    NAME ENDPOINT [nohb]    SUB connect, subscribes "T" (nohb: no heartbeats)
  *   soak-node vent   NAME ENDPOINT RATE      PUSH connect (CURVE client)
  *   soak-node sink   NAME ENDPOINT           PULL bind (CURVE server)
  *   soak-node ctl    ENDPOINT CMD TIMEOUT_MS prints the reply; exit 3 on timeout
+ *
+ * Consumers also take "NAP <ms>": stop reading for that long (a slow
+ * subscriber; PUB and SUB have HWMs of 200, so the PUB drops at its HWM).
+ * On STOP the PUSH queues 100 more messages for a sink that is gone, so
+ * closing with them pending exercises ZMQ_LINGER.
  *
  * Every message body is "tag epoch seq " + filler + 16 hex digits of the
  * FNV-1a hash of everything before them: a receiver checks the hash, the
@@ -47,6 +53,8 @@ static const char *NAME = "?";
 static const char *RUN = ".";
 static void *CTX;
 static int g_pause, g_stop;
+static int64_t g_nap_until;
+static int g_no_heartbeat; /* "nohb": a socket without ZMQ_HEARTBEAT_* */ /* NAP: a consumer stops reading for a while */
 
 #define DIE(...)                                                                                   \
     do {                                                                                           \
@@ -130,9 +138,11 @@ static void *sock (int type)
         DIE ("zmq_socket");
     setint (s, ZMQ_LINGER, LINGER_MS);
     setint (s, ZMQ_IPV6, 1);
-    setint (s, ZMQ_HEARTBEAT_IVL, HB_IVL);
-    setint (s, ZMQ_HEARTBEAT_TIMEOUT, HB_TIMEOUT);
-    setint (s, ZMQ_HEARTBEAT_TTL, HB_TIMEOUT);
+    if (!g_no_heartbeat) {
+        setint (s, ZMQ_HEARTBEAT_IVL, HB_IVL);
+        setint (s, ZMQ_HEARTBEAT_TIMEOUT, HB_TIMEOUT);
+        setint (s, ZMQ_HEARTBEAT_TTL, HB_TIMEOUT);
+    }
     setint (s, ZMQ_RECONNECT_IVL, 100);
     setint (s, ZMQ_RECONNECT_IVL_MAX, 1000);
     setint (s, ZMQ_CONNECT_TIMEOUT, 1000);
@@ -264,6 +274,8 @@ static void ctl_serve (void *ctl, const char *stat)
         g_pause = 1;
     else if (strncmp (cmd, "STOP", 4) == 0)
         g_stop = 1;
+    else if (strncmp (cmd, "NAP ", 4) == 0)
+        g_nap_until = now_ms () + atoi (cmd + 4);
     zmq_send (ctl, stat, strlen (stat), 0);
 }
 
@@ -517,13 +529,26 @@ static int role_worker (const char *ep)
 }
 
 /* PUB or PUSH at `rate` messages a second; PUSH never drops (waits at the HWM). */
-static int role_producer (int type, const char *ep, int rate)
+static int role_producer (int type, char *ep, int rate)
 {
     void *ctl = ctl_open ();
-    void *s = sock (type);
+    void *s = sock (type), *quiet = NULL;
     uint64_t epoch = (uint64_t) time (NULL) * 1000 + (uint64_t) getpid () % 1000;
-    if (type == ZMQ_PUB)
-        bind_retry (s, ep);
+    if (type == ZMQ_PUB) {
+        setint (s, ZMQ_SNDHWM, 200);
+        setint (s, ZMQ_SNDBUF, 65536);
+        char *bar = strchr (ep, '|');
+        if (bar) { /* a second PUB, without heartbeats, for the same feed */
+            *bar = 0;
+            g_no_heartbeat = 1;
+            quiet = sock (type);
+            g_no_heartbeat = 0;
+            setint (quiet, ZMQ_SNDHWM, 200);
+            setint (quiet, ZMQ_SNDBUF, 65536);
+            bind_list (quiet, bar + 1);
+        }
+        bind_list (s, ep);
+    }
     else {
         curve_client (s);
         CHK (zmq_connect (s, ep));
@@ -553,6 +578,8 @@ static int role_producer (int type, const char *ep, int rate)
                 start += 10; /* do not build up a burst while blocked */
                 break;
             }
+            if (quiet && zmq_send (quiet, body, len, ZMQ_DONTWAIT) < 0)
+                DIE ("send");
             seq++;
             sent++;
             if (type == ZMQ_PUB && seq % 50 == 0) { /* a topic nobody subscribed to */
@@ -562,7 +589,18 @@ static int role_producer (int type, const char *ep, int rate)
             }
         }
     }
+    if (type == ZMQ_PUSH) {
+        /* The sink is gone by now: these stay queued, and zmq_ctx_term must
+         * still return once the linger has expired. */
+        char body[MAX_BODY];
+        for (int i = 0; i < 100; i++) {
+            size_t len = build_body (body, "Z", epoch, seq + (uint64_t) i, 100);
+            zmq_send (s, body, len, ZMQ_DONTWAIT);
+        }
+    }
     zmq_close (s);
+    if (quiet)
+        zmq_close (quiet);
     zmq_close (ctl);
     return finish ();
 }
@@ -575,6 +613,8 @@ static int role_consumer (int type, const char *ep)
     mon_t m;
     mon_start (&m, s);
     if (type == ZMQ_SUB) {
+        setint (s, ZMQ_RCVHWM, 200); /* a NAP overflows it */
+        setint (s, ZMQ_RCVBUF, 65536);
         CHK (zmq_setsockopt (s, ZMQ_SUBSCRIBE, "T ", 2));
         CHK (zmq_connect (s, ep));
     } else {
@@ -587,10 +627,11 @@ static int role_consumer (int type, const char *ep)
     fprintf (stderr, "%s: up\n", NAME);
     while (!g_stop) {
         zmq_pollitem_t it[] = {{s, 0, ZMQ_POLLIN, 0}, {ctl, 0, ZMQ_POLLIN, 0}};
-        if (zmq_poll (it, 2, 100) < 0)
+        int napping = now_ms () < g_nap_until;
+        if (zmq_poll (it + napping, 2 - napping, 100) < 0)
             DIE ("poll");
         mon_drain (&m);
-        for (int i = 0; it[0].revents && i < 1000; i++) {
+        for (int i = 0; !napping && it[0].revents && i < 1000; i++) {
             zmq_msg_t msg;
             zmq_msg_init (&msg);
             if (zmq_msg_recv (&msg, s, ZMQ_DONTWAIT) < 0) {
@@ -675,8 +716,10 @@ int main (int argc, char **argv)
         return role_producer (ZMQ_PUB, argv[3], atoi (argv[4]));
     if (strcmp (role, "vent") == 0 && argc == 5)
         return role_producer (ZMQ_PUSH, argv[3], atoi (argv[4]));
-    if (strcmp (role, "sub") == 0)
+    if (strcmp (role, "sub") == 0) {
+        g_no_heartbeat = argc == 5 && strcmp (argv[4], "nohb") == 0;
         return role_consumer (ZMQ_SUB, argv[3]);
+    }
     if (strcmp (role, "sink") == 0)
         return role_consumer (ZMQ_PULL, argv[3]);
     fprintf (stderr, "unknown role %s\n", role);
