@@ -287,8 +287,11 @@ def main():
     pending = [e for e in events if e[2] in (restart, flap_up, flap_reconnected)]
     events.clear()
     for _, _, fn, args in sorted(pending):
-        if fn is not flap_reconnected:
+        if fn is restart:
             fn(*args)
+        elif fn is flap_up:  # maybe down for less than a heartbeat timeout: no check
+            link(args[0], True)
+            links_down.discard(args[0])
     running["relay"][0].send_signal(10)  # SIGUSR1
     time.sleep(3)
     sweep()
