@@ -31,6 +31,7 @@ import heapq
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -453,6 +454,7 @@ def report(pub, vent, subs, sink, end_samples):
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         main()
     finally:

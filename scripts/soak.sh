@@ -47,7 +47,9 @@ rm -rf "$SOAK_RUN"; mkdir -p "$SOAK_RUN"
 tag=s$$
 export SOAK_NS_C=$tag-c SOAK_NS_B=$tag-b SOAK_NS_W=$tag-w
 export SOAK_LINK_CB=$tag-bc SOAK_LINK_BW=$tag-bw
+DRIVER=
 cleanup() {
+    [ -n "$DRIVER" ] && kill "$DRIVER" 2>/dev/null
     for ns in "$SOAK_NS_C" "$SOAK_NS_B" "$SOAK_NS_W"; do
         # our namespaces' processes only: whatever a failed run left behind
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
@@ -80,4 +82,8 @@ setup() {
 if ! setup; then echo "soak: network namespace setup failed"; echo "0 passed, 1 failed"; exit 1; fi
 
 echo "soak: $LIB, seed $SOAK_SEED, ${SOAK_SECONDS} s (replay: SOAK_SEED=$SOAK_SEED), logs in $SOAK_RUN"
-python3 scripts/soak.py
+# in the background, so that a signal runs the cleanup at once
+python3 scripts/soak.py & DRIVER=$!
+wait "$DRIVER"; rc=$?
+DRIVER=
+exit $rc
