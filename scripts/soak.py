@@ -199,10 +199,17 @@ def link(name, up):
         fail("heartbeats detect a dead link", f"ip link set {LINKS[name]}: {r.stderr.strip()}")
 
 
-def flap(name, secs):
+def flap(name, secs, tries=20):
+    """Only once the observer is connected (it may still be reconnecting after
+    the last flap, or its peer, the broker, may be restarting): else it has
+    no connection for the heartbeats to find dead."""
     if name in links_down:
         return
     before = kv(ctl(OBSERVER[name], "STAT"))
+    if before.get("up") != 1:
+        if tries > 0:
+            at(now() + 1.0, flap, name, secs, tries - 1)
+        return
     log(f"link {name} down for {secs:.1f} s")
     link(name, False)
     links_down.add(name)

@@ -202,7 +202,7 @@ static void bind_list (void *s, char *list)
 typedef struct {
     void *pair;
     long handshakes, disconnects, hs_failed;
-    int64_t last_disconnect_ms;
+    int64_t last_disconnect_ms, last_handshake_ms;
 } mon_t;
 
 static void mon_start (mon_t *m, void *s)
@@ -232,8 +232,10 @@ static void mon_drain (mon_t *m)
         zmq_msg_init (&b);
         zmq_msg_recv (&b, m->pair, 0); /* the endpoint */
         zmq_msg_close (&b);
-        if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+        if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             m->handshakes++;
+            m->last_handshake_ms = now_ms ();
+        }
         else if (ev == ZMQ_EVENT_DISCONNECTED) {
             m->disconnects++;
             m->last_disconnect_ms = now_ms ();
@@ -242,6 +244,12 @@ static void mon_drain (mon_t *m)
                        | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH))
             m->hs_failed++;
     }
+}
+
+/* Connected, for a socket with one peer: a handshake since the last disconnect. */
+static int mon_up (const mon_t *m)
+{
+    return m->handshakes > 0 && m->last_handshake_ms >= m->last_disconnect_ms;
 }
 
 static void mon_stop (void *s, mon_t *m)
@@ -370,9 +378,9 @@ static void seq_stat (char *out, size_t n, const seq_t *q, const mon_t *m)
     snprintf (out, n,
               "recv=%" PRIu64 " first=%" PRIu64 " last=%" PRIu64 " dups=%ld corrupt=%ld "
               "gap_disc=%" PRIu64 " gap_hwm=%" PRIu64 " gap_lost=%" PRIu64 " gap_pending=%" PRIu64
-              " handshakes=%ld disconnects=%ld hs_failed=%ld",
+              " handshakes=%ld disconnects=%ld hs_failed=%ld up=%d",
               q->recv, q->first, q->last, q->dups, q->corrupt, q->gap_disc, q->gap_hwm,
-              q->gap_lost, q->gap_pending, m->handshakes, m->disconnects, m->hs_failed);
+              q->gap_lost, q->gap_pending, m->handshakes, m->disconnects, m->hs_failed, mon_up (m));
 }
 
 /* ---- roles --------------------------------------------------------------- */
@@ -502,8 +510,8 @@ static int role_worker (const char *ep)
         mon_drain (&m);
         if (it[1].revents) {
             char st[256];
-            snprintf (st, sizeof st, "served=%ld corrupt=%ld handshakes=%ld disconnects=%ld", served,
-                      corrupt, m.handshakes, m.disconnects);
+            snprintf (st, sizeof st, "served=%ld corrupt=%ld handshakes=%ld disconnects=%ld up=%d",
+                      served, corrupt, m.handshakes, m.disconnects, mon_up (&m));
             ctl_serve (ctl, st);
         }
         if (it[0].revents) {
