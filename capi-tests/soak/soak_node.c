@@ -299,18 +299,28 @@ static int finish (void)
 
 /* ---- sequence tracking (sub, sink) --------------------------------------- */
 
+/* A gap in the sequence: seqs start..end were skipped; n of them are still
+ * missing. A message of a gap may still arrive late: through a connection
+ * that went stale (a stalled relay) while the producer reconnected, behind
+ * newer messages of the new connection. ZeroMQ keeps order per connection
+ * only, so that is a reordering across a reconnect, counted, not an error;
+ * a message that arrives twice is a duplicate. */
+enum { GAP_PENDING, GAP_DISC, GAP_HWM, GAP_LOST };
+typedef struct {
+    uint64_t start, end, n;
+    int cls;
+    int64_t prev_ms, deadline;
+    unsigned char *seen; /* late arrivals, a bit per seq, made on the first */
+} gap_t;
+
 typedef struct {
     uint64_t epoch, last;  /* last seq seen in this epoch */
-    uint64_t first, recv;  /* first seq seen, messages delivered */
+    uint64_t first, recv;  /* first seq seen, distinct messages delivered */
+    uint64_t late;         /* delivered after newer ones, across a reconnect */
     long dups, corrupt;
-    uint64_t gap_disc, gap_hwm, gap_lost, gap_pending;
-    /* pending gaps: missing count, disconnects seen before it, deadline */
-    struct {
-        uint64_t n;
-        int64_t prev_ms, deadline;
-    } pend[64];
-    int npend;
-    int64_t last_ms; /* when the previous message was received */
+    gap_t *gaps;
+    size_t ngaps;
+    int64_t last_ms; /* when the previous in-order message was received */
 } seq_t;
 
 /* A gap with no disconnect on record: for PUB/SUB a drop at the HWM, for
@@ -318,25 +328,50 @@ typedef struct {
 static void seq_resolve (seq_t *q, const mon_t *m, int hwm_allowed, int force)
 {
     int64_t now = now_ms ();
-    int j = 0;
-    for (int i = 0; i < q->npend; i++) {
-        if (m->disconnects && m->last_disconnect_ms >= q->pend[i].prev_ms - DISC_BEFORE_MS)
-            q->gap_disc += q->pend[i].n;
-        else if (force || now > q->pend[i].deadline) {
-            if (hwm_allowed)
-                q->gap_hwm += q->pend[i].n;
-            else {
-                q->gap_lost += q->pend[i].n;
-                fprintf (stderr, "LOST %s: %" PRIu64 " messages with no disconnect\n", NAME,
-                         q->pend[i].n);
-            }
-        } else
-            q->pend[j++] = q->pend[i];
+    for (size_t i = 0; i < q->ngaps; i++) {
+        gap_t *g = &q->gaps[i];
+        if (g->cls != GAP_PENDING)
+            continue;
+        if (m->disconnects && m->last_disconnect_ms >= g->prev_ms - DISC_BEFORE_MS)
+            g->cls = GAP_DISC;
+        else if (force || now > g->deadline) {
+            g->cls = hwm_allowed ? GAP_HWM : GAP_LOST;
+            if (!hwm_allowed)
+                fprintf (stderr, "LOST %s: seqs %" PRIu64 "-%" PRIu64 " with no disconnect\n",
+                         NAME, g->start, g->end);
+        }
     }
-    q->npend = j;
-    q->gap_pending = 0;
-    for (int i = 0; i < q->npend; i++)
-        q->gap_pending += q->pend[i].n;
+}
+
+static uint64_t seq_gaps (const seq_t *q, int cls)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < q->ngaps; i++)
+        if (q->gaps[i].cls == cls)
+            n += q->gaps[i].n;
+    return n;
+}
+
+static void seq_late (seq_t *q, uint64_t seq)
+{
+    for (size_t i = q->ngaps; i-- > 0;) {
+        gap_t *g = &q->gaps[i];
+        if (seq < g->start || seq > g->end)
+            continue;
+        uint64_t k = seq - g->start;
+        if (!g->seen && !(g->seen = calloc ((size_t) ((g->end - g->start) / 8 + 1), 1)))
+            DIE ("calloc");
+        if (!(g->seen[k / 8] & (1u << (k % 8)))) {
+            g->seen[k / 8] |= (unsigned char) (1u << (k % 8));
+            g->n--;
+            q->late++;
+            q->recv++;
+            return;
+        }
+        break;
+    }
+    q->dups++;
+    fprintf (stderr, "DUP %s: seq %" PRIu64 " again (last %" PRIu64 ")\n", NAME, seq, q->last);
 }
 
 static void seq_note (seq_t *q, const char *want_tag, zmq_msg_t *msg)
@@ -353,22 +388,20 @@ static void seq_note (seq_t *q, const char *want_tag, zmq_msg_t *msg)
         fprintf (stderr, "CORRUPT %s: tag %s, want %s\n", NAME, tag, want_tag);
         return;
     }
-    q->recv++;
     if (epoch != q->epoch) { /* first message, or the producer restarted */
         q->epoch = epoch;
         q->first = q->first ? q->first : seq;
     } else if (seq <= q->last) {
-        q->dups++;
-        fprintf (stderr, "DUP %s: seq %" PRIu64 " after %" PRIu64 "\n", NAME, seq, q->last);
+        seq_late (q, seq);
         return;
     } else if (seq > q->last + 1) {
-        if (q->npend == 64)
-            q->npend--; /* keep the newest; the dropped one still counts below */
-        q->pend[q->npend].n = seq - q->last - 1;
-        q->pend[q->npend].prev_ms = q->last_ms;
-        q->pend[q->npend].deadline = now_ms () + GAP_GRACE_MS;
-        q->npend++;
+        if (!(q->ngaps % 64) && !(q->gaps = realloc (q->gaps, (q->ngaps + 64) * sizeof *q->gaps)))
+            DIE ("realloc");
+        gap_t g = {q->last + 1, seq - 1, seq - q->last - 1, GAP_PENDING, q->last_ms,
+                   now_ms () + GAP_GRACE_MS, NULL};
+        q->gaps[q->ngaps++] = g;
     }
+    q->recv++;
     q->last = seq;
     q->last_ms = now_ms ();
 }
@@ -376,11 +409,12 @@ static void seq_note (seq_t *q, const char *want_tag, zmq_msg_t *msg)
 static void seq_stat (char *out, size_t n, const seq_t *q, const mon_t *m)
 {
     snprintf (out, n,
-              "recv=%" PRIu64 " first=%" PRIu64 " last=%" PRIu64 " dups=%ld corrupt=%ld "
-              "gap_disc=%" PRIu64 " gap_hwm=%" PRIu64 " gap_lost=%" PRIu64 " gap_pending=%" PRIu64
-              " handshakes=%ld disconnects=%ld hs_failed=%ld up=%d",
-              q->recv, q->first, q->last, q->dups, q->corrupt, q->gap_disc, q->gap_hwm,
-              q->gap_lost, q->gap_pending, m->handshakes, m->disconnects, m->hs_failed, mon_up (m));
+              "recv=%" PRIu64 " first=%" PRIu64 " last=%" PRIu64 " late=%" PRIu64
+              " dups=%ld corrupt=%ld gap_disc=%" PRIu64 " gap_hwm=%" PRIu64 " gap_lost=%" PRIu64
+              " gap_pending=%" PRIu64 " handshakes=%ld disconnects=%ld hs_failed=%ld up=%d",
+              q->recv, q->first, q->last, q->late, q->dups, q->corrupt, seq_gaps (q, GAP_DISC),
+              seq_gaps (q, GAP_HWM), seq_gaps (q, GAP_LOST), seq_gaps (q, GAP_PENDING),
+              m->handshakes, m->disconnects, m->hs_failed, mon_up (m));
 }
 
 /* ---- roles --------------------------------------------------------------- */
