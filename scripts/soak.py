@@ -406,11 +406,13 @@ def report(pub, vent, subs, sink, end_samples):
         for _, rss, _ in ss:
             if rss > peak and name != "relay":  # the relay is the harness's
                 peak, peak_name = rss, name
-        if name not in LONG_LIVED or not end_samples.get(name) or ss[0][0] > DUR * 0.4:
+        # judged: the last life of a long-lived process (the broker's last one
+        # starts within the first third), warmed up from the later of the run's
+        # warm-up and 20 s into that life
+        if name not in LONG_LIVED or not end_samples.get(name) or ss[-1][0] < DUR:
             continue
-        if ss[-1][0] < DUR:  # an earlier life of the broker
-            continue
-        base = [s for s in ss if warm <= s[0] <= warm + 10]
+        w = max(warm, ss[0][0] + 20)
+        base = [s for s in ss if w <= s[0] <= w + 10]
         end = end_samples[name]
         if not base:
             continue
