@@ -50,6 +50,8 @@ install: build
 test: build
 	$(CARGO) test --release 2>&1 | tee $(REL)/cargo-test.log; test $${PIPESTATUS[0]} -eq 0
 	scripts/capi-tests.sh
+	scripts/scale.sh
+	scripts/check-options.sh
 	scripts/check-header.sh
 	scripts/check-symbols.sh
 	scripts/check-install.sh
@@ -64,10 +66,14 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 
-# inproc, then tcp and ipc (local/remote_thr, local/remote_lat) against
-# Debian's libzmq, ~15 min (854 s in session 13); BENCH_TRANSPORTS="tcp",
-# BENCH_NET_RUNS, BENCH_IR=0, BENCH_PROFILE=1 (top functions of ours over
-# tcp): see scripts/bench.sh.
+# inproc, then tcp and ipc (local/remote_thr, local/remote_lat), CURVE, then
+# the scenarios of scripts/bench-scenarios.sh (one process, PUB fan-out,
+# fan-in, broker, 1,000 DEALERs, memory) against Debian's libzmq; writes
+# target/bench/results.csv, docs/bench.csv and docs/bench.png.
+# BENCH_SCENARIOS="tcp fanout" runs some, BENCH_NET_RUNS / BENCH_SCEN_RUNS
+# set the runs per figure, BENCH_SCEN_SCALE the counts, BENCH_IR=0 skips
+# the instruction counts, BENCH_PROFILE=1 (top functions of ours over tcp):
+# see scripts/bench.sh and scripts/bench-scenarios.sh.
 bench: build
 	scripts/bench.sh
 

@@ -12,7 +12,8 @@
 #             libzmq<->libzmq over tcp://127.0.0.1:<port> and ipc://
 #   curve     the same over tcp with CURVE (PERF_CURVE=1: the bound side is
 #             the server; Debian's libzmq uses libsodium), sizes
-#             BENCH_CURVE_SIZES ("64 1024 65536") for throughput and latency
+#             BENCH_CURVE_SIZES ("64 1024 65536 1048576") for throughput
+#             and latency
 #
 # For tcp/ipc each timing run also records, per process, CPU time (user +
 # system: perf stat task-clock, a software counter) and system calls
@@ -28,8 +29,20 @@
 # or memset shows up as ~1 instruction per byte: read those as "touches the
 # whole payload once more", not as their cycle cost.
 #
+# The scenarios of scripts/bench-scenarios.sh (proc, fanout, fanin, broker,
+# dealers, memory) follow, each against libzmq the same way. Every figure
+# also goes to target/bench/results.csv (scenario, size, metric, unit,
+# better, ours, libzmq, ratio, runs, date, commit); docs/bench.csv keeps the
+# latest row of every figure across runs (a run of some scenarios replaces
+# only theirs), and scripts/bench-report.py draws docs/bench.png from it
+# (matplotlib: apt-get install python3-matplotlib) and prints this run's
+# full table at the end.
+#
 # Environment:
-#   BENCH_TRANSPORTS   "inproc tcp ipc curve"
+#   BENCH_SCENARIOS    which to run, in this order: "inproc tcp ipc curve
+#                      proc fanout fanin broker dealers memory" (all);
+#                      e.g. BENCH_SCENARIOS=fanout runs only that one
+#   BENCH_TRANSPORTS   the older name, used when BENCH_SCENARIOS is unset
 #   BENCH_RUNS         inproc timing runs per figure, the median is kept (5)
 #   BENCH_NET_RUNS     the same for tcp, ipc and curve (9: a two-process run
 #                      lands its four busy threads on two CPUs in ways that
@@ -52,8 +65,8 @@ OUT=$ROOT/target/bench
 mkdir -p "$OUT"
 DEBLIB=/usr/lib/x86_64-linux-gnu/libzmq.so.5
 CFLAGS="-std=gnu99 -O2 -g -Wall -Wextra -Werror -pthread"
-TRANSPORTS=${BENCH_TRANSPORTS:-"inproc tcp ipc curve"}
-CURVE_SIZES=${BENCH_CURVE_SIZES:-"64 1024 65536"}
+SCENARIOS=${BENCH_SCENARIOS:-${BENCH_TRANSPORTS:-"inproc tcp ipc curve proc fanout fanin broker dealers memory"}}
+CURVE_SIZES=${BENCH_CURVE_SIZES:-"64 1024 65536 1048576"}
 RUNS=${BENCH_RUNS:-5}
 DO_IR=${BENCH_IR:-1}
 PROFILE=${BENCH_PROFILE:-0}
@@ -67,6 +80,10 @@ NET_LAT_SIZES=${BENCH_NET_LAT_SIZES:-$NET_SIZES}
 NET_RUNS=${BENCH_NET_RUNS:-9}
 NET_SCALE=${BENCH_NET_SCALE:-1}
 T0=$(date +%s)
+DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+RESULTS=$OUT/results.csv
+echo "scenario,size,metric,unit,better,ours,libzmq,ratio,runs,date,commit" >"$RESULTS"
 
 # Other work may rebuild target/release while this runs: measure one
 # snapshot of the library throughout.
@@ -80,7 +97,8 @@ cp target/release/libzmq.so "$OURLIB/libzmq.so.tmp"
 mv -f "$OURLIB/libzmq.so.tmp" "$OURLIB/libzmq.so"
 ln -sf libzmq.so "$OURLIB/libzmq.so.5"
 
-for prog in inproc_thr inproc_lat local_thr remote_thr local_lat remote_lat; do
+for prog in inproc_thr inproc_lat local_thr remote_thr local_lat remote_lat \
+    proc_thr pub_fanout broker_rtt many_dealers mem_rss; do
     gcc $CFLAGS -Iinclude capi-tests/perf/$prog.c -o "$OUT/${prog}_ours" \
         -L"$OURLIB" -Wl,-rpath,"$OURLIB" -lzmq || exit 1
     gcc $CFLAGS -I/usr/include capi-tests/perf/$prog.c -o "$OUT/${prog}_libzmq" \
@@ -138,21 +156,38 @@ per_msg() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (a == "" || b == "" ||
 
 # ---- inproc -----------------------------------------------------------------
 
-# medians_of <field-regex> prog size count: RUNS rounds of one run of
-# prog_ours then one of prog_libzmq (interleaved, as net_medians below, so a
-# slow spell of the shared machine hits both); prints "<ours> <libzmq>", the
-# median figure of each (sturdier than the best run on a shared machine).
-medians_of() {
-    local pat=$1 prog=$2 size=$3 count=$4 lib
-    rm -f "$OUT"/inproc.*
-    for _ in $(seq "$RUNS"); do
+# interleaved <field-regex> runs cmd...: `runs` rounds of cmd with @LIB@
+# replaced by ours, then by libzmq (interleaved, so a slow spell of the
+# shared machine hits both); prints "<ours> <libzmq>", the median of the
+# number after "<field-regex>: " in each library's output (sturdier than the
+# best run on a shared machine); a run without it counts n/a and its output
+# is shown.
+interleaved() {
+    local pat=$1 runs=$2 lib f
+    shift 2
+    rm -f "$OUT"/ilv.*
+    for _ in $(seq "$runs"); do
         for lib in ours libzmq; do
-            timeout 300 "$OUT/${prog}_$lib" "$size" "$count" | sed -n "s/^$pat: \([0-9.]*\).*/\1/p" |
-                head -n 1 | grep . >>"$OUT/inproc.$lib" || echo n/a >>"$OUT/inproc.$lib"
+            "${@//@LIB@/$lib}" >"$OUT/ilv.out" 2>&1 || echo "exit status $? (124: timed out)" >>"$OUT/ilv.out"
+            f=$(sed -n "s/^$pat: \([0-9.]*\).*/\1/p" "$OUT/ilv.out" | head -n 1)
+            if [ -z "$f" ]; then
+                f=n/a
+                sed "s/^/    | $lib: /" "$OUT/ilv.out" >&2
+            fi
+            echo "$f" >>"$OUT/ilv.$lib"
         done
     done
-    echo "$(median <"$OUT/inproc.ours") $(median <"$OUT/inproc.libzmq")"
+    echo "$(median <"$OUT/ilv.ours") $(median <"$OUT/ilv.libzmq")"
 }
+
+# record scenario size metric unit better ours libzmq runs: one row of
+# $RESULTS (better: "higher" or "lower")
+record() {
+    echo "$1,$2,$3,$4,$5,$6,$7,$(ratio "$6" "$7"),$8,$DATE,$COMMIT" >>"$RESULTS"
+}
+
+# medians_of <field-regex> prog size count: interleaved inproc runs
+medians_of() { interleaved "$1" "$RUNS" timeout 300 "$OUT/${2}_@LIB@" "$3" "$4"; }
 
 # Per message: the difference between a run of 2N and one of N messages,
 # divided by N, so setup and teardown cancel out.
@@ -174,6 +209,7 @@ inproc_bench() {
         read -r o l < <(medians_of "mean throughput" inproc_thr "$size" "$THR_COUNT")
         io=$(ir_per_msg inproc_thr_ours "$size")
         il=$(ir_per_msg inproc_thr_libzmq "$size")
+        record "inproc thr" "$size" throughput msg/s higher "$o" "$l" "$RUNS"
         printf "%-22s %14s %14s %8s %10s %10s %8s\n" "thr ${size}B [msg/s]" "$o" "$l" "$(ratio "$o" "$l")" \
             "$io" "$il" "$(ratio "$io" "$il")"
     done
@@ -181,6 +217,7 @@ inproc_bench() {
         read -r o l < <(medians_of "average latency" inproc_lat "$size" "$LAT_COUNT")
         io=$(ir_per_msg inproc_lat_ours "$size")
         il=$(ir_per_msg inproc_lat_libzmq "$size")
+        record "inproc lat" "$size" latency us lower "$o" "$l" "$RUNS"
         printf "%-22s %14s %14s %8s %10s %10s %8s\n" "lat ${size}B [us]" "$o" "$l" "$(ratio "$o" "$l")" \
             "$io" "$il" "$(ratio "$io" "$il")"
     done
@@ -339,6 +376,8 @@ net_bench() {
     local transport=$1 size kind o l mo ml i
     local ocr ocl osr osl lcr lcl lsr lsl oir oil lir lil
     local -a speed cost
+    local label=$transport
+    [ "${PERF_CURVE:-0}" = 1 ] && label=curve
     case ${PERF_CURVE:-0}$transport in
     1tcp) echo "== CURVE over tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq (libsodium), two processes, median of $NET_RUNS interleaved runs" ;;
     tcp) echo "== tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq, two processes, median of $NET_RUNS interleaved runs" ;;
@@ -352,11 +391,13 @@ net_bench() {
             read -r oil oir <<<"$(net_ir ours $kind "$transport" "$size")"
             read -r lil lir <<<"$(net_ir libzmq $kind "$transport" "$size")"
             if [ $kind = thr ]; then
+                record "$label thr" "$size" throughput msg/s higher "$o" "$l" "$NET_RUNS"
                 mo=$(awk -v m="$o" -v s="$size" 'BEGIN { if (m == "n/a") print m; else printf "%.1f", m * s * 8 / 1e6 }')
                 ml=$(awk -v m="$l" -v s="$size" 'BEGIN { if (m == "n/a") print m; else printf "%.1f", m * s * 8 / 1e6 }')
                 speed+=("$(printf "%-14s %9s %12s %10s %12s %10s %7s" "thr ${size}B" "$(thr_count "$size")" \
                     "$o" "$mo" "$l" "$ml" "$(ratio "$o" "$l")")")
             else
+                record "$label lat" "$size" latency us lower "$o" "$l" "$NET_RUNS"
                 speed+=("$(printf "%-14s %9s %12s %10s %12s %10s %7s" "lat ${size}B" "$(lat_count "$size")" \
                     "$o [us]" "" "$l [us]" "" "$(ratio "$o" "$l")")")
             fi
@@ -428,7 +469,9 @@ callgrind) echo "instructions: valgrind --tool=callgrind (perf stat -e instructi
 *) echo "instructions: not counted" ;;
 esac
 echo
-for t in $TRANSPORTS; do
+source scripts/bench-scenarios.sh
+
+for t in $SCENARIOS; do
     t1=$(date +%s)
     case $t in
     inproc) inproc_bench ;;
@@ -437,7 +480,13 @@ for t in $TRANSPORTS; do
         # CURVE moves ~10x fewer messages per second: a tenth of the counts.
         (export PERF_CURVE=1; NET_SIZES=$CURVE_SIZES; NET_LAT_SIZES=$CURVE_SIZES
          NET_SCALE=$(awk -v s="$NET_SCALE" 'BEGIN { print s / 10 }'); net_bench tcp) ;;
-    *) echo "unknown transport $t" >&2 ;;
+    proc) proc_bench ;;
+    fanout) fanout_bench ;;
+    fanin) fanin_bench ;;
+    broker) broker_bench ;;
+    dealers) dealers_bench ;;
+    memory) memory_bench ;;
+    *) echo "unknown scenario $t" >&2 ;;
     esac
     echo "($t: $(( $(date +%s) - t1 )) s)"
     echo
@@ -452,3 +501,8 @@ echo "ratio = ours/libzmq: above 1 is better for throughput; below 1 is better f
 echo "tcp/ipc costs: sender/receiver = remote_thr/local_thr, REQ/REP = remote_lat/local_lat; ratios side by side."
 echo "inproc latency instructions: per round trip, both threads."
 echo "total time: $(( $(date +%s) - T0 )) s"
+echo
+# The chart needs matplotlib: Debian's python3-matplotlib is in /usr/bin.
+PY=python3
+python3 -c 'import matplotlib' 2>/dev/null || ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null || PY=/usr/bin/python3
+$PY scripts/bench-report.py "$RESULTS" docs/bench.csv docs/bench.png

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# A short libFuzzer run of each cargo-fuzz target in fuzz/ (the ZMTP
-# greeting + handshake + decoder state machine, and the PLAIN/CURVE
-# mechanisms), as `make test` runs it in CI. cargo-fuzz is installed if
-# missing; the targets build on the stable toolchain without a sanitizer
-# (`-s none`): the code under test is safe Rust, so a panic, an abort or an
-# allocation libFuzzer's -rss_limit_mb refuses is what fails a run.
+# A short libFuzzer run of each cargo-fuzz target in fuzz/ (one per parser
+# of peer input: see fuzz/campaign.sh for the list), as `make test` runs it
+# in CI. cargo-fuzz is installed if missing; the targets build on the stable
+# toolchain without a sanitizer (`-s none`): the code under test is safe
+# Rust, so a panic, an abort or an allocation libFuzzer's -rss_limit_mb
+# refuses is what fails a run. Each run starts from the committed seeds in
+# fuzz/corpus/<target>/ and keeps what it finds in target/fuzz-corpus/.
 #
-# env: FUZZ_SECONDS per target (default 30), FUZZ_TARGETS (default: all)
+# env: FUZZ_SECONDS per target (default 7: nine targets, about the minute
+#      two targets at 30 s took), FUZZ_TARGETS (default: all)
 set -u
 cd "$(dirname "$0")/.."
-SECONDS_EACH=${FUZZ_SECONDS:-30}
-TARGETS=${FUZZ_TARGETS:-"zmtp_connection mechanism_handshake"}
+SECONDS_EACH=${FUZZ_SECONDS:-7}
+ALL="zmtp_connection mechanism_handshake greeting mechanism_raw frame_decoder
+     command_metadata udp_datagram z85_decode socks_reply"
+TARGETS=${FUZZ_TARGETS:-$ALL}
 passed=0 failed=0
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
     echo "installing cargo-fuzz"
@@ -20,13 +24,16 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
         exit 1
     fi
 fi
+mkdir -p target
+if ! cargo fuzz build -s none >target/fuzz-build.log 2>&1; then
+    echo "FAIL fuzz (build)"; tail -n 20 target/fuzz-build.log
+    echo "fuzz: 0 passed, 1 failed"
+    exit 1
+fi
 for t in $TARGETS; do
-    if ! cargo fuzz build -s none "$t" >"target/fuzz-$t.build.log" 2>&1; then
-        echo "FAIL fuzz $t (build)"; tail -n 20 "target/fuzz-$t.build.log"
-        failed=$((failed + 1)); continue
-    fi
-    mkdir -p "fuzz/corpus/$t"
-    if cargo fuzz run -s none "$t" -- -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
+    mkdir -p "target/fuzz-corpus/$t" "fuzz/corpus/$t"
+    if cargo fuzz run -s none "$t" "target/fuzz-corpus/$t" "fuzz/corpus/$t" -- \
+        -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
         >"target/fuzz-$t.log" 2>&1; then
         echo "ok   fuzz $t ($(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "target/fuzz-$t.log" | tail -n 1))"
         passed=$((passed + 1))

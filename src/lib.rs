@@ -1,8 +1,9 @@
 //! libzmq-rs: ZeroMQ (libzmq 4.3) in Rust, built as a drop-in `libzmq.so.5`.
 //!
-//! The layers, top to bottom (see README.md for the picture):
-//! `capi` (C ABI) → `socket` → `pipe` → `io` → `transport` → `zmtp`,
-//! with `msg`, `ctx` and `util` shared by all of them.
+//! The layers, top to bottom (see docs/ARCHITECTURE.md for the picture):
+//! `capi` (C ABI) → `socket` → `ctx` → `io` → `pipe`, `transport` →
+//! `zmtp`, with `msg` and `util` shared by all of them. A module never
+//! names one above it: tests/layers.rs fails on a cycle.
 
 pub mod capi;
 pub mod constants;

@@ -24,37 +24,8 @@ int main (int argc, char *argv[])
     if (zmq_bind (s, bind_to) != 0)
         die ("zmq_bind");
 
-    zmq_msg_t msg;
-    if (zmq_msg_init (&msg) != 0)
-        die ("zmq_msg_init");
-    if (zmq_msg_recv (&msg, s, 0) < 0)
-        die ("zmq_msg_recv");
-    if (zmq_msg_size (&msg) != message_size) {
-        fprintf (stderr, "message of incorrect size received\n");
-        return 1;
-    }
-    void *watch = zmq_stopwatch_start ();
-    for (int i = 1; i != message_count; i++) {
-        if (zmq_msg_recv (&msg, s, 0) < 0)
-            die ("zmq_msg_recv");
-        if (zmq_msg_size (&msg) != message_size) {
-            fprintf (stderr, "message of incorrect size received\n");
-            return 1;
-        }
-    }
-    unsigned long elapsed = zmq_stopwatch_stop (watch);
-    if (elapsed == 0)
-        elapsed = 1;
-    zmq_msg_close (&msg);
-
-    /* The clock starts at the first message: count the ones after it. */
-    double throughput = (double) (message_count - 1) / (double) elapsed * 1000000;
-    double megabits = throughput * (double) message_size * 8 / 1000000;
-    printf ("message size: %d [B]\n", (int) message_size);
-    printf ("message count: %d\n", message_count);
-    printf ("mean throughput: %d [msg/s]\n", (int) throughput);
-    printf ("mean throughput: %.3f [Mb/s]\n", megabits);
-    fflush (stdout);
+    print_throughput (message_size, message_count,
+                      recv_messages_timed (s, message_size, message_count));
 
     /* Closing tells remote_thr (waiting for the disconnect) that all arrived. */
     if (zmq_close (s) != 0)

@@ -1,5 +1,7 @@
 /* Shared by the tcp/ipc perf programs (local_thr, remote_thr, local_lat,
- * remote_lat): error exit, and waiting for the peer to hang up.
+ * remote_lat, and the one-process scenario programs): error exit, and
+ * waiting for the peer to hang up; binding to a wildcard endpoint, raising
+ * the descriptor limit and reading the resident set size.
  *
  * Why wait: libzmq 4.3.4 can lose the tail of an ipc stream when the
  * sender closes right after its last send, even with ZMQ_LINGER -1. So the
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static inline void die (const char *what)
 {
@@ -109,6 +112,118 @@ static inline void wait_disconnect (void *mon, long timeout_ms)
             break;
     }
     zmq_stopwatch_stop (watch);
+}
+
+/* Send <count> messages of <size> bytes (contents left as allocated). */
+static inline void send_messages (void *s, size_t size, int count)
+{
+    for (int i = 0; i != count; i++) {
+        zmq_msg_t msg;
+        if (zmq_msg_init_size (&msg, size) != 0)
+            die ("zmq_msg_init_size");
+        if (zmq_msg_send (&msg, s, 0) < 0)
+            die ("zmq_msg_send");
+        zmq_msg_close (&msg);
+    }
+}
+
+/* Receive <count> messages, each of <size> bytes (exit otherwise); returns
+ * the microseconds from the first to the last (at least 1). */
+static inline unsigned long recv_messages_timed (void *s, size_t size, int count)
+{
+    zmq_msg_t msg;
+    if (zmq_msg_init (&msg) != 0)
+        die ("zmq_msg_init");
+    void *watch = NULL;
+    for (int i = 0; i != count; i++) {
+        if (zmq_msg_recv (&msg, s, 0) < 0)
+            die ("zmq_msg_recv");
+        if (zmq_msg_size (&msg) != size) {
+            fprintf (stderr, "message of incorrect size received\n");
+            exit (1);
+        }
+        if (i == 0)
+            watch = zmq_stopwatch_start ();
+    }
+    unsigned long elapsed = zmq_stopwatch_stop (watch);
+    zmq_msg_close (&msg);
+    return elapsed ? elapsed : 1;
+}
+
+/* The report of libzmq's local_thr; the clock starts at the first message,
+ * so the ones after it count. */
+static inline void print_throughput (size_t size, int count, unsigned long elapsed)
+{
+    double throughput = (double) (count - 1) / (double) elapsed * 1000000;
+    printf ("message size: %d [B]\n", (int) size);
+    printf ("message count: %d\n", count);
+    printf ("mean throughput: %d [msg/s]\n", (int) throughput);
+    printf ("mean throughput: %.3f [Mb/s]\n", throughput * (double) size * 8 / 1000000);
+    fflush (stdout);
+}
+
+/* Close without waiting for unsent messages. */
+static inline void close_now (void *s)
+{
+    int zero = 0;
+    zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_close (s);
+}
+
+/* Bind s to ep ("tcp://127.0.0.1:*" picks a free port) and write the
+ * endpoint actually bound, for zmq_connect, into out. */
+static inline void bind_resolved (void *s, const char *ep, char *out, size_t len)
+{
+    if (zmq_bind (s, ep) != 0)
+        die ("zmq_bind");
+    if (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, out, &len) != 0)
+        die ("zmq_getsockopt (ZMQ_LAST_ENDPOINT)");
+}
+
+static inline void set_int (void *s, int option, int value, const char *what)
+{
+    if (zmq_setsockopt (s, option, &value, sizeof value) != 0)
+        die (what);
+}
+
+/* A context with n I/O threads and room for `sockets` sockets. */
+static inline void *ctx_with (int io_threads, int sockets)
+{
+    void *ctx = zmq_ctx_new ();
+    if (!ctx)
+        die ("zmq_ctx_new");
+    if (zmq_ctx_set (ctx, ZMQ_IO_THREADS, io_threads) != 0
+        || zmq_ctx_set (ctx, ZMQ_MAX_SOCKETS, sockets) != 0)
+        die ("zmq_ctx_set");
+    return ctx;
+}
+
+/* Many connections in one process need many descriptors. */
+static inline void raise_fd_limit (void)
+{
+    struct rlimit rl;
+    if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &rl);
+    }
+}
+
+/* The resident set size (VmRSS) or its peak (VmHWM) in KiB, -1 if unknown. */
+static inline long proc_status_kib (const char *field)
+{
+    FILE *f = fopen ("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long v = -1;
+    size_t n = strlen (field);
+    while (fgets (line, sizeof line, f))
+        if (strncmp (line, field, n) == 0 && line[n] == ':') {
+            v = atol (line + n + 1);
+            break;
+        }
+    fclose (f);
+    return v;
 }
 
 #endif

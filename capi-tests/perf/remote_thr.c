@@ -25,14 +25,7 @@ int main (int argc, char *argv[])
     if (zmq_connect (s, connect_to) != 0)
         die ("zmq_connect");
 
-    for (int i = 0; i != message_count; i++) {
-        zmq_msg_t msg;
-        if (zmq_msg_init_size (&msg, message_size) != 0)
-            die ("zmq_msg_init_size");
-        if (zmq_msg_send (&msg, s, 0) < 0)
-            die ("zmq_msg_send");
-        zmq_msg_close (&msg);
-    }
+    send_messages (s, message_size, message_count);
 
     wait_disconnect (mon, 600000);
     if (zmq_close (s) != 0)

@@ -334,6 +334,18 @@ pub unsafe extern "C" fn zmq_close(s: *mut c_void) -> c_int {
     })
 }
 
+/// String options libzmq clears only with (NULL, 0): an empty string at a
+/// real pointer is EINVAL (its do_setsockopt_string_allow_empty_strict).
+/// The slice the socket gets cannot tell the two apart, so it is checked here.
+fn empty_needs_null(option: c_int) -> bool {
+    matches!(
+        option,
+        crate::constants::ZMQ_SOCKS_PROXY
+            | crate::constants::ZMQ_BINDTODEVICE
+            | crate::constants::ZMQ_TCP_ACCEPT_FILTER
+    )
+}
+
 /// Borrow the C option value as a slice (NULL is allowed with length 0).
 unsafe fn opt_slice<'a>(val: *const c_void, len: usize) -> Result<&'a [u8]> {
     if val.is_null() {
@@ -357,6 +369,9 @@ pub unsafe extern "C" fn zmq_setsockopt(
     ffi_try!(-1, {
         // SAFETY: see socket_mut / opt_slice.
         let mut socket = unsafe { socket_mut(s)? };
+        if optvallen == 0 && !optval.is_null() && empty_needs_null(option) {
+            return Err(Errno::EINVAL);
+        }
         let val = unsafe { opt_slice(optval, optvallen)? };
         socket.setsockopt(option, val)?;
         Ok(0)

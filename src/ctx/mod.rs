@@ -7,6 +7,7 @@
 pub mod options;
 pub mod registry;
 pub mod sockets;
+mod zap;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};

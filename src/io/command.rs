@@ -1,7 +1,9 @@
 //! Commands delivered to a socket's mailbox by its peers, the context and
 //! (with the wire transports) the I/O threads.
 
-use crate::pipe::{PipeEnd, PipeRef};
+use super::monitor::{EventSink, PipeStatsQuery};
+use super::security::ZapHandlers;
+use crate::pipe::{Notice, Owner, PipeEnd, PipeRef};
 use crate::transport::stream::Listener;
 use crate::transport::TransportOptions;
 use std::net::SocketAddr;
@@ -26,7 +28,7 @@ pub enum Command {
     EndpointEnded(String),
     /// zmq_socket_monitor_pipes_stats: the far end of this pipe reports its
     /// queue to the requesting socket's monitor.
-    PipeStats(PipeRef, Box<crate::socket::monitor::PipeStatsQuery>),
+    PipeStats(PipeRef, Box<PipeStatsQuery>),
     /// For an I/O thread.
     Io(Box<IoCommand>),
 }
@@ -53,6 +55,9 @@ pub struct SessionOptions {
     /// ZMQ_RECONNECT_STOP_* bits (4.3.5 values).
     pub reconnect_stop: i32,
     pub handshake_ivl: i32,
+    /// ZMQ_CONNECT_TIMEOUT: a tcp connect still under way after this many
+    /// ms is closed and retried (0: the kernel's own timeout).
+    pub connect_timeout: i32,
     pub maxmsgsize: i64,
     pub in_batch_size: usize,
     pub heartbeat_ivl: i32,
@@ -76,9 +81,9 @@ pub struct SessionOptions {
     pub zap_domain: Vec<u8>,
     pub zap_enforce_domain: bool,
     pub transport: TransportOptions,
-    pub monitor: crate::socket::monitor::MonitorSink,
+    pub monitor: Arc<dyn EventSink>,
     /// The context, to look for a ZAP handler (inproc://zeromq.zap.01).
-    pub ctx: Arc<crate::ctx::Ctx>,
+    pub ctx: Arc<dyn ZapHandlers>,
 }
 
 /// Where a connecter connects.
@@ -90,8 +95,10 @@ pub enum Target {
     },
     Ipc(String),
     /// A tcp address with a host name: looked up before every attempt, off
-    /// the I/O thread (see session/resolve.rs).
-    TcpHost(Box<super::session::HostTarget>),
+    /// the I/O thread (see connecter/resolve.rs).
+    TcpHost(Box<super::connecter::HostTarget>),
+    /// A tcp address reached through a SOCKS5 proxy (ZMQ_SOCKS_PROXY).
+    Socks(Box<super::connecter::SocksTarget>),
     /// A udp socket a DGRAM socket bound (the session uses a duplicate).
     Udp(Arc<std::net::UdpSocket>),
 }
@@ -131,3 +138,19 @@ pub enum IoCommand {
 }
 
 pub type SocketMailbox = super::mailbox::Mailbox<Command>;
+
+/// A pipe end's notices become commands in its owner's mailbox.
+impl Owner for SocketMailbox {
+    fn notify(&self, pipe: PipeRef, notice: Notice) {
+        let cmd = match notice {
+            Notice::ActivateRead => Command::ActivateRead(pipe),
+            Notice::ActivateWrite => Command::ActivateWrite(pipe),
+            Notice::PipeTerm => Command::PipeTerm(pipe),
+            Notice::Other(any) => match any.downcast::<PipeStatsQuery>() {
+                Ok(query) => Command::PipeStats(pipe, query),
+                Err(_) => return,
+            },
+        };
+        self.send(cmd);
+    }
+}

@@ -116,7 +116,7 @@ impl ZapClient {
         mailbox: &Arc<SocketMailbox>,
         key: usize,
     ) -> Option<&mut PipeEnd> {
-        let handler = o.ctx.sockets.find_inproc(zap::HANDLER_ENDPOINT)?;
+        let handler = o.ctx.zap_handler()?;
         if !matches!(handler.socket_type, ZMQ_REP | ZMQ_ROUTER | ZMQ_SERVER) {
             return None;
         }
@@ -135,4 +135,17 @@ impl ZapClient {
         self.pipe = Some(mine);
         self.pipe.as_mut()
     }
+}
+
+/// The socket bound at `inproc://zeromq.zap.01`, as a session needs it.
+pub struct ZapHandler {
+    pub socket_type: i32,
+    pub recv_routing_id: bool,
+    pub mailbox: Arc<SocketMailbox>,
+}
+
+/// Where a session finds the ZAP handler: the context implements it
+/// (ctx/zap.rs), so the I/O layer does not reach up into the context.
+pub trait ZapHandlers: Send + Sync {
+    fn zap_handler(&self) -> Option<ZapHandler>;
 }

@@ -6,120 +6,62 @@
 //! zmq_connect time, so messages queue while disconnected and go out after
 //! the reconnect. An accepted connection's session (and pipe) exists from the
 //! end of the handshake until the connection ends.
+//!
+//! [`Sessions`] is the I/O thread's table of what it runs: listeners
+//! (listener.rs) and sessions, keyed by reactor token. Commands and
+//! readiness arrive here and go to the role that owns them: connecting and
+//! reconnecting to connecter.rs, the bytes to the engine (engine.rs),
+//! deadlines to timers.rs.
 
 use super::command::{Command, IoCommand, SessionOptions, Target};
+use super::connecter::{
+    connect_result, endpoint_ends, endpoint_forgotten, resolved_endpoint, Phase,
+};
+use super::engine::{engine_ends, flush_best_effort, raw, udp, Down, Engine};
+use super::monitor::Ends;
+use super::thread::{token, Reactor};
 use crate::constants::*;
 use crate::msg::metadata::{self, Metadata};
 use crate::msg::Msg;
 use crate::pipe::{pipe_pair, Pipes};
-use crate::socket::monitor::Ends;
-use crate::transport::address::tcp_endpoint_string;
-use crate::transport::stream::{Listener, Stream, Trim, MAX_IOV};
-use crate::transport::{ipc, tcp};
+use crate::transport::stream::{Listener, Stream};
 use crate::util::clock::now_ms;
 use crate::zmtp;
-use mio::{Interest, Registry, Token};
+use mio::{Interest, Token};
 use std::collections::HashMap;
-use std::io::{self, IoSlice};
 use std::sync::Arc;
-use std::time::Duration;
 
-mod accept_retry;
-mod raw;
-mod resolve;
-mod udp;
-pub use resolve::HostTarget;
-
-pub struct Reactor<'a> {
-    registry: &'a Registry,
-}
-
-impl<'a> Reactor<'a> {
-    pub fn new(registry: &'a Registry) -> Reactor<'a> {
-        Reactor { registry }
-    }
-}
-
-struct Engine {
-    stream: Stream,
-    /// ZMTP; raw bytes for a STREAM socket; datagrams for DGRAM over udp.
-    zmtp: raw::Wire,
-    /// A non-blocking connect is in progress.
-    connecting: bool,
-    /// The last write hit EAGAIN: wait for writability.
-    write_blocked: bool,
-    /// The pipe to the socket is full: stop reading until ActivateWrite.
-    read_blocked: bool,
-    /// The stream may have bytes to read: false once a read said EAGAIN or
-    /// came back short (the receive queue is empty, so new bytes raise a
-    /// new edge), true again with the next readiness event. A pump woken by
-    /// the socket (a message to send) then skips the read that would only
-    /// say EAGAIN.
-    read_ready: bool,
-    /// An event reported the peer's hang-up (EPOLLRDHUP/HUP/ERR): read to
-    /// the end whatever a read returns.
-    hung_up: bool,
-    /// Messages written to the pipe and not flushed yet (see `deliver`).
-    unflushed: bool,
-    /// WRITABLE is in the stream's registered interest. Only while a
-    /// connect is in progress or a write hit EAGAIN: with it always on, a
-    /// Unix stream raises a writable edge every time the peer reads, which
-    /// would wake this thread once more per message.
-    write_interest: bool,
-    /// Parts of an incoming multipart message, written to the pipe whole so
-    /// a connection dying mid-message never leaves half a message behind.
-    in_parts: Vec<Msg>,
-    metadata: Option<Arc<Metadata>>,
-    handshake_deadline: Option<u64>,
-    /// The connection's ends as monitor events name them (libzmq's
-    /// endpoint_uri_pair_t): "tcp://ip:port", "ipc://path". A connecter's
-    /// remote end is its endpoint string.
-    local: String,
-    remote: String,
-    /// The ZAP exchange of a server mechanism (or NULL with a domain).
-    zap: super::security::ZapClient,
-    /// ZMQ_HELLO_MSG still to go out first once the handshake is done.
-    hello_due: bool,
-    /// A tcp connection's MSS, once connected: writes with more queued
-    /// end on a segment boundary (see Stream::write_vectored). 0: any.
-    segment: usize,
-    /// Nothing was left to write after the last write: the next one starts
-    /// a fresh burst (see [`LARGE_HEAD`]).
-    output_idle: bool,
-    /// A message went out on this connection since the last large body came
-    /// in: the peer may be waiting for an answer (see [`tune_rcvlowat`]).
-    answered: bool,
-    /// The SO_RCVLOWAT in force (1, the kernel's default, until a large
-    /// body comes; 0: the stream is not tcp, leave it alone).
-    rcvlowat: usize,
-}
-
-struct Session {
-    opts: Arc<SessionOptions>,
-    endpoint: String,
+pub(super) struct Session {
+    pub(super) opts: Arc<SessionOptions>,
+    pub(super) endpoint: String,
     /// A connecter's endpoint as its monitor events name it: as given until
     /// a connection has been made, then the address it resolved to (libzmq
     /// makes every later connecter from the resolved address).
-    event_endpoint: String,
+    pub(super) event_endpoint: String,
     /// Accepted through the listener bound to this endpoint.
-    listener_endpoint: Option<String>,
+    pub(super) listener_endpoint: Option<String>,
     /// Where a connecter (re)connects.
-    target: Option<Target>,
-    pipe: Option<usize>,
-    engine: Option<Engine>,
-    reconnect_at: Option<u64>,
-    reconnect_ivl: i32,
+    pub(super) target: Option<Target>,
+    pub(super) pipe: Option<usize>,
+    pub(super) engine: Option<Engine>,
+    pub(super) reconnect_at: Option<u64>,
+    pub(super) reconnect_ivl: i32,
     /// The socket let go of the pipe: flush within linger, then end.
-    closing: bool,
+    pub(super) closing: bool,
     /// ZMQ_IMMEDIATE connecter: a pipe per connection, dropped with it.
-    pipe_per_connection: bool,
+    pub(super) pipe_per_connection: bool,
     /// A SUB/XSUB connecter lost its connection: on the next one the
     /// socket gets a fresh pipe, and so sends its subscriptions again.
-    resubscribe: bool,
-    linger_deadline: Option<u64>,
+    pub(super) resubscribe: bool,
+    pub(super) linger_deadline: Option<u64>,
+    /// A connect attempt ends unless it completes by then (see
+    /// `connecter::connect_timed_out`).
+    pub(super) connect_deadline: Option<u64>,
+    /// The SOCKS exchange before the engine (connecter/socks.rs).
+    pub(super) socks: Option<Box<super::connecter::SocksExchange>>,
 }
 
-enum Entry {
+pub(super) enum Entry {
     Listener {
         listener: Listener,
         endpoint: String,
@@ -128,77 +70,21 @@ enum Entry {
     Session(Box<Session>),
 }
 
+/// The I/O thread's listeners and sessions, and the session ends of their
+/// pipes.
 pub struct Sessions {
-    mailbox: Arc<super::command::SocketMailbox>,
-    pipes: Pipes,
-    pipe_owner: HashMap<usize, usize>,
-    entries: Vec<Option<Entry>>,
-    free: Vec<usize>,
-    stopping: bool,
-    /// Listeners to retry accepting on, and when (see accept_retry.rs).
-    accept_retry: HashMap<usize, u64>,
+    pub(super) mailbox: Arc<super::command::SocketMailbox>,
+    pub(super) pipes: Pipes,
+    pub(super) pipe_owner: HashMap<usize, usize>,
+    pub(super) entries: Vec<Option<Entry>>,
+    pub(super) free: Vec<usize>,
+    pub(super) stopping: bool,
+    /// Listeners to retry accepting on, and when (see listener.rs).
+    pub(super) accept_retry: HashMap<usize, u64>,
     /// Since `take_traffic` last asked: a connection wrote to its peer /
     /// read from its peer.
-    wrote: bool,
-    read: bool,
-}
-
-/// Messages decoded ahead of delivery to the pipe: enough to amortise a
-/// pass through the pump, few enough to stay in the cache (see
-/// `Connection::set_decode_batch`). Also how often the pipe is flushed
-/// (see the end of `deliver`).
-const DECODE_BATCH: usize = 64;
-
-/// A large body of at least this many bytes arriving over tcp is read when
-/// it is all in (see [`tune_rcvlowat`]).
-const RCVLOWAT_MIN: usize = 256 * 1024;
-
-/// A burst of output that starts with more than [`LARGE_HEAD_MIN`] bytes has
-/// its first LARGE_HEAD bytes written alone, as libzmq's encoder does (it
-/// fills its 8 KiB batch first): the peer's I/O thread wakes on them, learns
-/// the size and sets up the body while our kernel copies the rest, so both
-/// copies overlap instead of running one after the other. 1 MiB round trips
-/// over tcp loopback, 15 interleaved runs: one-way latency 421 -> 249 us
-/// (with the peer's SO_RCVLOWAT off as well, 188; libzmq 269). A burst is
-/// rare in a stream of large messages (the queue seldom runs dry), so
-/// throughput pays about one system call per burst.
-const LARGE_HEAD: usize = 8192;
-/// Bursts up to this size go in one write (the peer reads them whole anyway).
-const LARGE_HEAD_MIN: usize = 256 * 1024;
-
-/// While a large body arrives over tcp, ask the kernel (SO_RCVLOWAT) to wake
-/// this thread only once the rest of it is queued, instead of once per
-/// segment batch the peer's kernel delivers: 1 MiB messages over loopback
-/// took ~8 wake-ups and ~25 reads each, now ~3 and ~10; the sender, whose
-/// kernel runs our side's wake-ups, spends ~9% less CPU per message, the
-/// receiver ~20% less, and throughput rose ~10%. Linux caps the value at half
-/// the largest receive buffer, so a body bigger than that is read a cap at a
-/// time. The value never exceeds what the peer still owes us, and Linux
-/// reports readable anyway when the receive window closes or on a hang-up,
-/// so nothing waits forever. Heartbeats are unaffected: only a whole frame
-/// proves the peer alive (as in libzmq), and the body's last byte still
-/// wakes us.
-///
-/// Not when we answered the last large body on this connection: a peer that
-/// sends one and waits for the reply (request-reply) is better served by
-/// reading the body as it comes, our copy overlapping the peer's: 1 MiB
-/// round trips, one-way 249 -> 191 us (libzmq 226). A stream of messages
-/// that are never answered (PUSH, PUB) keeps the single wake-up.
-fn tune_rcvlowat(e: &mut Engine) {
-    if e.rcvlowat == 0 {
-        return;
-    }
-    let rem = e.zmtp.body_remaining();
-    let want = if rem >= RCVLOWAT_MIN && !e.answered {
-        rem
-    } else {
-        1
-    };
-    if want != e.rcvlowat && !e.stream.set_rcvlowat(want) {
-        e.rcvlowat = 0;
-        return;
-    }
-    e.rcvlowat = want;
+    pub(super) wrote: bool,
+    pub(super) read: bool,
 }
 
 /// A handshaken connection ended: the socket hears ZMQ_DISCONNECT_MSG (an
@@ -225,102 +111,32 @@ fn notify_lost(s: &Session, pipes: &mut Pipes) {
     pipe.flush();
 }
 
-fn token(key: usize) -> Token {
-    Token(key + 1)
-}
-
-/// Why a connection ended.
-enum Down {
-    /// The peer closed, or the stream failed.
-    Closed,
-    /// Handshake timeout or an I/O error, with the errno libzmq reports
-    /// for it (EAGAIN for a timeout, as libzmq leaves it).
-    Failed(i32),
-    /// The ZMTP state machine refused the peer.
-    Protocol(zmtp::ProtocolError),
+/// A raw connection that was handed to the socket ended: with
+/// ZMQ_STREAM_NOTIFY the socket gets a zero-length message from it (libzmq's
+/// raw_engine_t::error), past the HWM if need be (one per connection).
+fn notify_disconnect(s: &Session, pipes: &mut Pipes) {
+    let Some(e) = s.engine.as_ref() else { return };
+    if !s.opts.raw_notify || !e.zmtp.is_raw() {
+        return;
+    }
+    let (Some(md), Some(slot)) = (e.metadata.as_ref(), s.pipe) else {
+        return;
+    };
+    let mut m = Msg::new();
+    m.set_metadata(md.clone());
+    let pipe = pipes.get(slot);
+    pipe.write(m);
+    pipe.flush();
 }
 
 /// Report a socket event to the monitor, if any.
-fn emit(opts: &SessionOptions, event: i32, value: i64, endpoint: &str) {
-    crate::socket::monitor::emit(&opts.monitor, event, value as u64, endpoint);
-}
-
-/// Write what the state machine has queued, without waiting.
-fn flush_best_effort(e: &mut Engine) {
-    while e.zmtp.has_output() {
-        let written = {
-            let mut slices = [IoSlice::new(&[]); MAX_IOV];
-            let k = e.zmtp.output(&mut slices);
-            e.stream.write_vectored(&slices[..k], Trim::None)
-        };
-        match written {
-            Ok(n) if n > 0 => e.zmtp.consume_output(n),
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            _ => return,
-        }
-    }
+pub(super) fn emit(opts: &SessionOptions, event: i32, value: i64, endpoint: &str) {
+    super::monitor::emit(&*opts.monitor, event, value as u64, endpoint);
 }
 
 /// Report an event about a connection or connecter, named by both ends.
-fn emit_at(opts: &SessionOptions, event: i32, value: i64, ends: Ends) {
-    crate::socket::monitor::emit_at(&opts.monitor, event, value as u64, ends);
-}
-
-fn engine_ends(e: &Engine, bound: bool) -> Ends<'_> {
-    Ends {
-        local: &e.local,
-        remote: &e.remote,
-        bound,
-    }
-}
-
-/// A stream's local address as libzmq names it ("tcp://127.0.0.1:5555",
-/// "ipc:///tmp/x"); empty if the kernel will not say.
-fn local_name(stream: &Stream) -> String {
-    match stream {
-        Stream::Tcp(s) => s.local_addr().map(|a| tcp_endpoint_string(&a)),
-        Stream::Ipc(s) => s.local_addr().map(|a| ipc_name(&a)),
-        Stream::Udp(s) => s.local_addr().map(|a| udp::endpoint_name(&a)),
-    }
-    .unwrap_or_default()
-}
-
-/// The peer's address, named as `local_name` names ours.
-fn remote_name(stream: &Stream) -> String {
-    match stream {
-        Stream::Tcp(s) => s.peer_addr().map(|a| tcp_endpoint_string(&a)),
-        Stream::Ipc(s) => s.peer_addr().map(|a| ipc_name(&a)),
-        Stream::Udp(_) => Ok(String::new()),
-    }
-    .unwrap_or_default()
-}
-
-/// "ipc://path", "ipc://@abstract", or "ipc://" for an unnamed socket.
-fn ipc_name(a: &std::os::unix::net::SocketAddr) -> String {
-    use std::os::linux::net::SocketAddrExt;
-    if let Some(p) = a.as_pathname() {
-        format!("ipc://{}", p.display())
-    } else if let Some(n) = a.as_abstract_name() {
-        format!("ipc://@{}", String::from_utf8_lossy(n))
-    } else {
-        "ipc://".to_owned()
-    }
-}
-
-/// A connecter's address once resolved, as libzmq prints it.
-fn resolved_endpoint(t: &Target) -> String {
-    match t {
-        Target::Tcp { addr, .. } => tcp_endpoint_string(addr),
-        Target::Ipc(path) => format!("ipc://{path}"),
-        Target::Udp(sock) => sock
-            .local_addr()
-            .map(|a| udp::endpoint_name(&a))
-            .unwrap_or_default(),
-        Target::TcpHost(h) => match h.last {
-            Some(a) => tcp_endpoint_string(&a),
-            None => String::new(),
-        },
-    }
+pub(super) fn emit_at(opts: &SessionOptions, event: i32, value: i64, ends: Ends) {
+    super::monitor::emit_at(&*opts.monitor, event, value as u64, ends);
 }
 
 impl Sessions {
@@ -347,7 +163,7 @@ impl Sessions {
         )
     }
 
-    fn insert(&mut self, e: Entry) -> usize {
+    pub(super) fn insert(&mut self, e: Entry) -> usize {
         match self.free.pop() {
             Some(k) => {
                 self.entries[k] = Some(e);
@@ -360,7 +176,7 @@ impl Sessions {
         }
     }
 
-    fn session(&mut self, key: usize) -> Option<&mut Session> {
+    pub(super) fn session(&mut self, key: usize) -> Option<&mut Session> {
         match self.entries.get_mut(key) {
             Some(Some(Entry::Session(s))) => Some(s),
             _ => None,
@@ -437,63 +253,13 @@ impl Sessions {
                 listener,
                 endpoint,
                 opts,
-            } => {
-                let key = self.insert(Entry::Listener {
-                    listener,
-                    endpoint,
-                    opts,
-                });
-                let ok = match &mut self.entries[key] {
-                    Some(Entry::Listener { listener, .. }) => r
-                        .registry
-                        .register(listener, token(key), Interest::READABLE)
-                        .is_ok(),
-                    _ => false,
-                };
-                if !ok {
-                    self.destroy(r, key);
-                }
-            }
+            } => self.listen(r, listener, endpoint, opts),
             IoCommand::Connect {
                 target,
                 endpoint,
                 opts,
                 pipe,
-            } => {
-                let ivl = opts.reconnect_ivl;
-                let key = self.insert(Entry::Session(Box::new(Session {
-                    opts,
-                    event_endpoint: endpoint.clone(),
-                    endpoint,
-                    listener_endpoint: None,
-                    target: Some(target),
-                    pipe: None,
-                    engine: None,
-                    reconnect_at: None,
-                    reconnect_ivl: ivl,
-                    closing: false,
-                    pipe_per_connection: pipe.is_none(),
-                    resubscribe: false,
-                    linger_deadline: None,
-                })));
-                if let Some(end) = pipe {
-                    let slot = self.pipes.insert(end, &self.mailbox);
-                    self.pipe_owner.insert(slot, key);
-                    if let Some(s) = self.session(key) {
-                        s.pipe = Some(slot);
-                    }
-                }
-                self.start_connect(r, key);
-                // The socket may have let go of its end before we attached
-                // ours, when no PipeTerm could reach us: close now.
-                let gone = match self.session(key).and_then(|s| s.pipe) {
-                    Some(slot) => self.pipes.get(slot).peer_closed(),
-                    None => false,
-                };
-                if gone {
-                    self.start_closing(r, key);
-                }
-            }
+            } => self.connect(r, target, endpoint, opts, pipe),
             IoCommand::Unbind {
                 socket_id,
                 endpoint,
@@ -565,6 +331,10 @@ impl Sessions {
     /// which no later edge will repeat.
     pub fn ready(&mut self, r: &Reactor, tok: Token, readable: bool, writable: bool, hangup: bool) {
         let key = tok.0 - 1;
+        if matches!(self.entries.get(key), Some(Some(Entry::Session(s))) if s.socks.is_some()) {
+            self.socks_ready(r, key, readable || writable);
+            return;
+        }
         let connect_result = match self.entries.get_mut(key) {
             Some(Some(Entry::Listener { .. })) => {
                 self.accept(r, key);
@@ -583,19 +353,7 @@ impl Sessions {
                     if !(readable || writable) {
                         return;
                     }
-                    let res = e.stream.take_connect_error();
-                    let fd = e.stream.fd() as i64;
-                    if res.is_ok() {
-                        e.connecting = false;
-                        e.write_blocked = false;
-                        e.segment = e.stream.segment_size();
-                        s.reconnect_ivl = s.opts.reconnect_ivl;
-                        emit_at(&s.opts, ZMQ_EVENT_CONNECTED, fd, engine_ends(e, false));
-                    } else {
-                        let ends = Ends::connect("", &s.event_endpoint);
-                        emit_at(&s.opts, ZMQ_EVENT_CLOSED, fd, ends);
-                    }
-                    Some(res.map_err(|err| err.raw_os_error().unwrap_or(0)))
+                    Some(connect_result(s))
                 } else {
                     None
                 }
@@ -609,111 +367,13 @@ impl Sessions {
         self.pump(r, key);
     }
 
-    fn accept(&mut self, r: &Reactor, key: usize) {
-        loop {
-            let (stream, endpoint, opts) = match &self.entries[key] {
-                Some(Entry::Listener {
-                    listener,
-                    endpoint,
-                    opts,
-                }) => match listener.accept() {
-                    Ok(s) => (s, endpoint.clone(), opts.clone()),
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    // EMFILE and friends: this connection is lost, the
-                    // listener keeps serving.
-                    Err(e) => {
-                        let errno = e.raw_os_error().unwrap_or(0) as i64;
-                        emit(opts, ZMQ_EVENT_ACCEPT_FAILED, errno, endpoint);
-                        self.accept_failed(key);
-                        return;
-                    }
-                },
-                _ => return,
-            };
-            if !opts.transport.accept_filters.admits(&stream) {
-                // Refused before any engine or pipe exists, as libzmq's
-                // listener closes it (its monitor says ACCEPT_FAILED).
-                let errno = i64::from(libc::EACCES);
-                emit(&opts, ZMQ_EVENT_ACCEPT_FAILED, errno, &endpoint);
-                continue;
-            }
-            tcp::accepted(&stream, &opts.transport);
-            let (local, remote) = (local_name(&stream), remote_name(&stream));
-            let ends = Ends::bound(&local, &remote);
-            emit_at(&opts, ZMQ_EVENT_ACCEPTED, stream.fd() as i64, ends);
-            let skey = self.insert(Entry::Session(Box::new(Session {
-                opts: opts.clone(),
-                endpoint: endpoint.clone(),
-                event_endpoint: String::new(),
-                listener_endpoint: Some(endpoint),
-                target: None,
-                pipe: None,
-                engine: None,
-                reconnect_at: None,
-                reconnect_ivl: opts.reconnect_ivl,
-                closing: false,
-                pipe_per_connection: false,
-                resubscribe: false,
-                linger_deadline: None,
-            })));
-            self.start_engine(r, skey, stream, false);
-        }
-    }
-
-    fn start_connect(&mut self, r: &Reactor, key: usize) {
-        let mailbox = self.mailbox.clone();
-        let Some(s) = self.session(key) else { return };
-        let Some(mut target) = s.target.clone() else {
-            return;
-        };
-        if let Target::TcpHost(_) = target {
-            match resolve::next_attempt(s, key, &mailbox) {
-                Some(t) => target = t,
-                None => return,
-            }
-        }
-        let stream = match &target {
-            Target::Tcp { addr, source } => tcp::connect(*addr, *source, &s.opts.transport)
-                .map_err(|err| err.raw_os_error().unwrap_or(0)),
-            Target::Ipc(path) => ipc::connect(path).map_err(|err| err.0),
-            Target::TcpHost(_) => return,
-            Target::Udp(sock) => {
-                match sock.try_clone() {
-                    Ok(dup) => self.start_engine(r, key, udp::stream(dup), false),
-                    Err(_) => self.schedule_reconnect(key),
-                }
-                return;
-            }
-        };
-        match stream {
-            Ok(stream) => {
-                if matches!(target, Target::Tcp { .. }) {
-                    // A non-blocking tcp connect is under way.
-                    emit_at(
-                        &s.opts,
-                        ZMQ_EVENT_CONNECT_DELAYED,
-                        libc::EINPROGRESS as i64,
-                        Ends::connect("", &s.event_endpoint),
-                    );
-                }
-                self.start_engine(r, key, stream, true)
-            }
-            Err(errno) => {
-                // The attempt's socket is closed already (libzmq: CLOSED,
-                // then CONNECT_RETRIED).
-                let ends = Ends::connect("", &s.event_endpoint);
-                crate::socket::monitor::emit_closed_unknown_fd(&s.opts.monitor, ends);
-                if refusal_ends(s, errno) {
-                    self.destroy(r, key)
-                } else {
-                    self.schedule_reconnect(key)
-                }
-            }
-        }
-    }
-
-    fn start_engine(&mut self, r: &Reactor, key: usize, mut stream: Stream, connecting: bool) {
+    pub(super) fn start_engine(
+        &mut self,
+        r: &Reactor,
+        key: usize,
+        mut stream: Stream,
+        connecting: bool,
+    ) {
         let Some(s) = self.session(key) else { return };
         if r.registry
             .register(
@@ -726,64 +386,18 @@ impl Sessions {
             self.destroy(r, key);
             return;
         }
-        let o = &s.opts;
-        let config = zmtp::Config {
-            socket_type: o.socket_type,
-            routing_id: o.routing_id.clone(),
-            as_server: o.as_server,
-            maxmsgsize: o.maxmsgsize,
-            metadata: o.metadata.clone(),
-            in_batch_size: o.in_batch_size,
-            heartbeat_ivl: o.heartbeat_ivl,
-            heartbeat_ttl: o.heartbeat_ttl,
-            heartbeat_timeout: o.heartbeat_timeout,
-        };
-        let mechanism = super::security::mechanism(o, &config);
-        let handshake_deadline = (o.handshake_ivl > 0).then(|| now_ms() + o.handshake_ivl as u64);
         let (local, remote) = match &s.target {
-            Some(_) => (local_name(&stream), s.event_endpoint.clone()),
-            None => (local_name(&stream), remote_name(&stream)),
+            Some(_) => (stream.local_name(), s.event_endpoint.clone()),
+            None => (stream.local_name(), stream.remote_name()),
         };
-        let wire = if matches!(stream, Stream::Udp(_)) {
-            raw::Wire::Udp(Default::default())
-        } else if o.raw_socket {
-            raw::Wire::Raw(raw::RawConnection::new(o.in_batch_size, o.raw_notify))
-        } else {
-            let mut conn = zmtp::Connection::with_mechanism(config, mechanism);
-            conn.set_decode_batch(DECODE_BATCH);
-            raw::Wire::Zmtp(conn)
-        };
-        let hello_due = !o.hello_msg.is_empty() && matches!(wire, raw::Wire::Zmtp(_));
-        let segment = if connecting { 0 } else { stream.segment_size() };
-        s.engine = Some(Engine {
-            stream,
-            zmtp: wire,
-            connecting,
-            write_blocked: connecting,
-            read_blocked: false,
-            read_ready: true,
-            hung_up: false,
-            unflushed: false,
-            write_interest: true,
-            in_parts: Vec::new(),
-            metadata: None,
-            handshake_deadline,
-            local,
-            remote,
-            zap: Default::default(),
-            hello_due,
-            segment,
-            output_idle: true,
-            answered: false,
-            rcvlowat: 1,
-        });
+        s.engine = Some(Engine::new(stream, &s.opts, connecting, local, remote));
         if !connecting {
             self.pump(r, key);
         }
     }
 
     /// Move data both ways until nothing more can move without waiting.
-    fn pump(&mut self, r: &Reactor, key: usize) {
+    pub(super) fn pump(&mut self, r: &Reactor, key: usize) {
         match self
             .pump_inner(key)
             .and_then(|()| self.update_interest(r, key))
@@ -797,9 +411,6 @@ impl Sessions {
         self.check_done(r, key);
     }
 
-    /// Ask for writability only while it is awaited (see
-    /// `Engine::write_interest`). Re-registering with EPOLLET reports a
-    /// stream that became writable meanwhile, so no edge is lost.
     fn update_interest(&mut self, r: &Reactor, key: usize) -> Result<(), Down> {
         let Some(Some(Entry::Session(s))) = self.entries.get_mut(key) else {
             return Ok(());
@@ -807,22 +418,12 @@ impl Sessions {
         let Some(e) = s.engine.as_mut() else {
             return Ok(());
         };
-        let want = e.connecting || e.write_blocked || matches!(e.stream, Stream::Udp(_));
-        if want == e.write_interest {
-            return Ok(());
-        }
-        let interest = if want {
-            Interest::READABLE | Interest::WRITABLE
-        } else {
-            Interest::READABLE
-        };
-        r.registry
-            .reregister(&mut e.stream, token(key), interest)
-            .map_err(|err| Down::Failed(err.raw_os_error().unwrap_or(libc::EIO)))?;
-        e.write_interest = want;
-        Ok(())
+        e.update_interest(r.registry, token(key))
     }
 
+    /// The session's half of a pump: between the engine's reads it runs the
+    /// ZAP exchange and delivers what the engine decoded; then the engine
+    /// writes what the pipe holds.
     fn pump_inner(&mut self, key: usize) -> Result<(), Down> {
         let Some(Some(Entry::Session(s))) = self.entries.get_mut(key) else {
             return Ok(());
@@ -855,128 +456,18 @@ impl Sessions {
             }
             deliver(s, pipes, &self.mailbox, &mut self.pipe_owner, key)?;
             let e = s.engine.as_mut().expect("engine");
-            if e.read_blocked {
+            let pipe = s.pipe.map(|slot| pipes.get(slot));
+            if !e.read_step(pipe, &mut self.read)? {
                 break;
-            }
-            if e.zmtp.has_pending_frames() {
-                // The rest of the last read, a decode batch at a time.
-                if let Err(p) = e.zmtp.commit_read(0, &mut now_ms) {
-                    // The whole messages before the bad frame still count.
-                    if std::mem::take(&mut e.unflushed) {
-                        if let Some(slot) = s.pipe {
-                            pipes.get(slot).flush();
-                        }
-                    }
-                    flush_best_effort(e);
-                    return Err(Down::Protocol(p));
-                }
-                continue;
-            }
-            if !e.read_ready {
-                break;
-            }
-            let owed = e.zmtp.body_remaining();
-            let (buf, more) = e.zmtp.read_spaces();
-            let room = buf.len() + more.as_ref().map_or(0, |b| b.len());
-            match e.stream.read_into_vectored(buf, more) {
-                Ok(0) => return Err(Down::Closed),
-                Ok(n) => {
-                    self.read = true;
-                    if owed >= RCVLOWAT_MIN && n >= owed {
-                        e.answered = false;
-                    }
-                    // A short read emptied the socket's receive queue: data
-                    // arriving later raises a new edge, so skip the read
-                    // that would only say EAGAIN (as tokio does). Not once
-                    // the peer hung up: its end-of-stream came with the
-                    // data, no new edge will announce it, and only a read
-                    // returning 0 reports it.
-                    e.read_ready = n >= room || e.hung_up;
-                    if let Err(p) = e.zmtp.commit_read(n, &mut now_ms) {
-                        // What we already owe the peer (our READY, say) goes
-                        // out first, so it learns why, as from libzmq, whose
-                        // engine writes each handshake step at once.
-                        flush_best_effort(e);
-                        return Err(Down::Protocol(p));
-                    }
-                }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    e.read_ready = false;
-                    break;
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(Down::Failed(err.raw_os_error().unwrap_or(libc::EIO))),
             }
         }
         // Outbound: pipe -> ZMTP -> socket stream.
         let e = s.engine.as_mut().expect("engine");
-        tune_rcvlowat(e);
-        loop {
-            if e.zmtp.is_ready() {
-                if e.hello_due {
-                    // ZMQ_HELLO_MSG: the first message of every connection.
-                    e.hello_due = false;
-                    e.zmtp
-                        .send(Msg::from_slice(&s.opts.hello_msg))
-                        .map_err(Down::Protocol)?;
-                }
-                if let Some(slot) = s.pipe {
-                    let pipe = pipes.get(slot);
-                    while e.zmtp.want_more_output() {
-                        // What the pipe is known to hold first; ask it for
-                        // more only with nothing to write. An engine that
-                        // keeps up with the socket would otherwise poll the
-                        // pipe's shared word after every message.
-                        let m = match pipe.read_known() {
-                            Some(m) => m,
-                            None if e.zmtp.has_output() => break,
-                            None => match pipe.read() {
-                                Some(m) => m,
-                                None => break,
-                            },
-                        };
-                        e.zmtp.send(m).map_err(Down::Protocol)?;
-                        e.answered = true;
-                    }
-                }
-            }
-            if e.write_blocked || !e.zmtp.has_output() {
-                break;
-            }
-            // Whole segments only while more messages wait behind them: the
-            // last one goes whole, as its tail in a write of its own would
-            // cost a peer waiting for it one more wake-up.
-            let pending = e.zmtp.pending_output();
-            let trim = if e.output_idle && pending > LARGE_HEAD_MIN {
-                Trim::Cap(LARGE_HEAD)
-            } else if e.segment > 0
-                && pending > e.segment
-                && s.pipe.is_some_and(|slot| pipes.get(slot).has_unread())
-            {
-                Trim::Segments(e.segment)
-            } else {
-                Trim::None
-            };
-            let written = {
-                let mut slices = [IoSlice::new(&[]); MAX_IOV];
-                let k = e.zmtp.output(&mut slices);
-                e.stream.write_vectored(&slices[..k], trim)
-            };
-            match written {
-                Ok(n) => {
-                    e.zmtp.consume_output(n);
-                    e.output_idle = !e.zmtp.has_output();
-                    self.wrote = true;
-                }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => e.write_blocked = true,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(Down::Failed(err.raw_os_error().unwrap_or(libc::EIO))),
-            }
-        }
-        Ok(())
+        let pipe = s.pipe.map(|slot| pipes.get(slot));
+        e.write_out(&s.opts.hello_msg, pipe, &mut self.wrote)
     }
 
-    fn start_closing(&mut self, r: &Reactor, key: usize) {
+    pub(super) fn start_closing(&mut self, r: &Reactor, key: usize) {
         let Some(s) = self.session(key) else { return };
         if s.closing {
             return;
@@ -996,7 +487,7 @@ impl Sessions {
     }
 
     /// A closing session ends once what the socket left is on the wire.
-    fn check_done(&mut self, r: &Reactor, key: usize) {
+    pub(super) fn check_done(&mut self, r: &Reactor, key: usize) {
         let Some(Some(Entry::Session(s))) = self.entries.get_mut(key) else {
             return;
         };
@@ -1018,9 +509,9 @@ impl Sessions {
         }
     }
 
-    fn connection_down(&mut self, r: &Reactor, key: usize, why: Down) {
+    pub(super) fn connection_down(&mut self, r: &Reactor, key: usize, why: Down) {
         if let Some(Some(Entry::Session(s))) = self.entries.get(key) {
-            raw::notify_disconnect(s, &mut self.pipes);
+            notify_disconnect(s, &mut self.pipes);
             notify_lost(s, &mut self.pipes);
         }
         let Some(s) = self.session(key) else { return };
@@ -1094,30 +585,9 @@ impl Sessions {
         }
     }
 
-    fn schedule_reconnect(&mut self, key: usize) {
-        let Some(s) = self.session(key) else { return };
-        // libzmq retries only with a positive interval (0 and -1 both mean
-        // never).
-        if s.opts.reconnect_ivl <= 0 {
-            return;
-        }
-        let base = s.reconnect_ivl.max(1);
-        // Up to one ZMQ_RECONNECT_IVL of jitter, as libzmq, so peers that
-        // lost the same server do not all come back in step.
-        let ivl = base.saturating_add(jitter(s.opts.reconnect_ivl));
-        s.reconnect_at = Some(now_ms() + ivl as u64);
-        let ends = Ends::connect("", &s.event_endpoint);
-        emit_at(&s.opts, ZMQ_EVENT_CONNECT_RETRIED, ivl as i64, ends);
-        // Exponential back-off up to ZMQ_RECONNECT_IVL_MAX, as libzmq.
-        let max = s.opts.reconnect_ivl_max;
-        if max > 0 && max > s.opts.reconnect_ivl {
-            s.reconnect_ivl = (base.saturating_mul(2)).min(max);
-        }
-    }
-
     /// End an entry: deregister, close its pipe end (the socket then drains
     /// and drops its end).
-    fn destroy(&mut self, r: &Reactor, key: usize) {
+    pub(super) fn destroy(&mut self, r: &Reactor, key: usize) {
         let Some(entry) = self.entries.get_mut(key).and_then(|e| e.take()) else {
             return;
         };
@@ -1133,6 +603,7 @@ impl Sessions {
                 emit(&opts, ZMQ_EVENT_CLOSED, listener.fd() as i64, &endpoint);
             }
             Entry::Session(mut s) => {
+                super::connecter::abandon_socks(r, &mut s);
                 if let Some(mut e) = s.engine.take() {
                     let _ = r.registry.deregister(&mut e.stream);
                     if e.connecting {
@@ -1149,136 +620,6 @@ impl Sessions {
             }
         }
     }
-
-    /// How long the reactor may sleep: until [`next_deadline`](Self::next_deadline).
-    pub fn timeout_until(deadline: Option<u64>) -> Option<Duration> {
-        deadline.map(|d| Duration::from_millis(d.saturating_sub(now_ms())))
-    }
-
-    /// The earliest timer of any session or listener (absolute ms).
-    pub fn next_deadline(&self) -> Option<u64> {
-        let mut next: Option<u64> = self.next_accept_retry();
-        for e in self.entries.iter().flatten() {
-            if let Entry::Session(s) = e {
-                let mut t = [s.reconnect_at, s.linger_deadline, None, None];
-                if let Some(eng) = &s.engine {
-                    t[2] = eng.zmtp.next_timer();
-                    if !eng.zmtp.is_ready() {
-                        t[3] = eng.handshake_deadline;
-                    }
-                }
-                for d in t.into_iter().flatten() {
-                    next = Some(next.map_or(d, |n| n.min(d)));
-                }
-            }
-        }
-        next
-    }
-
-    /// Run what is due. The reactor calls it only after a wake-up that had
-    /// a deadline: without one nothing can be due yet, and skipping the
-    /// clock read saves as much as decoding a message costs (a timer set
-    /// meanwhile lies in the future, and bounds the next sleep).
-    pub fn timers(&mut self, r: &Reactor) {
-        let now = now_ms();
-        self.retry_accepts(r, now);
-        for key in 0..self.entries.len() {
-            enum Due {
-                Nothing,
-                Linger,
-                Reconnect,
-                Down,
-                Pump,
-            }
-            let due = match self.session(key) {
-                None => Due::Nothing,
-                Some(s) => {
-                    if s.linger_deadline.is_some_and(|d| d <= now) {
-                        Due::Linger
-                    } else if s.reconnect_at.is_some_and(|d| d <= now) {
-                        s.reconnect_at = None;
-                        Due::Reconnect
-                    } else if let Some(e) = s.engine.as_mut() {
-                        if !e.zmtp.is_ready() && e.handshake_deadline.is_some_and(|d| d <= now) {
-                            Due::Down
-                        } else if e.zmtp.next_timer().is_some_and(|d| d <= now) {
-                            if e.zmtp.on_timer(now).is_err() {
-                                Due::Down
-                            } else {
-                                Due::Pump
-                            }
-                        } else {
-                            Due::Nothing
-                        }
-                    } else {
-                        Due::Nothing
-                    }
-                }
-            };
-            match due {
-                Due::Nothing => {}
-                Due::Linger => self.destroy(r, key),
-                Due::Reconnect => self.start_connect(r, key),
-                Due::Down => self.connection_down(r, key, Down::Failed(libc::EAGAIN)),
-                Due::Pump => self.pump(r, key),
-            }
-        }
-    }
-}
-
-/// How far a connecter's connection had got when it ended.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Connecting,
-    Handshaking,
-    Established,
-}
-
-/// ZMQ_RECONNECT_STOP_CONN_REFUSED: a refused connect ends the endpoint.
-fn refusal_ends(s: &Session, errno: i32) -> bool {
-    errno == libc::ECONNREFUSED && s.opts.reconnect_stop & ZMQ_RECONNECT_STOP_CONN_REFUSED != 0
-}
-
-/// Whether a connecter gives up instead of reconnecting, as libzmq: after a
-/// protocol error (the peer is not one we can talk to), after a lost
-/// connection when reconnection is off (ZMQ_RECONNECT_IVL 0 or -1), and as
-/// ZMQ_RECONNECT_STOP asks.
-fn endpoint_ends(s: &Session, phase: Phase, why: &Down) -> bool {
-    let stop = s.opts.reconnect_stop;
-    match (phase, why) {
-        (_, Down::Protocol(_)) => true,
-        (Phase::Connecting, Down::Failed(errno)) => refusal_ends(s, *errno),
-        (Phase::Connecting, _) => false,
-        (Phase::Handshaking, _) if stop & ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED != 0 => true,
-        (Phase::Established, _) if stop & ZMQ_RECONNECT_STOP_AFTER_DISCONNECT != 0 => true,
-        _ => s.opts.reconnect_ivl <= 0,
-    }
-}
-
-/// Whether the socket forgets the endpoint of a connecter that gives up, as
-/// libzmq's session does when it would reconnect but may not (reconnection
-/// off after a connection was made); a refused connect or a protocol error
-/// leaves the endpoint known to zmq_disconnect.
-fn endpoint_forgotten(s: &Session, phase: Phase, why: &Down) -> bool {
-    let stop = s.opts.reconnect_stop;
-    match (phase, why) {
-        (Phase::Connecting, _) | (_, Down::Protocol(_)) => false,
-        (Phase::Handshaking, _) if stop & ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED != 0 => false,
-        (Phase::Established, _) if stop & ZMQ_RECONNECT_STOP_AFTER_DISCONNECT != 0 => true,
-        _ => s.opts.reconnect_ivl <= 0,
-    }
-}
-
-/// A random number in [0, range) (0 if range <= 0).
-fn jitter(range: i32) -> i32 {
-    if range <= 0 {
-        return 0;
-    }
-    let mut b = [0u8; 4];
-    if getrandom::getrandom(&mut b).is_err() {
-        return 0;
-    }
-    (u32::from_ne_bytes(b) % range as u32) as i32
 }
 
 /// Hand decoded events to the socket: the handshake result, then message

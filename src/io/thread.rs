@@ -8,14 +8,31 @@
 
 use super::command::{Command, IoCommand, SocketMailbox};
 use super::mailbox::Mailbox;
-use super::session::{Reactor, Sessions};
+use super::session::Sessions;
 use mio::unix::SourceFd;
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Interest, Poll, Registry, Token};
 use std::io;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 pub const MAILBOX: Token = Token(0);
+
+/// The reactor's registry, lent to the listeners, connecters and engines
+/// for one round of events.
+pub struct Reactor<'a> {
+    pub(super) registry: &'a Registry,
+}
+
+impl<'a> Reactor<'a> {
+    pub fn new(registry: &'a Registry) -> Reactor<'a> {
+        Reactor { registry }
+    }
+}
+
+/// The reactor token of the I/O thread's entry `key` (0 is the mailbox).
+pub(super) fn token(key: usize) -> Token {
+    Token(key + 1)
+}
 
 pub struct IoThread {
     mailbox: Arc<SocketMailbox>,

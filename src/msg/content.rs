@@ -58,6 +58,12 @@ pub(crate) struct Content {
     release: Release,
 }
 
+// The pool sizes its blocks for this header (see pool::HEADER_SIZE).
+const _: () = assert!(
+    std::mem::size_of::<Content>() == pool::HEADER_SIZE
+        && std::mem::align_of::<Content>() == pool::HEADER_ALIGN
+);
+
 /// A reference count this high means references are leaking; stop before the
 /// counter could wrap (as `Arc` does).
 const MAX_REFCOUNT: usize = isize::MAX as usize;

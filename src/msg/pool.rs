@@ -20,7 +20,7 @@
 //!
 //! Free blocks are linked through their own first word; the head of a list in
 //! the depot also keeps the list's length in its second word. A block is the
-//! [`Content`] header followed by the class's capacity of bytes, so it always
+//! content header (see [`HEADER_SIZE`]) followed by the class's capacity of bytes, so it always
 //! has room for both words.
 
 use std::alloc::{self, Layout};
@@ -30,7 +30,12 @@ use std::sync::OnceLock;
 
 use crossbeam_queue::ArrayQueue;
 
-use super::content::Content;
+/// The header the content layer (msg/content.rs) keeps in front of a
+/// block's bytes: its `Content`, whose size and alignment content.rs checks
+/// against these at compile time. Stated here rather than imported so the
+/// pool does not depend on its user.
+pub(crate) const HEADER_SIZE: usize = 40;
+pub(crate) const HEADER_ALIGN: usize = 8;
 
 /// Byte capacities of the classes: powers of two and the halves between
 /// them, so a block wastes at most a third of itself.
@@ -84,15 +89,10 @@ fn capacity(class: usize) -> usize {
 /// A block of `class`: the header followed by the class's capacity.
 #[inline]
 fn layout(class: usize) -> Layout {
-    // SAFETY: Content's own alignment is a power of two, and a header plus
+    // SAFETY: the header's alignment is a power of two, and a header plus
     // at most 8 KiB is far below isize::MAX. (A fallback layout here would
     // free a block with the wrong size.)
-    unsafe {
-        Layout::from_size_align_unchecked(
-            std::mem::size_of::<Content>() + CAPS[class],
-            std::mem::align_of::<Content>(),
-        )
-    }
+    unsafe { Layout::from_size_align_unchecked(HEADER_SIZE + CAPS[class], HEADER_ALIGN) }
 }
 
 /// A list of free blocks linked through their first word.

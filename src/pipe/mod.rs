@@ -10,12 +10,31 @@
 
 pub mod ypipe;
 
-use crate::io::command::{Command, SocketMailbox};
 use crate::msg::{Metadata, Msg};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use ypipe::YPipe;
+
+/// What a pipe end tells its owner about the other end's doings.
+pub enum Notice {
+    /// The peer wrote into a pipe we had found empty.
+    ActivateRead,
+    /// The peer read enough of a pipe we had found full to give us credit.
+    ActivateWrite,
+    /// The peer closed its end.
+    PipeTerm,
+    /// Something for the owner of the far end that the pipe layer only
+    /// carries (a zmq_socket_monitor_pipes_stats query).
+    Other(Box<dyn std::any::Any + Send>),
+}
+
+/// Whoever owns a pipe end: a socket, or an I/O thread for a session. The
+/// owner's command mailbox implements it (io/command.rs), so the pipe layer
+/// sits below the I/O layer and knows nothing of commands.
+pub trait Owner: Send + Sync {
+    fn notify(&self, pipe: PipeRef, notice: Notice);
+}
 
 /// The low-water mark for a pipe holding at most `hwm` messages: the reader
 /// returns credit every `lwm` messages. libzmq 4.3 uses half the HWM (its
@@ -33,7 +52,7 @@ const UNLIMITED_RECHECK: u64 = 1024;
 struct EndShared {
     /// Where commands for this end go (its owner's mailbox). Set when the end
     /// is attached; commands are rare, so a lock is fine here.
-    mailbox: Mutex<Option<Arc<SocketMailbox>>>,
+    mailbox: Mutex<Option<Arc<dyn Owner>>>,
     /// This end's index in its owner's pipe table (see `PipeRef`).
     slot: AtomicUsize,
     /// Complete messages this end has read: the other end's credit.
@@ -172,7 +191,7 @@ impl PipeEnd {
 
     /// Attach this end to its owner: commands for it go to `mailbox`, and the
     /// owner finds it at `slot` of its pipe table.
-    pub fn attach(&self, mailbox: Arc<SocketMailbox>, slot: usize) {
+    pub fn attach(&self, mailbox: Arc<dyn Owner>, slot: usize) {
         self.me().slot.store(slot, Ordering::Release);
         *self.me().mailbox.lock() = Some(mailbox);
     }
@@ -192,10 +211,10 @@ impl PipeEnd {
     }
 
     /// Send a command to whoever owns the other end (if it is still there).
-    pub fn send_to_peer(&self, cmd: impl FnOnce(PipeRef) -> Command) {
+    pub fn send_to_peer(&self, notice: Notice) {
         let mb = self.peer().mailbox.lock().clone();
         if let Some(mb) = mb {
-            mb.send(cmd(self.peer_ref()));
+            mb.notify(self.peer_ref(), notice);
         }
     }
 
@@ -356,7 +375,7 @@ impl PipeEnd {
         self.credit_given = self.msgs_read;
         self.me().msgs_read.store(self.msgs_read, Ordering::SeqCst);
         if self.me().writer_waiting.swap(false, Ordering::SeqCst) {
-            self.send_to_peer(Command::ActivateWrite);
+            self.send_to_peer(Notice::ActivateWrite);
         }
     }
 
@@ -415,7 +434,7 @@ impl PipeEnd {
     pub fn flush(&mut self) {
         // SAFETY: this end is the only writer of its outbound queue.
         if !unsafe { self.outbound().flush() } {
-            self.send_to_peer(Command::ActivateRead);
+            self.send_to_peer(Notice::ActivateRead);
         }
     }
 
@@ -506,7 +525,7 @@ impl Drop for PipeEnd {
         // PipeRef, this pipe) alive in a reference cycle.
         *me.mailbox.lock() = None;
         if !self.peer_gone {
-            self.send_to_peer(Command::PipeTerm);
+            self.send_to_peer(Notice::PipeTerm);
         }
     }
 }
@@ -520,7 +539,7 @@ pub struct Pipes {
 
 impl Pipes {
     /// Store `end`, attach it to `mailbox`, and return its slot.
-    pub fn insert(&mut self, end: PipeEnd, mailbox: &Arc<SocketMailbox>) -> usize {
+    pub fn insert<O: Owner + 'static>(&mut self, end: PipeEnd, mailbox: &Arc<O>) -> usize {
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {

@@ -24,7 +24,11 @@ use super::Socket;
 use crate::constants::*;
 use crate::ctx::Ctx;
 use crate::error::{Errno, Result};
+pub use crate::io::monitor::{
+    emit, emit_at, emit_closed_unknown_fd, Ends, EventSink, PipeStatsQuery,
+};
 use crate::msg::Msg;
+use crate::pipe::Notice;
 use std::sync::Arc;
 
 /// Where a socket's events go: shared with its sessions in the I/O threads,
@@ -32,91 +36,22 @@ use std::sync::Arc;
 /// own thread may be blocked elsewhere).
 pub type MonitorSink = Arc<parking_lot::Mutex<Option<Monitor>>>;
 
-/// The two ends an event is about (libzmq's endpoint_uri_pair_t). The v1
-/// frame carries only one of them: the local end for events of a bound
-/// endpoint, the remote end for a connecter's.
-#[derive(Clone, Copy)]
-pub struct Ends<'a> {
-    pub local: &'a str,
-    pub remote: &'a str,
-    pub bound: bool,
-}
-
-impl<'a> Ends<'a> {
-    /// A listener's or accepted connection's event.
-    pub fn bound(local: &'a str, remote: &'a str) -> Ends<'a> {
-        Ends {
-            local,
-            remote,
-            bound: true,
+/// Events reach the monitor socket through the lock the sink shares with
+/// the I/O threads (see the module comment).
+impl EventSink for parking_lot::Mutex<Option<Monitor>> {
+    fn event(&self, event: u64, values: &[u64], ends: Ends) {
+        if let Some(m) = self.lock().as_mut() {
+            m.event(event, values, ends);
         }
     }
 
-    /// A connecter's event.
-    pub fn connect(local: &'a str, remote: &'a str) -> Ends<'a> {
-        Ends {
-            local,
-            remote,
-            bound: false,
-        }
-    }
-
-    fn v1(&self) -> &'a str {
-        if self.bound {
-            self.local
-        } else {
-            self.remote
-        }
-    }
-}
-
-/// Report an event of a bound endpoint (v1 endpoint = `endpoint`, v2 local
-/// = `endpoint`, remote empty).
-pub fn emit(sink: &MonitorSink, event: i32, value: u64, endpoint: &str) {
-    emit_at(sink, event, value, Ends::bound(endpoint, ""));
-}
-
-/// Report an event to `sink` if monitoring is on.
-pub fn emit_at(sink: &MonitorSink, event: i32, value: u64, ends: Ends) {
-    if let Some(m) = sink.lock().as_mut() {
-        m.event(event as u32 as u64, &[value], ends);
-    }
-}
-
-/// CLOSED for a descriptor the transport opened and already closed again
-/// after a failed bind or connect, without telling us its number. The
-/// kernel hands out the lowest free descriptor, so the one it just freed is
-/// (barring a race with another thread) the lowest free one now: libzmq
-/// reports that number, so we report the same.
-pub fn emit_closed_unknown_fd(sink: &MonitorSink, ends: Ends) {
-    if let Some(m) = sink.lock().as_mut() {
-        if m.wants(ZMQ_EVENT_CLOSED as u64) {
-            let fd = m.lowest_free_fd();
-            m.event(ZMQ_EVENT_CLOSED as u64, &[fd as u64], ends);
-        }
-    }
-}
-
-/// A zmq_socket_monitor_pipes_stats request travelling to the far end of
-/// one of the socket's pipes (its session, or the inproc peer socket): the
-/// far end adds its own count and reports to the requester's monitor.
-pub struct PipeStatsQuery {
-    /// Messages the socket wrote into the pipe that the far end has not
-    /// acknowledged reading.
-    pub outbound: u64,
-    pub sink: MonitorSink,
-}
-
-impl PipeStatsQuery {
-    /// The far end's answer: `inbound` = messages it wrote towards the
-    /// socket that the socket has not acknowledged reading.
-    pub fn answer(&self, inbound: u64, ends: Ends) {
-        if let Some(m) = self.sink.lock().as_mut() {
-            m.event(
-                ZMQ_EVENT_PIPES_STATS as u64,
-                &[self.outbound, inbound],
-                ends,
-            );
+    /// See `emit_closed_unknown_fd`.
+    fn closed_unknown_fd(&self, ends: Ends) {
+        if let Some(m) = self.lock().as_mut() {
+            if m.wants(ZMQ_EVENT_CLOSED as u64) {
+                let fd = m.lowest_free_fd();
+                m.event(ZMQ_EVENT_CLOSED as u64, &[fd as u64], ends);
+            }
         }
     }
 }
@@ -264,7 +199,7 @@ impl Socket {
                 outbound: end.unread_by_peer(),
                 sink: self.base.monitor.clone(),
             });
-            end.send_to_peer(|p| crate::io::command::Command::PipeStats(p, query));
+            end.send_to_peer(Notice::Other(query));
         }
         Ok(())
     }

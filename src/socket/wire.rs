@@ -8,7 +8,7 @@ use super::Socket;
 use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::io::command::{IoCommand, SessionOptions, SocketMailbox, Target};
-use crate::io::session::HostTarget;
+use crate::io::connecter::{HostTarget, SocksTarget};
 use crate::pipe::pipe_pair;
 use crate::socket::monitor::{emit, emit_closed_unknown_fd, Ends};
 use crate::transport::address::{
@@ -48,6 +48,7 @@ impl Socket {
             reconnect_ivl_max: o.reconnect_ivl_max,
             reconnect_stop: o.reconnect_stop,
             handshake_ivl: o.handshake_ivl,
+            connect_timeout: o.connect_timeout,
             maxmsgsize: o.maxmsgsize,
             in_batch_size: o.in_batch_size.max(1) as usize,
             heartbeat_ivl: o.heartbeat_ivl,
@@ -141,15 +142,15 @@ impl Socket {
                     // libzmq's ipc listener knows its endpoint by then, the
                     // tcp one not yet.
                     let name = if proto == "ipc" { endpoint } else { "" };
-                    emit_closed_unknown_fd(&self.base.monitor, Ends::bound(name, ""));
+                    emit_closed_unknown_fd(&*self.base.monitor, Ends::bound(name, ""));
                 }
                 // libzmq names the address without the transport here.
-                emit(&self.base.monitor, ZMQ_EVENT_BIND_FAILED, e.0 as u64, addr);
+                emit(&*self.base.monitor, ZMQ_EVENT_BIND_FAILED, e.0 as u64, addr);
                 return Err(e);
             }
         };
         emit(
-            &self.base.monitor,
+            &*self.base.monitor,
             ZMQ_EVENT_LISTENING,
             listener.fd() as u64,
             &resolved,
@@ -180,10 +181,24 @@ impl Socket {
         let target = match proto {
             "tcp" => {
                 check_tcp_connect_syntax(addr)?;
-                let ipv6 = self.base.options.ipv6;
-                match literal_tcp_connect(addr, ipv6)? {
-                    Some((addr, source)) => Target::Tcp { addr, source },
-                    None => Target::TcpHost(Box::new(HostTarget::new(addr, ipv6))),
+                let o = &self.base.options;
+                let ipv6 = o.ipv6;
+                if !o.socks_proxy_address.is_empty() {
+                    // As libzmq, the destination is not resolved here: it
+                    // goes to the proxy as given.
+                    let proxy = String::from_utf8_lossy(&o.socks_proxy_address);
+                    Target::Socks(Box::new(SocksTarget::new(
+                        &proxy,
+                        addr,
+                        &o.socks_proxy_username,
+                        &o.socks_proxy_password,
+                        ipv6,
+                    )))
+                } else {
+                    match literal_tcp_connect(addr, ipv6)? {
+                        Some((addr, source)) => Target::Tcp { addr, source },
+                        None => Target::TcpHost(Box::new(HostTarget::new(addr, ipv6))),
+                    }
                 }
             }
             "ipc" => {

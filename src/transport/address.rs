@@ -42,6 +42,9 @@ pub fn resolve_tcp_connect(addr: &str, ipv6: bool) -> Result<(SocketAddr, Option
         return Err(Errno::EINVAL);
     }
     let target = match parse_ip(host) {
+        // libzmq resolves with AF_INET unless ZMQ_IPV6: an IPv6 literal
+        // never resolves, so such a connect is retried and never succeeds.
+        Some(ip) if ip.is_ipv6() && !ipv6 => return Err(Errno::EINVAL),
         Some(ip) => SocketAddr::new(ip, port),
         None => resolve_name(host, port, ipv6)?,
     };
@@ -245,6 +248,8 @@ mod tests {
             Err(Errno::EINVAL)
         );
         assert_eq!(resolve_tcp_connect("*:5", false), Err(Errno::EINVAL));
+        assert_eq!(resolve_tcp_connect("[::1]:5", false), Err(Errno::EINVAL));
+        assert!(resolve_tcp_connect("[::1]:5", true).is_ok());
     }
 
     #[test]

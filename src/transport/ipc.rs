@@ -1,8 +1,12 @@
 //! ipc: Unix-domain stream sockets, including `ipc://*` (a generated path)
 //! and Linux abstract names (`ipc://@name`).
 
-use super::stream::{IpcFile, Listener, Stream};
+use super::stream::{Accept, Conn, Listener, Stream};
 use crate::error::{Errno, Result};
+use mio::event::Source;
+use mio::{Interest, Registry, Token};
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::SocketAddr;
 use std::path::PathBuf;
@@ -73,7 +77,11 @@ pub fn listen(path: &str, backlog: i32) -> Result<(Listener, String)> {
     std_listener.set_nonblocking(true).map_err(Errno::from)?;
     let listener = mio::net::UnixListener::from_std(std_listener);
     let owned = (!abstract_name).then(|| IpcFile::new(PathBuf::from(&path), dir));
-    Ok((Listener::Ipc(listener, owned), format!("ipc://{path}")))
+    let listener = IpcListener {
+        listener,
+        file: owned,
+    };
+    Ok((Listener::Ipc(listener), format!("ipc://{path}")))
 }
 
 /// Listen on a socket the application bound itself (ZMQ_USE_FD). The
@@ -83,7 +91,11 @@ pub fn adopt(fd: std::os::fd::RawFd, path: &str) -> Result<(Listener, String)> {
     let owned = super::stream::adopt_listener_fd(fd, false).map_err(Errno::from)?;
     let std_listener = std::os::unix::net::UnixListener::from(owned);
     let listener = mio::net::UnixListener::from_std(std_listener);
-    Ok((Listener::Ipc(listener, None), format!("ipc://{path}")))
+    let listener = IpcListener {
+        listener,
+        file: None,
+    };
+    Ok((Listener::Ipc(listener), format!("ipc://{path}")))
 }
 
 fn bind_with_backlog(addr: &SocketAddr, backlog: i32) -> Result<std::os::unix::net::UnixListener> {
@@ -108,4 +120,107 @@ pub fn check_path(path: &str) -> Result<()> {
         unix_addr(path)?;
     }
     Ok(())
+}
+
+/// A listening Unix-domain socket, with the socket file it made, if any
+/// (not for abstract names).
+pub struct IpcListener {
+    listener: mio::net::UnixListener,
+    file: Option<IpcFile>,
+}
+
+/// The file an ipc listener bound, to remove on unbind/close.
+pub struct IpcFile {
+    pub path: std::path::PathBuf,
+    /// Device and inode at bind time: a file another socket has since
+    /// bound at the same path is not ours to remove.
+    pub id: Option<(u64, u64)>,
+    /// The private directory made for `ipc://*`, removed with the file.
+    pub dir: Option<std::path::PathBuf>,
+}
+
+impl IpcFile {
+    pub fn new(path: std::path::PathBuf, dir: Option<std::path::PathBuf>) -> IpcFile {
+        let id = file_id(&path);
+        IpcFile { path, id, dir }
+    }
+}
+
+fn file_id(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
+
+impl Drop for IpcListener {
+    /// An ipc listener removes its socket file on unbind/close, unless
+    /// another socket has bound the same path since (libzmq 4.3 leaves an
+    /// explicit path in place for that reason; removing only our own file
+    /// cleans up without breaking the newer listener). The directory made
+    /// for `ipc://*` goes too, as in libzmq.
+    fn drop(&mut self) {
+        if let Some(f) = &self.file {
+            if f.id.is_some() && file_id(&f.path) == f.id {
+                let _ = std::fs::remove_file(&f.path);
+            }
+            if let Some(dir) = &f.dir {
+                let _ = std::fs::remove_dir(dir);
+            }
+        }
+    }
+}
+
+impl Accept for IpcListener {
+    type Conn = mio::net::UnixStream;
+
+    fn accept_conn(&self) -> io::Result<mio::net::UnixStream> {
+        self.listener.accept().map(|(s, _)| s)
+    }
+}
+
+impl AsRawFd for IpcListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.listener.as_raw_fd()
+    }
+}
+
+impl Source for IpcListener {
+    fn register(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
+        self.listener.register(r, t, i)
+    }
+    fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
+        self.listener.reregister(r, t, i)
+    }
+    fn deregister(&mut self, r: &Registry) -> io::Result<()> {
+        self.listener.deregister(r)
+    }
+}
+
+impl Conn for mio::net::UnixStream {
+    fn local_name(&self) -> String {
+        self.local_addr().map(|a| ipc_name(&a)).unwrap_or_default()
+    }
+
+    fn remote_name(&self) -> String {
+        self.peer_addr().map(|a| ipc_name(&a)).unwrap_or_default()
+    }
+
+    fn connect_result(&self) -> io::Result<()> {
+        match self.take_error()? {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// "ipc://path", "ipc://@abstract", or "ipc://" for an unnamed socket.
+fn ipc_name(a: &std::os::unix::net::SocketAddr) -> String {
+    if let Some(p) = a.as_pathname() {
+        format!("ipc://{}", p.display())
+    } else if let Some(n) = a.as_abstract_name() {
+        format!("ipc://@{}", String::from_utf8_lossy(n))
+    } else {
+        "ipc://".to_owned()
+    }
 }

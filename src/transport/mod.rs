@@ -1,6 +1,7 @@
-//! Transports: endpoint parsing, listeners and connecters for tcp and ipc,
-//! udp sockets for DGRAM,
-//! and the byte stream type the I/O threads drive.
+//! Transports: endpoint parsing, and per transport its sockets (tcp, ipc;
+//! udp for DGRAM, RADIO and DISH), each in its own file, plugged into the
+//! `Stream` / `Listener` the I/O threads drive through the registry in
+//! stream.rs.
 
 pub mod address;
 pub mod filter;

@@ -1,12 +1,21 @@
-//! The byte streams and listeners the I/O threads drive: tcp and ipc
-//! (Unix-domain) behind one type each, so sessions do not care which.
+//! The byte streams and listeners the I/O threads drive, one variant per
+//! transport, generated from the registry below: a transport plugs in with
+//! its own file (`transport/<name>.rs`, implementing [`Conn`] for its
+//! connected socket and [`Accept`] for its listener) and one line in the
+//! `transports!` registry. The engine stays transport-blind: it reads and
+//! writes through the descriptor (readv, sendmsg) whatever the transport,
+//! and asks [`Conn`] only for what differs (names, tcp tuning).
+//!
+//! An enum rather than a `Box<dyn Conn>`: the per-message calls (`fd`, the
+//! reads and writes) stay static, and a new variant makes the compiler list
+//! any `match` still to extend.
 
 use mio::event::Source;
-use mio::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
 use mio::{Interest, Registry, Token};
-use std::io::{self, IoSlice, Read};
+use std::io::{self, IoSlice};
 use std::os::fd::{AsRawFd, RawFd};
 
+use super::TransportOptions;
 use crate::msg::ReadBuf;
 
 /// The most buffers one write takes (the engines fill at most this many).
@@ -23,23 +32,123 @@ pub enum Trim {
     Cap(usize),
 }
 
-pub enum Stream {
-    Tcp(TcpStream),
-    Ipc(UnixStream),
-    /// A bound udp socket (DGRAM): datagrams, driven by session/udp.rs
-    /// rather than read/write.
-    Udp(UdpSocket),
+/// A transport's connected socket: what the engine asks beyond its
+/// descriptor.
+pub trait Conn: Source + AsRawFd {
+    /// Our end as libzmq names it in events ("tcp://127.0.0.1:5555",
+    /// "ipc:///tmp/x"); empty if the kernel will not say.
+    fn local_name(&self) -> String;
+    /// The peer's end, named as `local_name` names ours.
+    fn remote_name(&self) -> String;
+    /// The remote address as ZMQ's "Peer-Address" property shows it.
+    fn peer_address(&self) -> String {
+        String::new()
+    }
+    /// A non-blocking connect finished: Ok if it succeeded.
+    fn connect_result(&self) -> io::Result<()>;
+    /// See [`Stream::set_rcvlowat`]; false where the transport ignores it.
+    fn set_rcvlowat(&self, _bytes: usize) -> bool {
+        false
+    }
+    /// See [`Stream::segment_size`]; 0 where there are no segments.
+    fn segment_size(&self) -> usize {
+        0
+    }
+    /// Apply the socket's options to a connection just accepted.
+    fn accepted(&self, _opts: &TransportOptions) {}
+    /// Datagrams (udp): driven by io/engine/udp.rs, not by reads and writes.
+    fn is_datagram(&self) -> bool {
+        false
+    }
+}
+
+/// A transport's listening socket.
+pub trait Accept: Source + AsRawFd {
+    type Conn;
+    fn accept_conn(&self) -> io::Result<Self::Conn>;
+}
+
+/// Generates [`Stream`] and [`Listener`] from the registry: one line per
+/// transport, `Variant(connected socket type[, listener type])`.
+macro_rules! transports {
+    ($($name:ident($conn:ty $(, $listener:ty)?)),* $(,)?) => {
+        pub enum Stream {
+            $($name($conn),)*
+        }
+
+        pub enum Listener {
+            $($($name($listener),)?)*
+        }
+
+        impl Stream {
+            /// The descriptor every read and write goes through (a static
+            /// match: it is on the per-message path).
+            pub fn fd(&self) -> RawFd {
+                match self {
+                    $(Stream::$name(s) => s.as_raw_fd(),)*
+                }
+            }
+
+            /// Datagrams (udp) rather than a byte stream: asked on every
+            /// write and pump, so static too.
+            pub fn is_datagram(&self) -> bool {
+                match self {
+                    $(Stream::$name(s) => Conn::is_datagram(s),)*
+                }
+            }
+
+            fn conn(&self) -> &dyn Conn {
+                match self {
+                    $(Stream::$name(s) => s,)*
+                }
+            }
+
+            fn conn_mut(&mut self) -> &mut dyn Conn {
+                match self {
+                    $(Stream::$name(s) => s,)*
+                }
+            }
+        }
+
+        impl Listener {
+            pub fn accept(&self) -> io::Result<Stream> {
+                match self {
+                    $($(Listener::$name(l) => {
+                        let l: &$listener = l;
+                        l.accept_conn().map(Stream::$name)
+                    })?)*
+                }
+            }
+
+            pub fn fd(&self) -> RawFd {
+                match self {
+                    $($(Listener::$name(l) => {
+                        let l: &$listener = l;
+                        l.as_raw_fd()
+                    })?)*
+                }
+            }
+
+            fn source(&mut self) -> &mut dyn Source {
+                match self {
+                    $($(Listener::$name(l) => {
+                        let l: &mut $listener = l;
+                        l
+                    })?)*
+                }
+            }
+        }
+    };
+}
+
+// The registry.
+transports! {
+    Tcp(mio::net::TcpStream, mio::net::TcpListener),
+    Ipc(mio::net::UnixStream, super::ipc::IpcListener),
+    Udp(mio::net::UdpSocket),
 }
 
 impl Stream {
-    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Ipc(s) => s.read(buf),
-            Stream::Udp(s) => s.recv(buf),
-        }
-    }
-
     /// Read into possibly uninitialised memory (no zero-fill first).
     pub fn read_into(&mut self, mut buf: ReadBuf<'_>) -> io::Result<usize> {
         let fd = self.fd();
@@ -105,29 +214,13 @@ impl Stream {
     /// caps the value at half the largest receive buffer and grows the
     /// buffer to fit). False for other streams, which ignore it in poll.
     pub fn set_rcvlowat(&self, bytes: usize) -> bool {
-        let Stream::Tcp(s) = self else { return false };
-        let v = bytes.min(i32::MAX as usize) as libc::c_int;
-        // SAFETY: `v` is a live c_int of the size passed; the fd is our open
-        // socket.
-        let rc = unsafe {
-            libc::setsockopt(
-                s.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVLOWAT,
-                (&v as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        rc == 0
+        self.conn().set_rcvlowat(bytes)
     }
 
     /// The TCP maximum segment size of a connected tcp stream (0 for any
     /// other stream, or when the kernel does not say).
     pub fn segment_size(&self) -> usize {
-        match self {
-            Stream::Tcp(s) => socket2::SockRef::from(s).mss().map_or(0, |m| m as usize),
-            _ => 0,
-        }
+        self.conn().segment_size()
     }
 
     /// Write `bufs` in order with one system call: sendmsg(2) with
@@ -142,7 +235,7 @@ impl Stream {
     /// slower for 64 KiB messages over loopback (Linux 6.18). [`Trim::Cap`]
     /// writes at most that many bytes.
     pub fn write_vectored(&mut self, bufs: &[IoSlice<'_>], trim: Trim) -> io::Result<usize> {
-        if let Stream::Udp(_) = self {
+        if self.is_datagram() {
             return Err(io::Error::from_raw_os_error(libc::EDESTADDRREQ));
         }
         // SAFETY: an all-zero msghdr is valid (no name, no control data).
@@ -196,152 +289,53 @@ impl Stream {
         Ok(n as usize)
     }
 
-    pub fn fd(&self) -> RawFd {
-        match self {
-            Stream::Tcp(s) => s.as_raw_fd(),
-            Stream::Ipc(s) => s.as_raw_fd(),
-            Stream::Udp(s) => s.as_raw_fd(),
-        }
-    }
-
     /// The remote address as ZMQ's "Peer-Address" property shows it.
     pub fn peer_address(&self) -> String {
-        match self {
-            Stream::Tcp(s) => s
-                .peer_addr()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_default(),
-            Stream::Ipc(_) | Stream::Udp(_) => String::new(),
-        }
+        self.conn().peer_address()
     }
 
     /// A non-blocking connect finished: Ok if it succeeded.
     pub fn take_connect_error(&self) -> io::Result<()> {
-        let err = match self {
-            Stream::Tcp(s) => s.take_error()?,
-            Stream::Ipc(s) => s.take_error()?,
-            Stream::Udp(s) => s.take_error()?,
-        };
-        if let Some(e) = err {
-            return Err(e);
-        }
-        match self {
-            Stream::Tcp(s) => s.peer_addr().map(|_| ()),
-            Stream::Ipc(_) | Stream::Udp(_) => Ok(()),
-        }
+        self.conn().connect_result()
+    }
+
+    /// Our end as monitor events name it (see [`Conn::local_name`]).
+    pub fn local_name(&self) -> String {
+        self.conn().local_name()
+    }
+
+    /// The peer's end as monitor events name it.
+    pub fn remote_name(&self) -> String {
+        self.conn().remote_name()
+    }
+
+    /// Apply the socket's options to a connection just accepted.
+    pub fn accepted(&self, opts: &TransportOptions) {
+        self.conn().accepted(opts)
     }
 }
 
 impl Source for Stream {
     fn register(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.register(r, t, i),
-            Stream::Ipc(s) => s.register(r, t, i),
-            Stream::Udp(s) => s.register(r, t, i),
-        }
+        self.conn_mut().register(r, t, i)
     }
     fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.reregister(r, t, i),
-            Stream::Ipc(s) => s.reregister(r, t, i),
-            Stream::Udp(s) => s.reregister(r, t, i),
-        }
+        self.conn_mut().reregister(r, t, i)
     }
     fn deregister(&mut self, r: &Registry) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.deregister(r),
-            Stream::Ipc(s) => s.deregister(r),
-            Stream::Udp(s) => s.deregister(r),
-        }
-    }
-}
-
-pub enum Listener {
-    Tcp(TcpListener),
-    /// With the socket file it made, if any (not for abstract names).
-    Ipc(UnixListener, Option<IpcFile>),
-}
-
-/// The file an ipc listener bound, to remove on unbind/close.
-pub struct IpcFile {
-    pub path: std::path::PathBuf,
-    /// Device and inode at bind time: a file another socket has since
-    /// bound at the same path is not ours to remove.
-    pub id: Option<(u64, u64)>,
-    /// The private directory made for `ipc://*`, removed with the file.
-    pub dir: Option<std::path::PathBuf>,
-}
-
-impl IpcFile {
-    pub fn new(path: std::path::PathBuf, dir: Option<std::path::PathBuf>) -> IpcFile {
-        let id = file_id(&path);
-        IpcFile { path, id, dir }
-    }
-}
-
-fn file_id(path: &std::path::Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::symlink_metadata(path)
-        .ok()
-        .map(|m| (m.dev(), m.ino()))
-}
-
-impl Listener {
-    pub fn accept(&self) -> io::Result<Stream> {
-        match self {
-            Listener::Tcp(l) => {
-                let (s, _) = l.accept()?;
-                let _ = s.set_nodelay(true);
-                Ok(Stream::Tcp(s))
-            }
-            Listener::Ipc(l, _) => l.accept().map(|(s, _)| Stream::Ipc(s)),
-        }
-    }
-
-    pub fn fd(&self) -> RawFd {
-        match self {
-            Listener::Tcp(l) => l.as_raw_fd(),
-            Listener::Ipc(l, _) => l.as_raw_fd(),
-        }
-    }
-}
-
-impl Drop for Listener {
-    /// An ipc listener removes its socket file on unbind/close, unless
-    /// another socket has bound the same path since (libzmq 4.3 leaves an
-    /// explicit path in place for that reason; removing only our own file
-    /// cleans up without breaking the newer listener). The directory made
-    /// for `ipc://*` goes too, as in libzmq.
-    fn drop(&mut self) {
-        if let Listener::Ipc(_, Some(f)) = self {
-            if f.id.is_some() && file_id(&f.path) == f.id {
-                let _ = std::fs::remove_file(&f.path);
-            }
-            if let Some(dir) = &f.dir {
-                let _ = std::fs::remove_dir(dir);
-            }
-        }
+        self.conn_mut().deregister(r)
     }
 }
 
 impl Source for Listener {
     fn register(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
-        match self {
-            Listener::Tcp(l) => l.register(r, t, i),
-            Listener::Ipc(l, _) => l.register(r, t, i),
-        }
+        self.source().register(r, t, i)
     }
     fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
-        match self {
-            Listener::Tcp(l) => l.reregister(r, t, i),
-            Listener::Ipc(l, _) => l.reregister(r, t, i),
-        }
+        self.source().reregister(r, t, i)
     }
     fn deregister(&mut self, r: &Registry) -> io::Result<()> {
-        match self {
-            Listener::Tcp(l) => l.deregister(r),
-            Listener::Ipc(l, _) => l.deregister(r),
-        }
+        self.source().deregister(r)
     }
 }
 
@@ -390,6 +384,8 @@ pub fn adopt_listener_fd(fd: RawFd, inet: bool) -> io::Result<std::os::fd::Owned
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mio::net::TcpStream;
+    use std::io::Read;
 
     fn tcp_pair() -> (Stream, std::net::TcpStream) {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -1,11 +1,13 @@
 //! tcp: listening and connecting sockets, with the socket options libzmq
 //! applies (buffers, TOS, keepalive, no Nagle).
 
-use super::stream::{Listener, Stream};
+use super::address::tcp_endpoint_string;
+use super::stream::{Accept, Conn, Listener, Stream};
 use super::TransportOptions;
 use socket2::{Domain, Protocol, SockAddr, Socket, TcpKeepalive, Type};
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 fn new_socket(addr: &SocketAddr, opts: &TransportOptions) -> io::Result<Socket> {
@@ -22,8 +24,8 @@ fn new_socket(addr: &SocketAddr, opts: &TransportOptions) -> io::Result<Socket> 
     if opts.rcvbuf >= 0 {
         sock.set_recv_buffer_size(opts.rcvbuf as usize)?;
     }
-    if opts.tos != 0 && addr.is_ipv4() {
-        sock.set_tos(opts.tos as u32)?;
+    if opts.tos != 0 {
+        set_tos(&sock, opts.tos)?;
     }
     set_priority(&sock, opts);
     if !opts.bindtodevice.is_empty() {
@@ -31,9 +33,17 @@ fn new_socket(addr: &SocketAddr, opts: &TransportOptions) -> io::Result<Socket> 
     }
     if opts.busy_poll > 0 {
         // As libzmq, a refusal (EPERM without CAP_NET_ADMIN) is ignored.
-        let _ = set_int_opt(&sock, libc::SO_BUSY_POLL, opts.busy_poll);
+        let _ = set_int_opt(&sock, libc::SOL_SOCKET, libc::SO_BUSY_POLL, opts.busy_poll);
     }
     Ok(sock)
+}
+
+/// ZMQ_TOS as libzmq's set_ip_type_of_service: IP_TOS, and the IPv6
+/// traffic class too (refused on a socket that is not IPv6: ignored).
+fn set_tos(sock: &Socket, tos: i32) -> io::Result<()> {
+    sock.set_tos(tos as u32)?;
+    let _ = set_int_opt(sock, libc::IPPROTO_IPV6, libc::IPV6_TCLASS, tos);
+    Ok(())
 }
 
 /// ZMQ_PRIORITY, on every socket libzmq sets it on: listening, accepted
@@ -41,17 +51,22 @@ fn new_socket(addr: &SocketAddr, opts: &TransportOptions) -> io::Result<Socket> 
 /// default (libzmq asserts instead).
 fn set_priority(sock: &Socket, opts: &TransportOptions) {
     if opts.priority != 0 {
-        let _ = set_int_opt(sock, libc::SO_PRIORITY, opts.priority);
+        let _ = set_int_opt(sock, libc::SOL_SOCKET, libc::SO_PRIORITY, opts.priority);
     }
 }
 
-fn set_int_opt(sock: &Socket, opt: libc::c_int, v: libc::c_int) -> io::Result<()> {
+fn set_int_opt(
+    sock: &Socket,
+    level: libc::c_int,
+    opt: libc::c_int,
+    v: libc::c_int,
+) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: an int option on a socket we hold; v lives across the call.
     let rc = unsafe {
         libc::setsockopt(
             sock.as_raw_fd(),
-            libc::SOL_SOCKET,
+            level,
             opt,
             (&v as *const libc::c_int).cast(),
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
@@ -141,14 +156,64 @@ pub fn connect(
     Ok(Stream::Tcp(mio::net::TcpStream::from_std(std_stream)))
 }
 
-/// Options on an accepted connection.
-pub fn accepted(stream: &Stream, opts: &TransportOptions) {
-    if let Stream::Tcp(s) = stream {
-        let sock = socket2::SockRef::from(s);
+impl Conn for mio::net::TcpStream {
+    fn local_name(&self) -> String {
+        self.local_addr()
+            .map(|a| tcp_endpoint_string(&a))
+            .unwrap_or_default()
+    }
+
+    fn remote_name(&self) -> String {
+        self.peer_addr()
+            .map(|a| tcp_endpoint_string(&a))
+            .unwrap_or_default()
+    }
+
+    fn peer_address(&self) -> String {
+        self.peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default()
+    }
+
+    fn connect_result(&self) -> io::Result<()> {
+        if let Some(e) = self.take_error()? {
+            return Err(e);
+        }
+        self.peer_addr().map(|_| ())
+    }
+
+    /// Set SO_RCVLOWAT: readable (and woken) only once `bytes` are queued,
+    /// or the peer hung up, or the receive window is nearly closed (so a
+    /// peer held back by it never deadlocks us; Linux caps the value at
+    /// half the largest receive buffer and grows the buffer to fit).
+    fn set_rcvlowat(&self, bytes: usize) -> bool {
+        let v = bytes.min(i32::MAX as usize) as libc::c_int;
+        // SAFETY: `v` is a live c_int of the size passed; the fd is our open
+        // socket.
+        let rc = unsafe {
+            libc::setsockopt(
+                self.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVLOWAT,
+                (&v as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        rc == 0
+    }
+
+    /// The TCP maximum segment size (0 when the kernel does not say).
+    fn segment_size(&self) -> usize {
+        socket2::SockRef::from(self).mss().map_or(0, |m| m as usize)
+    }
+
+    /// Options on an accepted connection.
+    fn accepted(&self, opts: &TransportOptions) {
+        let sock = socket2::SockRef::from(self);
         let _ = apply_stream_options(&sock, opts);
         // libzmq's listener gives each accepted socket the ToS and priority.
         if opts.tos != 0 {
-            let _ = sock.set_tos(opts.tos as u32);
+            let _ = set_tos(&sock, opts.tos);
         }
         set_priority(&sock, opts);
         if opts.sndbuf >= 0 {
@@ -157,5 +222,15 @@ pub fn accepted(stream: &Stream, opts: &TransportOptions) {
         if opts.rcvbuf >= 0 {
             let _ = sock.set_recv_buffer_size(opts.rcvbuf as usize);
         }
+    }
+}
+
+impl Accept for mio::net::TcpListener {
+    type Conn = mio::net::TcpStream;
+
+    fn accept_conn(&self) -> io::Result<mio::net::TcpStream> {
+        let (s, _) = self.accept()?;
+        let _ = s.set_nodelay(true);
+        Ok(s)
     }
 }

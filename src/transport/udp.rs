@@ -297,6 +297,29 @@ fn c_atoi(b: &[u8]) -> i32 {
     v as i32
 }
 
+impl super::stream::Conn for mio::net::UdpSocket {
+    fn local_name(&self) -> String {
+        self.local_addr()
+            .map(|a| format!("udp://{a}"))
+            .unwrap_or_default()
+    }
+
+    fn remote_name(&self) -> String {
+        String::new()
+    }
+
+    fn connect_result(&self) -> io::Result<()> {
+        match self.take_error()? {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn is_datagram(&self) -> bool {
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Write the seed corpus of every fuzz target into fuzz/corpus/<target>/:
+a few small, well-formed (and a few nearly well-formed) inputs per target,
+so a short run starts past the first length checks. Deterministic; the
+files are committed. Run from anywhere: fuzz/make-corpus.py"""
+import hashlib
+import os
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def greeting(mech=b"NULL", minor=1, server=0):
+    g = bytes([0xFF] + [0] * 7 + [1, 0x7F, 3, minor]) + mech.ljust(20, b"\0")
+    return g + bytes([server]) + bytes(31)
+
+
+def frame(body, more=False, command=False):
+    flags = (1 if more else 0) | (4 if command else 0)
+    if len(body) > 255:
+        return bytes([flags | 2]) + struct.pack(">Q", len(body)) + body
+    return bytes([flags, len(body)]) + body
+
+
+def prop(name, value):
+    return bytes([len(name)]) + name + struct.pack(">I", len(value)) + value
+
+
+def command(name, data=b""):
+    return frame(bytes([len(name)]) + name + data, command=True)
+
+
+READY_DEALER = command(b"READY", prop(b"Socket-Type", b"DEALER") + prop(b"Identity", b""))
+READY_ROUTER = command(b"READY", prop(b"Socket-Type", b"ROUTER"))
+V1_IDENTITY = b"\x01\x00"  # unversioned ZMTP 1.0: an empty identity frame
+V2_SIGNATURE = bytes([0xFF] + [0] * 7 + [1, 0x7F, 1, 5])  # ZMTP 2.0, DEALER
+
+SEEDS = {
+    # byte 0: socket type, 1: chunk/options, 2: prefix (0 none, 1/2 greeting,
+    # 3 greeting + READY); then the peer's bytes.
+    "zmtp_connection": [
+        b"\x05\x3f\x00" + greeting() + READY_DEALER + frame(b"hello"),
+        b"\x05\x3f\x03" + frame(b"part", more=True) + frame(b"end"),
+        b"\x05\x3f\x03" + command(b"PING", b"\x00\x0actx") + command(b"PONG"),
+        b"\x05\x01\x00" + V1_IDENTITY + b"\x06\x00hello",
+        b"\x05\x3f\x00" + V2_SIGNATURE + b"\x00\x00\x00\x05hello",
+        b"\x05\x7f\x03" + bytes([2]) + struct.pack(">Q", 1 << 62),
+        b"\x0e\x3f\x03" + command(b"JOIN", b"weather") + frame(b"grp", more=True) + frame(b"x"),
+    ],
+    # The undamaged cases of each mechanism, ZAP 200 (see harness.rs).
+    "mechanism_handshake": [bytes([sel, 63, 1]) + bytes(60) for sel in range(3)]
+    + [bytes([sel | 0x08, 7, 3]) + bytes(range(40)) for sel in range(3)],
+    # byte 0: mechanism and role, byte 1: chunk; the peer's raw bytes.
+    "greeting": [
+        b"\x02\x3f" + greeting(),
+        b"\x02\x3f" + greeting(minor=0),
+        b"\x08\x3f" + greeting(b"PLAIN"),
+        b"\x09\x3f" + greeting(b"CURVE", server=0),
+        b"\x01\x3f" + greeting(b"CURVE", server=1),
+        b"\x02\x3f" + V2_SIGNATURE + bytes(2),
+        b"\x02\x3f" + V1_IDENTITY,
+        b"\x02\x3fGET / HTTP/1.1\r\n\r\n",
+    ],
+    "mechanism_raw": [
+        b"\x0a\x3f" + READY_DEALER + frame(b"msg"),
+        b"\x02\x3f" + READY_ROUTER + command(b"ERROR", b"\x05nope!"),
+        b"\x08\x3f" + command(b"HELLO", b"\x05admin\x06secret"),
+        b"\x00\x3f" + command(b"WELCOME") + command(b"READY", prop(b"Socket-Type", b"ROUTER")),
+        b"\x08\x3f" + command(b"INITIATE", prop(b"Socket-Type", b"DEALER")),
+        b"\x09\x3f" + command(b"HELLO", b"\x01\x00" + bytes(72) + bytes(8) + bytes(8) + bytes(80)),
+        b"\x01\x3f" + command(b"WELCOME", bytes(16) + bytes(144)),
+        b"\x09\x3f" + command(b"INITIATE", bytes(96) + bytes(8) + bytes(300)),
+        b"\x01\x3f" + command(b"MESSAGE", bytes(8) + bytes(40)),
+    ],
+    # byte 0: framing (bit 0: 1 = ZMTP 2/3), maxmsgsize, batch; 1: chunk.
+    "frame_decoder": [
+        b"\x01\x10" + frame(b"hi") + frame(b"x" * 300, more=True) + frame(b"", command=True),
+        b"\x03\x00" + frame(b"a" * 5000),
+        b"\x0d\x01" + bytes([2]) + struct.pack(">Q", 1 << 62),
+        b"\x01\x40" + bytes([2]) + struct.pack(">Q", 1 << 63) + b"zz",
+        b"\x00\x10" + b"\x06\x00hello" + b"\xff" + struct.pack(">Q", 3) + b"\x01ab",
+        b"\x00\x04" + b"\xff" + struct.pack(">Q", 1 << 62),
+        b"\x04\x02" + b"\x00" + b"\x01\x01" * 8,
+    ],
+    # byte 0: local socket type; the rest a command body (or ZAP frames).
+    "command_metadata": [
+        b"\x05\x05READY" + prop(b"Socket-Type", b"ROUTER") + prop(b"Identity", b"id"),
+        b"\x06\x05READY" + prop(b"Socket-Type", b"DEALER") + prop(b"X-Big", b"v" * 64),
+        b"\x00\x05READY\x0bSocket-Type\xff\xff\xff\xffPAIR",
+        b"\x00\x04PING\x00\x0a0123456789abcdefXYZ",
+        b"\x00\x04JOINweather",
+        b"\x00\x05LEAVEweather",
+        b"\x00\x011.0\x011\x01200\x01OK\x01user\x01" + prop(b"X", b"y") + b"\x00",
+        b"\x00grp\x01body\x00",
+    ],
+    "udp_datagram": [
+        b"\x07weatherrain",
+        b"\x00body",
+        b"\xffshort",
+        b"127.0.0.1:5555\x00",
+        b"[::1]:80",
+        b"10.0.0.1: +7x",
+    ],
+    "z85_decode": [
+        b"HelloWorld",
+        b"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID",
+        b"%nSc0",
+        b"abc",
+        b"#####",
+    ],
+    # byte 0: credentials (bit 0) and chunk; then the proxy's replies.
+    "socks_reply": [
+        b"\x10\x05\x00\x05\x00\x00\x01\x7f\x00\x00\x01\x15\xb3",
+        b"\x11\x05\x02\x01\x00\x05\x00\x00\x04" + bytes(16) + b"\x15\xb3",
+        b"\x10\x05\x00\x05\x00\x00\x03\x0bexample.org\x15\xb3",
+        b"\x10\x05\xff",
+        b"\x11\x05\x02\x01\x01",
+    ],
+}
+
+for target, seeds in SEEDS.items():
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    for old in os.listdir(d):
+        os.remove(os.path.join(d, old))
+    for s in seeds:
+        name = "seed-" + hashlib.sha1(s).hexdigest()[:16]
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(s)
+print("wrote", sum(len(s) for s in SEEDS.values()), "seeds for", len(SEEDS), "targets")

@@ -1,0 +1,258 @@
+//! The frame encoder (see the module comment of codec/).
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+
+use crate::msg::Msg;
+
+use super::*;
+
+/// A queued piece of output.
+enum Seg {
+    /// This many bytes of the batch buffer (segments consume it in order).
+    Batch(usize),
+    /// A large body, written from the message.
+    Body(Msg),
+}
+
+/// Queues frames for writing (see the module comment).
+pub struct Encoder {
+    framing: Framing,
+    pub(super) batch: Vec<u8>,
+    /// Bytes of `batch` already written.
+    head: usize,
+    segs: VecDeque<Seg>,
+    /// Bytes of the front `Body` segment already written.
+    front_off: usize,
+    pending: usize,
+}
+
+impl Default for Encoder {
+    fn default() -> Encoder {
+        Encoder::new()
+    }
+}
+
+impl Encoder {
+    pub fn new() -> Encoder {
+        Encoder {
+            framing: Framing::V2,
+            // Grows to a batch's worth once messages flow; a connection
+            // that never gets past its handshake stays small.
+            batch: Vec::with_capacity(128),
+            head: 0,
+            segs: VecDeque::with_capacity(16),
+            front_off: 0,
+            pending: 0,
+        }
+    }
+
+    pub fn set_framing(&mut self, framing: Framing) {
+        self.framing = framing;
+    }
+
+    /// Bytes queued and not yet written.
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// Reclaim the written prefix once it dominates the buffer, so a
+    /// connection that never fully drains does not grow it forever.
+    #[inline]
+    fn reclaim_written(&mut self) {
+        if self.head >= 4096 && self.head * 2 >= self.batch.len() {
+            self.batch.drain(..self.head);
+            self.head = 0;
+        }
+    }
+
+    fn append(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.reclaim_written();
+        self.batch.extend_from_slice(bytes);
+        self.pending += bytes.len();
+        match self.segs.back_mut() {
+            Some(Seg::Batch(n)) => *n += bytes.len(),
+            _ => self.segs.push_back(Seg::Batch(bytes.len())),
+        }
+    }
+
+    /// Queue raw bytes (greeting parts).
+    pub fn push_raw(&mut self, bytes: &[u8]) {
+        self.append(bytes);
+    }
+
+    fn header(&self, more: bool, command: bool, size: usize, out: &mut [u8; 10]) -> usize {
+        match self.framing {
+            Framing::V2 => {
+                let mut f = 0;
+                if more {
+                    f |= FLAG_MORE;
+                }
+                if command {
+                    f |= FLAG_COMMAND;
+                }
+                if size > 255 {
+                    out[0] = f | FLAG_LONG;
+                    out[1..9].copy_from_slice(&(size as u64).to_be_bytes());
+                    9
+                } else {
+                    out[0] = f;
+                    out[1] = size as u8;
+                    2
+                }
+            }
+            Framing::V1 => {
+                let len = size as u64 + 1;
+                let n = if len < 255 {
+                    out[0] = len as u8;
+                    1
+                } else {
+                    out[0] = 0xff;
+                    out[1..9].copy_from_slice(&len.to_be_bytes());
+                    9
+                };
+                out[n] = u8::from(more);
+                n + 1
+            }
+        }
+    }
+
+    /// Queue one frame whose body is `prefix` followed by `body`'s bytes
+    /// (the prefix carries a command name in front of a topic, say).
+    pub fn push_frame(&mut self, more: bool, command: bool, prefix: &[u8], body: Msg) {
+        let size = prefix.len() + body.size();
+        if let (true, Some(inline)) = (prefix.is_empty(), body.inline_buf()) {
+            self.push_inline_frame(more, command, size, inline);
+            return;
+        }
+        let mut h = [0u8; 10];
+        let n = self.header(more, command, size, &mut h);
+        self.append(&h[..n]);
+        self.append(prefix);
+        if body.size() >= LARGE_BODY {
+            self.pending += body.size();
+            self.segs.push_back(Seg::Body(body));
+        } else {
+            self.append(body.data());
+        }
+    }
+
+    /// Queue one frame of the first `size` bytes of `inline` (a message's
+    /// inline buffer). Such a frame always has a 2-byte header (a short
+    /// frame; for ZMTP 1.0, length and flags), so header and the whole
+    /// inline buffer go in with one fixed-size copy and the tail is cut off
+    /// again.
+    #[inline]
+    fn push_inline_frame(
+        &mut self,
+        more: bool,
+        command: bool,
+        size: usize,
+        inline: &[u8; Msg::MAX_VSM_SIZE],
+    ) {
+        let mut h = [0u8; 10];
+        let n = self.header(more, command, size, &mut h);
+        debug_assert_eq!(n, 2);
+        let mut block = [0u8; 2 + Msg::MAX_VSM_SIZE];
+        block[..2].copy_from_slice(&h[..2]);
+        block[2..].copy_from_slice(inline);
+        self.reclaim_written();
+        let at = self.batch.len();
+        self.batch.extend_from_slice(&block);
+        self.batch.truncate(at + 2 + size);
+        self.pending += 2 + size;
+        match self.segs.back_mut() {
+            Some(Seg::Batch(len)) => *len += 2 + size,
+            _ => self.segs.push_back(Seg::Batch(2 + size)),
+        }
+    }
+
+    /// Queue one frame of `size` body bytes that `fill` writes in place in
+    /// the batch buffer (CURVE seals each MESSAGE straight into it: no
+    /// buffer per message). Returns what `fill` returns.
+    pub fn push_frame_with<R>(
+        &mut self,
+        more: bool,
+        command: bool,
+        size: usize,
+        fill: impl FnOnce(&mut [u8]) -> R,
+    ) -> R {
+        let mut h = [0u8; 10];
+        let n = self.header(more, command, size, &mut h);
+        self.append(&h[..n]);
+        let at = self.batch.len();
+        self.batch.resize(at + size, 0);
+        self.pending += size;
+        match self.segs.back_mut() {
+            Some(Seg::Batch(len)) => *len += size,
+            _ => self.segs.push_back(Seg::Batch(size)),
+        }
+        fill(&mut self.batch[at..])
+    }
+
+    /// Queue one frame with a small body given as bytes (commands).
+    pub fn push_bytes_frame(&mut self, more: bool, command: bool, body: &[u8]) {
+        let mut h = [0u8; 10];
+        let n = self.header(more, command, body.len(), &mut h);
+        self.append(&h[..n]);
+        self.append(body);
+    }
+
+    /// Fill `slices` with what to write next; returns how many were filled.
+    pub fn output<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        let mut n = 0;
+        let mut bpos = self.head;
+        for (i, seg) in self.segs.iter().enumerate() {
+            let Some(slot) = slices.get_mut(n) else { break };
+            match seg {
+                Seg::Batch(len) => {
+                    *slot = IoSlice::new(&self.batch[bpos..bpos + len]);
+                    bpos += len;
+                }
+                Seg::Body(m) => {
+                    let off = if i == 0 { self.front_off } else { 0 };
+                    *slot = IoSlice::new(&m.data()[off..]);
+                }
+            }
+            n += 1;
+        }
+        n
+    }
+
+    /// `n` bytes of [`output`](Self::output) were written.
+    pub fn consume(&mut self, mut n: usize) {
+        n = n.min(self.pending);
+        self.pending -= n;
+        while n > 0 {
+            let Some(front) = self.segs.front_mut() else {
+                break;
+            };
+            let done = match front {
+                Seg::Batch(len) => {
+                    let k = n.min(*len);
+                    *len -= k;
+                    self.head += k;
+                    n -= k;
+                    *len == 0
+                }
+                Seg::Body(m) => {
+                    let k = n.min(m.size() - self.front_off);
+                    self.front_off += k;
+                    n -= k;
+                    self.front_off == m.size()
+                }
+            };
+            if done {
+                self.segs.pop_front();
+                self.front_off = 0;
+            }
+        }
+        if self.segs.is_empty() {
+            self.batch.clear();
+            self.head = 0;
+        }
+    }
+}
