@@ -6,7 +6,7 @@ CARGO  ?= cargo
 REL    := target/release
 SOVER  := 5.2.5
 
-.PHONY: all build header pc demo install test test-rust test-capi lint bench clean
+.PHONY: all build header pc demo install test test-rust test-capi lint bench soak clean
 
 all: build pc demo
 
@@ -60,6 +60,7 @@ test: build
 	scripts/interop.sh
 	scripts/fuzz-smoke.sh
 	scripts/pyzmq-tests.sh
+	SOAK_SECONDS=90 scripts/soak.sh
 
 lint:
 	$(CARGO) fmt --check
@@ -75,6 +76,11 @@ lint:
 # see scripts/bench.sh and scripts/bench-scenarios.sh.
 bench: build
 	scripts/bench.sh
+
+# Chaos soak over three network namespaces (root): SOAK_SECONDS (default
+# 600), SOAK_SEED to replay, SOAK_LIB=libzmq for Debian's; see scripts/soak.sh.
+soak: build
+	scripts/soak.sh
 
 clean:
 	$(CARGO) clean
