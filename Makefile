@@ -35,6 +35,7 @@ demo: build
 	gcc -std=c99 -Wall -Wextra -Iinclude examples/demo.c -o $(REL)/demo \
 	    -L$(REL) -Wl,-rpath,$(CURDIR)/$(REL) -lzmq
 	$(REL)/demo
+	@scripts/demo-swap.sh
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
