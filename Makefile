@@ -6,7 +6,7 @@ CARGO  ?= cargo
 REL    := target/release
 SOVER  := 5.2.5
 
-.PHONY: all build header pc demo install test test-rust test-capi lint bench clean
+.PHONY: all build header pc demo deps install test test-rust test-capi lint bench clean
 
 all: build pc demo
 
@@ -48,7 +48,9 @@ install: build
 	    -e 's|@includedir@|$${prefix}/include|' -e 's|@version@|4.3.5|' \
 	    pkgconfig/libzmq.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libzmq.pc
 
-test: build
+# scripts/deps.sh first: installs the Debian packages the stages need when we
+# are root, or stops at once with the command to run (never halfway through).
+test: deps build
 	$(CARGO) test --release 2>&1 | tee $(REL)/cargo-test.log; test $${PIPESTATUS[0]} -eq 0
 	scripts/capi-tests.sh
 	scripts/scale.sh
@@ -61,6 +63,9 @@ test: build
 	scripts/interop.sh
 	scripts/fuzz-smoke.sh
 	scripts/pyzmq-tests.sh
+
+deps:
+	scripts/deps.sh
 
 lint:
 	$(CARGO) fmt --check
