@@ -38,6 +38,8 @@ demo: build
 	@scripts/demo-swap.sh
 
 install: build
+	@# include/, lib/ (libzmq.so.$(SOVER) and its links, libzmq.a),
+	@# lib/pkgconfig/libzmq.pc and lib/cmake/ZeroMQ/.
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(REL)/libzmq.so $(DESTDIR)$(PREFIX)/lib/libzmq.so.$(SOVER)
 	ln -sf libzmq.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libzmq.so.5
@@ -47,6 +49,12 @@ install: build
 	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$${prefix}/lib|' \
 	    -e 's|@includedir@|$${prefix}/include|' -e 's|@version@|4.3.5|' \
 	    pkgconfig/libzmq.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libzmq.pc
+	@# find_package(ZeroMQ): the files and imported targets (libzmq,
+	@# libzmq-static) libzmq 4.3.5's CMake install provides.
+	install -d $(DESTDIR)$(PREFIX)/lib/cmake/ZeroMQ
+	install -m 644 cmake/ZeroMQConfig.cmake $(DESTDIR)$(PREFIX)/lib/cmake/ZeroMQ/
+	sed -e 's|@SOVER@|$(SOVER)|' cmake/ZeroMQTargets.cmake > $(DESTDIR)$(PREFIX)/lib/cmake/ZeroMQ/ZeroMQTargets.cmake
+	sed -e 's|@VERSION@|4.3.5|' cmake/ZeroMQConfigVersion.cmake > $(DESTDIR)$(PREFIX)/lib/cmake/ZeroMQ/ZeroMQConfigVersion.cmake
 
 # scripts/deps.sh first: installs the Debian packages the stages need when we
 # are root, or stops at once with the command to run (never halfway through).
