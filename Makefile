@@ -6,7 +6,7 @@ CARGO  ?= cargo
 REL    := target/release
 SOVER  := 5.2.5
 
-.PHONY: all build header pc demo install test test-rust test-capi lint bench soak clean
+.PHONY: all build header pc demo deps install test test-rust test-capi lint bench soak clean
 
 all: build pc demo
 
@@ -35,8 +35,11 @@ demo: build
 	gcc -std=c99 -Wall -Wextra -Iinclude examples/demo.c -o $(REL)/demo \
 	    -L$(REL) -Wl,-rpath,$(CURDIR)/$(REL) -lzmq
 	$(REL)/demo
+	@scripts/demo-swap.sh
 
 install: build
+	@# include/, lib/ (libzmq.so.$(SOVER) and its links, libzmq.a),
+	@# lib/pkgconfig/libzmq.pc and lib/cmake/ZeroMQ/.
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(REL)/libzmq.so $(DESTDIR)$(PREFIX)/lib/libzmq.so.$(SOVER)
 	ln -sf libzmq.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libzmq.so.5
@@ -46,8 +49,16 @@ install: build
 	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$${prefix}/lib|' \
 	    -e 's|@includedir@|$${prefix}/include|' -e 's|@version@|4.3.5|' \
 	    pkgconfig/libzmq.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libzmq.pc
+	@# find_package(ZeroMQ): the files and imported targets (libzmq,
+	@# libzmq-static) libzmq 4.3.5's CMake install provides.
+	install -d $(DESTDIR)$(PREFIX)/lib/cmake/ZeroMQ
+	install -m 644 cmake/ZeroMQConfig.cmake $(DESTDIR)$(PREFIX)/lib/cmake/ZeroMQ/
+	sed -e 's|@SOVER@|$(SOVER)|' cmake/ZeroMQTargets.cmake > $(DESTDIR)$(PREFIX)/lib/cmake/ZeroMQ/ZeroMQTargets.cmake
+	sed -e 's|@VERSION@|4.3.5|' cmake/ZeroMQConfigVersion.cmake > $(DESTDIR)$(PREFIX)/lib/cmake/ZeroMQ/ZeroMQConfigVersion.cmake
 
-test: build
+# scripts/deps.sh first: installs the Debian packages the stages need when we
+# are root, or stops at once with the command to run (never halfway through).
+test: deps build
 	$(CARGO) test --release 2>&1 | tee $(REL)/cargo-test.log; test $${PIPESTATUS[0]} -eq 0
 	scripts/capi-tests.sh
 	scripts/scale.sh
@@ -61,6 +72,9 @@ test: build
 	scripts/fuzz-smoke.sh
 	scripts/pyzmq-tests.sh
 	SOAK_SECONDS=90 scripts/soak.sh
+
+deps:
+	scripts/deps.sh
 
 lint:
 	$(CARGO) fmt --check

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The Debian packages `make test` needs, in one place (`.ci/run` and the
+# Makefile's `test` target run this first):
+#   libzmq3-dev     Debian's libzmq 4.3.4 and zmq.h, the reference every test compares with
+#   valgrind        the C tests' memory checks
+#   pkg-config gcc g++ make   building the C tests and the install checks
+#   cmake libsodium-dev       libzmq 4.3.5 built with drafts (scripts/libzmq-ref.sh) for
+#                   libzmq's own test suite and the draft interop stage; cmake also
+#                   for the find_package(ZeroMQ) check of scripts/check-install.sh
+#   cppzmq-dev      zmq.hpp, the C++ binding that check builds
+#   iproute2        network namespaces (ip netns) and ss for libzmq's test suite
+#   python3-dev python3-venv  building pyzmq from its sdist (scripts/pyzmq-tests.sh,
+#                   which also needs PyPI)
+# Missing packages are installed with apt-get when we are root; otherwise
+# this stops at once with the one command to run.
+set -euo pipefail
+PACKAGES="libzmq3-dev valgrind pkg-config gcc g++ make cmake libsodium-dev cppzmq-dev iproute2 python3-dev python3-venv"
+need=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need="$need $p"
+done
+[ -z "$need" ] && exit 0
+cmd="apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q$need"
+if [ "$(id -u)" -eq 0 ]; then
+    echo "deps: installing$need"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need
+elif [ "${DEPS_SUDO:-}" = 1 ] && command -v sudo >/dev/null; then
+    echo "deps: installing$need with sudo"
+    sudo apt-get update -q
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need
+else
+    echo "deps: missing Debian packages:$need" >&2
+    echo "deps: run as root:  $cmd" >&2
+    echo "deps: (or: sudo sh -c '$cmd')" >&2
+    exit 1
+fi
