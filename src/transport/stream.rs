@@ -394,6 +394,25 @@ mod tests {
         (Stream::Tcp(TcpStream::from_std(c)), a)
     }
 
+    /// ZMQ_USE_FD takes only a stream socket of the transport's family:
+    /// anything else is EINVAL at bind (and stays the caller's to close).
+    #[test]
+    fn use_fd_refuses_what_is_not_a_listening_stream_socket() {
+        use std::os::fd::AsRawFd;
+        let einval = |r: io::Result<std::os::fd::OwnedFd>| {
+            r.err().and_then(|e| e.raw_os_error()) == Some(libc::EINVAL)
+        };
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        assert!(einval(adopt_listener_fd(udp.as_raw_fd(), true)));
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        assert!(einval(adopt_listener_fd(tcp.as_raw_fd(), false)));
+        let file = std::fs::File::open("/dev/null").unwrap();
+        assert!(adopt_listener_fd(file.as_raw_fd(), true).is_err());
+        // A tcp listener is taken (the OwnedFd now owns it: hand it back).
+        let owned = adopt_listener_fd(tcp.as_raw_fd(), true).unwrap();
+        std::mem::forget(owned);
+    }
+
     #[test]
     fn writes_end_on_a_segment_boundary_while_more_is_queued() {
         let (mut s, mut peer) = tcp_pair();
