@@ -4,6 +4,7 @@
 //! stream.rs.
 
 pub mod address;
+pub mod endpoint;
 pub mod filter;
 pub mod ipc;
 pub mod socks;

@@ -1,9 +1,11 @@
 //! tcp: listening and connecting sockets, with the socket options libzmq
 //! applies (buffers, TOS, keepalive, no Nagle).
 
-use super::address::tcp_endpoint_string;
+use super::address::{resolve_tcp_bind, tcp_endpoint_string};
+use super::endpoint::{BindArgs, BindError, Bound, Opened, Scheme};
 use super::stream::{Accept, Conn, Listener, Stream};
 use super::TransportOptions;
+use crate::error::Errno;
 use socket2::{Domain, Protocol, SockAddr, Socket, TcpKeepalive, Type};
 use std::io;
 use std::net::SocketAddr;
@@ -233,4 +235,32 @@ impl Accept for mio::net::TcpListener {
         let _ = s.set_nodelay(true);
         Ok(s)
     }
+}
+
+/// tcp's endpoint side (see [`Scheme`]).
+pub const SCHEME: Scheme = Scheme {
+    name: "tcp",
+    allows: not_dgram,
+    bind: bind_endpoint,
+};
+
+/// Every socket type but DGRAM, which we keep to udp: libzmq 4.3.4 lets it
+/// bind tcp, where it would speak ZMTP with [address, body] messages no
+/// peer understands. (ipc's too.)
+pub(super) fn not_dgram(socket_type: i32) -> bool {
+    socket_type != crate::constants::ZMQ_DGRAM
+}
+
+fn bind_endpoint(addr: &str, args: &BindArgs) -> Result<Bound, BindError> {
+    // ZMQ_USE_FD: the application's own bound socket; the address given to
+    // zmq_bind is not used.
+    if args.use_fd != -1 {
+        return adopt(args.use_fd)
+            .map(|(l, bound)| Bound::Listener(l, tcp_endpoint_string(&bound)))
+            .map_err(|e| BindError::Failed(Errno::from(e), Opened::No));
+    }
+    let at = resolve_tcp_bind(addr, args.ipv6).map_err(|e| BindError::Failed(e, Opened::No))?;
+    let (l, bound) = listen(at, args.transport)
+        .map_err(|e| BindError::Failed(Errno::from(e), Opened::Unnamed))?;
+    Ok(Bound::Listener(l, tcp_endpoint_string(&bound)))
 }
