@@ -8,15 +8,15 @@ use super::Socket;
 use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::io::command::{IoCommand, SessionOptions, SocketMailbox, Target};
-use crate::io::connecter::{HostTarget, SocksTarget};
+use crate::io::connecter;
 use crate::pipe::pipe_pair;
 use crate::socket::monitor::{emit, emit_closed_unknown_fd, Ends};
-use crate::transport::address::{
-    check_tcp_connect_syntax, literal_tcp_connect, resolve_tcp_connect, tcp_endpoint_string,
+use crate::transport::address::{resolve_tcp_connect, tcp_endpoint_string};
+use crate::transport::endpoint::{
+    self, BindArgs, BindError, Bound, ConnectArgs, Dest, Opened, Scheme,
 };
-use crate::transport::endpoint::{self, BindArgs, BindError, Bound, Opened, Scheme};
 use crate::transport::filter::AcceptFilters;
-use crate::transport::{ipc, udp, TransportOptions};
+use crate::transport::TransportOptions;
 use std::sync::Arc;
 
 /// A tcp/ipc endpoint of this socket, for unbind/disconnect and close.
@@ -166,39 +166,24 @@ impl Socket {
     }
 
     pub(super) fn connect_wire(&mut self, proto: &str, addr: &str, endpoint: &str) -> Result<()> {
-        scheme_for(proto, self.base.options.socket_type)?;
-        if proto == "udp" {
-            return self.connect_udp(addr, endpoint);
-        }
-        let target = match proto {
-            "tcp" => {
-                check_tcp_connect_syntax(addr)?;
-                let o = &self.base.options;
-                let ipv6 = o.ipv6;
-                if !o.socks_proxy_address.is_empty() {
-                    // As libzmq, the destination is not resolved here: it
-                    // goes to the proxy as given.
-                    let proxy = String::from_utf8_lossy(&o.socks_proxy_address);
-                    Target::Socks(Box::new(SocksTarget::new(
-                        &proxy,
-                        addr,
-                        &o.socks_proxy_username,
-                        &o.socks_proxy_password,
-                        ipv6,
-                    )))
-                } else {
-                    match literal_tcp_connect(addr, ipv6)? {
-                        Some((addr, source)) => Target::Tcp { addr, source },
-                        None => Target::TcpHost(Box::new(HostTarget::new(addr, ipv6))),
-                    }
-                }
-            }
-            "ipc" => {
-                // libzmq takes "ipc://*" literally when connecting.
-                ipc::check_path(addr)?;
-                Target::Ipc(addr.to_owned())
-            }
-            _ => return Err(Errno::EPROTONOSUPPORT),
+        let scheme = scheme_for(proto, self.base.options.socket_type)?;
+        let o = &self.base.options;
+        let args = ConnectArgs {
+            socket_type: o.socket_type,
+            ipv6: o.ipv6,
+            bindtodevice: &o.bindtodevice,
+            multicast_loop: o.multicast_loop,
+            multicast_hops: o.multicast_hops,
+            socks_proxy: &o.socks_proxy_address,
+        };
+        let target = match (scheme.connect)(addr, &args)? {
+            Dest::Session(sock) => return self.start_udp(sock, addr, endpoint, None),
+            dest => connecter::target(
+                dest,
+                o.ipv6,
+                &o.socks_proxy_username,
+                &o.socks_proxy_password,
+            ),
         };
         let io = self.base.ctx.io_thread(self.base.options.affinity)?;
         let opts = self.session_options();
@@ -231,19 +216,6 @@ impl Socket {
             bound: false,
         });
         Ok(())
-    }
-
-    /// RADIO connects udp: a socket connected to the destination (a host
-    /// name is looked up now, as libzmq does), whose pipe takes every group.
-    fn connect_udp(&mut self, addr: &str, endpoint: &str) -> Result<()> {
-        if self.base.options.socket_type != ZMQ_RADIO {
-            return Err(Errno::ENOCOMPATPROTO);
-        }
-        let o = &self.base.options;
-        let ep = udp::resolve(addr, false, o.ipv6)?;
-        let sock = udp::open_sender(&ep, &o.bindtodevice, o.multicast_loop, o.multicast_hops)
-            .map_err(Errno::from)?;
-        self.start_udp(sock, addr, endpoint, None)
     }
 
     /// The pipe and I/O thread session of a udp socket made by bind_udp

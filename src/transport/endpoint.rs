@@ -1,13 +1,15 @@
-//! The endpoint side of a transport: what zmq_bind needs of it, as a
+//! The endpoint side of a transport: what zmq_bind and zmq_connect need of
+//! it, as a
 //! descriptor ([`Scheme`]) each transport file exports and the registry in
 //! stream.rs collects, so the socket looks a scheme up ([`scheme`]) instead
 //! of matching on it.
 
-use super::stream::Listener;
+use super::stream::{Listener, Stream};
 use super::TransportOptions;
 use crate::error::Errno;
+use std::sync::Arc;
 
-/// A transport as zmq_bind sees it.
+/// A transport as zmq_bind and zmq_connect see it.
 pub struct Scheme {
     /// As in "tcp://...".
     pub name: &'static str,
@@ -16,6 +18,47 @@ pub struct Scheme {
     pub allows: fn(socket_type: i32) -> bool,
     /// Bind `addr` (the endpoint without "name://").
     pub bind: fn(addr: &str, args: &BindArgs) -> Result<Bound, BindError>,
+    /// Check `addr` for zmq_connect and say how the connecter reaches it.
+    pub connect: fn(addr: &str, args: &ConnectArgs) -> Result<Dest, Errno>,
+}
+
+/// What a connect is given of the socket's options.
+pub struct ConnectArgs<'a> {
+    pub socket_type: i32,
+    pub ipv6: bool,
+    /// ZMQ_BINDTODEVICE as set.
+    pub bindtodevice: &'a [u8],
+    pub multicast_loop: bool,
+    pub multicast_hops: i32,
+    /// ZMQ_SOCKS_PROXY (empty: none).
+    pub socks_proxy: &'a [u8],
+}
+
+/// How a connecter reaches an endpoint.
+pub enum Dest {
+    /// An address connected to afresh on every attempt.
+    Dial(Arc<dyn Dial>),
+    /// A tcp address with a host name, looked up before every attempt off
+    /// the I/O thread (io/connecter/resolve.rs).
+    TcpHost(String),
+    /// A tcp address reached through the SOCKS5 proxy `proxy`, to which it
+    /// goes as given (io/connecter/socks.rs).
+    Socks { proxy: String, dest: String },
+    /// A datagram socket made now that is its own session at once (udp).
+    Session(std::net::UdpSocket),
+}
+
+/// An address a connecter connects to.
+pub trait Dial: Send + Sync {
+    /// Start a non-blocking connect (Err: its errno).
+    fn dial(&self, opts: &TransportOptions) -> Result<Stream, i32>;
+    /// The address as libzmq prints a connecter's once resolved.
+    fn name(&self) -> String;
+    /// Whether the connect finishes later, announced by CONNECT_DELAYED and
+    /// bounded by ZMQ_CONNECT_TIMEOUT (libzmq's tcp connecter only).
+    fn delayed(&self) -> bool {
+        false
+    }
 }
 
 /// What a bind is given of the socket's options.

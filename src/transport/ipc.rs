@@ -1,7 +1,7 @@
 //! ipc: Unix-domain stream sockets, including `ipc://*` (a generated path)
 //! and Linux abstract names (`ipc://@name`).
 
-use super::endpoint::{BindArgs, BindError, Bound, Opened, Scheme};
+use super::endpoint::{BindArgs, BindError, Bound, ConnectArgs, Dest, Dial, Opened, Scheme};
 use super::stream::{Accept, Conn, Listener, Stream};
 use crate::error::{Errno, Result};
 use mio::event::Source;
@@ -231,7 +231,26 @@ pub const SCHEME: Scheme = Scheme {
     name: "ipc",
     allows: super::tcp::not_dgram,
     bind: bind_endpoint,
+    connect: connect_endpoint,
 };
+
+fn connect_endpoint(addr: &str, _: &ConnectArgs) -> Result<Dest> {
+    // libzmq takes "ipc://*" literally when connecting.
+    check_path(addr)?;
+    Ok(Dest::Dial(std::sync::Arc::new(IpcDial(addr.to_owned()))))
+}
+
+/// A path a connecter connects to.
+struct IpcDial(String);
+
+impl Dial for IpcDial {
+    fn dial(&self, _: &super::TransportOptions) -> std::result::Result<Stream, i32> {
+        connect(&self.0).map_err(|err| err.0)
+    }
+    fn name(&self) -> String {
+        format!("ipc://{}", self.0)
+    }
+}
 
 fn bind_endpoint(addr: &str, args: &BindArgs) -> std::result::Result<Bound, BindError> {
     // ZMQ_USE_FD: the application's own bound socket, which the address
