@@ -98,17 +98,15 @@ pub struct SessionOptions {
 /// Where a connecter connects.
 #[derive(Clone)]
 pub enum Target {
-    Tcp {
-        addr: SocketAddr,
-        source: Option<SocketAddr>,
-    },
-    Ipc(String),
+    /// An address the transport connects to afresh on every attempt.
+    Dial(Arc<dyn crate::transport::endpoint::Dial>),
     /// A tcp address with a host name: looked up before every attempt, off
     /// the I/O thread (see connecter/resolve.rs).
     TcpHost(Box<super::connecter::HostTarget>),
     /// A tcp address reached through a SOCKS5 proxy (ZMQ_SOCKS_PROXY).
     Socks(Box<super::connecter::SocksTarget>),
-    /// A udp socket a DGRAM socket bound (the session uses a duplicate).
+    /// A udp socket a DGRAM or DISH socket bound or a RADIO connected (the
+    /// session uses a duplicate).
     Udp(Arc<std::net::UdpSocket>),
 }
 

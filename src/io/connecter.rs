@@ -13,7 +13,7 @@ use super::thread::Reactor;
 use crate::constants::*;
 use crate::pipe::PipeEnd;
 use crate::transport::address::tcp_endpoint_string;
-use crate::transport::{ipc, tcp};
+use crate::transport::endpoint::Dest;
 use crate::util::clock::now_ms;
 use std::sync::Arc;
 
@@ -87,9 +87,7 @@ impl Sessions {
             }
         }
         let stream = match &target {
-            Target::Tcp { addr, source } => tcp::connect(*addr, *source, &s.opts.transport)
-                .map_err(|err| err.raw_os_error().unwrap_or(0)),
-            Target::Ipc(path) => ipc::connect(path).map_err(|err| err.0),
+            Target::Dial(d) => d.dial(&s.opts.transport),
             Target::TcpHost(_) | Target::Socks(_) => return,
             Target::Udp(sock) => {
                 match sock.try_clone() {
@@ -102,7 +100,7 @@ impl Sessions {
         match stream {
             Ok(stream) if via_socks => self.start_socks(r, key, stream),
             Ok(stream) => {
-                if matches!(target, Target::Tcp { .. }) {
+                if matches!(&target, Target::Dial(d) if d.delayed()) {
                     // A non-blocking tcp connect is under way, for at most
                     // ZMQ_CONNECT_TIMEOUT (libzmq's tcp connecter only).
                     s.connect_deadline = socks::deadline(s.opts.connect_timeout);
@@ -186,11 +184,28 @@ impl Sessions {
     }
 }
 
+/// The connecter's target for a transport's [`Dest`] (not
+/// [`Dest::Session`], which the socket starts itself); `ipv6` and the SOCKS
+/// credentials as the socket's options were at zmq_connect.
+pub fn target(dest: Dest, ipv6: bool, socks_username: &[u8], socks_password: &[u8]) -> Target {
+    match dest {
+        Dest::Dial(d) => Target::Dial(d),
+        Dest::TcpHost(addr) => Target::TcpHost(Box::new(HostTarget::new(&addr, ipv6))),
+        Dest::Socks { proxy, dest } => Target::Socks(Box::new(SocksTarget::new(
+            &proxy,
+            &dest,
+            socks_username,
+            socks_password,
+            ipv6,
+        ))),
+        Dest::Session(sock) => Target::Udp(Arc::new(sock)),
+    }
+}
+
 /// A connecter's address once resolved, as libzmq prints it.
 pub(super) fn resolved_endpoint(t: &Target) -> String {
     match t {
-        Target::Tcp { addr, .. } => tcp_endpoint_string(addr),
-        Target::Ipc(path) => format!("ipc://{path}"),
+        Target::Dial(d) => d.name(),
         Target::Udp(sock) => sock
             .local_addr()
             .map(|a| udp::endpoint_name(&a))

@@ -562,8 +562,7 @@ impl Socket {
                 self.base.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
-            "tcp" | "ipc" | "udp" => self.bind_wire(proto, addr, endpoint),
-            _ => Err(Errno::EPROTONOSUPPORT),
+            _ => self.bind_wire(proto, addr, endpoint),
         }
     }
 
@@ -600,8 +599,7 @@ impl Socket {
                 self.base.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
-            "tcp" | "ipc" | "udp" => self.connect_wire(proto, addr, endpoint),
-            _ => Err(Errno::EPROTONOSUPPORT),
+            _ => self.connect_wire(proto, addr, endpoint),
         }
     }
 
@@ -655,7 +653,7 @@ impl Socket {
     pub fn term_endpoint(&mut self, endpoint: &str, unbind: bool) -> Result<()> {
         self.enter()?;
         let (proto, addr) = split_endpoint(endpoint)?;
-        if matches!(proto, "tcp" | "ipc" | "udp") {
+        if crate::transport::endpoint::scheme(proto).is_some() {
             return self.term_wire(endpoint, unbind);
         }
         if proto != "inproc" {

@@ -8,15 +8,15 @@ use super::Socket;
 use crate::constants::*;
 use crate::error::{Errno, Result};
 use crate::io::command::{IoCommand, SessionOptions, SocketMailbox, Target};
-use crate::io::connecter::{HostTarget, SocksTarget};
+use crate::io::connecter;
 use crate::pipe::pipe_pair;
 use crate::socket::monitor::{emit, emit_closed_unknown_fd, Ends};
-use crate::transport::address::{
-    check_tcp_connect_syntax, literal_tcp_connect, resolve_tcp_bind, resolve_tcp_connect,
-    tcp_endpoint_string,
+use crate::transport::address::{resolve_tcp_connect, tcp_endpoint_string};
+use crate::transport::endpoint::{
+    self, BindArgs, BindError, Bound, ConnectArgs, Dest, Opened, Scheme,
 };
 use crate::transport::filter::AcceptFilters;
-use crate::transport::{ipc, tcp, udp, TransportOptions};
+use crate::transport::TransportOptions;
 use std::sync::Arc;
 
 /// A tcp/ipc endpoint of this socket, for unbind/disconnect and close.
@@ -110,41 +110,30 @@ impl Socket {
     }
 
     pub(super) fn bind_wire(&mut self, proto: &str, addr: &str, endpoint: &str) -> Result<()> {
-        check_socket_type(proto, self.base.options.socket_type)?;
-        if proto == "udp" {
-            return self.bind_udp(addr, endpoint);
-        }
-        let ipv6 = self.base.options.ipv6;
-        // Whether the failure (if any) came after a socket was opened: libzmq
-        // then reports that socket's CLOSED before BIND_FAILED.
-        let mut opened = false;
-        let use_fd = self.base.options.use_fd;
-        let listened = match proto {
-            // ZMQ_USE_FD: the application's own bound socket; the address
-            // given to zmq_bind is not used (tcp) or only names it (ipc).
-            "tcp" if use_fd != -1 => tcp::adopt(use_fd)
-                .map(|(l, bound)| (l, tcp_endpoint_string(&bound)))
-                .map_err(Errno::from),
-            "ipc" if use_fd != -1 => ipc::adopt(use_fd, addr),
-            "tcp" => resolve_tcp_bind(addr, ipv6).and_then(|at| {
-                opened = true;
-                let topts = self.session_options();
-                let (l, bound) = tcp::listen(at, &topts.transport).map_err(Errno::from)?;
-                Ok((l, tcp_endpoint_string(&bound)))
-            }),
-            "ipc" => {
-                opened = addr != "*" && ipc::check_path(addr).is_ok();
-                ipc::listen(addr, self.base.options.backlog)
-            }
-            _ => return Err(Errno::EPROTONOSUPPORT),
+        let scheme = scheme_for(proto, self.base.options.socket_type)?;
+        let topts = self.session_options();
+        let o = &self.base.options;
+        let args = BindArgs {
+            socket_type: o.socket_type,
+            ipv6: o.ipv6,
+            use_fd: o.use_fd,
+            bindtodevice: &o.bindtodevice,
+            transport: &topts.transport,
         };
-        let (listener, resolved) = match listened {
-            Ok(l) => l,
-            Err(e) => {
-                if opened {
-                    // libzmq's ipc listener knows its endpoint by then, the
-                    // tcp one not yet.
-                    let name = if proto == "ipc" { endpoint } else { "" };
+        let (listener, resolved) = match (scheme.bind)(addr, &args) {
+            Ok(Bound::Listener(l, resolved)) => (l, resolved),
+            Ok(Bound::Session(sock, bound_at)) => {
+                return self.start_udp(sock, addr, endpoint, Some(bound_at))
+            }
+            Err(BindError::Quiet(e)) => return Err(e),
+            Err(BindError::Failed(e, opened)) => {
+                // The socket it had opened, if any, is closed first.
+                if opened != Opened::No {
+                    let name = if opened == Opened::Named {
+                        endpoint
+                    } else {
+                        ""
+                    };
                     emit_closed_unknown_fd(&*self.base.monitor, Ends::bound(name, ""));
                 }
                 // libzmq names the address without the transport here.
@@ -177,39 +166,24 @@ impl Socket {
     }
 
     pub(super) fn connect_wire(&mut self, proto: &str, addr: &str, endpoint: &str) -> Result<()> {
-        check_socket_type(proto, self.base.options.socket_type)?;
-        if proto == "udp" {
-            return self.connect_udp(addr, endpoint);
-        }
-        let target = match proto {
-            "tcp" => {
-                check_tcp_connect_syntax(addr)?;
-                let o = &self.base.options;
-                let ipv6 = o.ipv6;
-                if !o.socks_proxy_address.is_empty() {
-                    // As libzmq, the destination is not resolved here: it
-                    // goes to the proxy as given.
-                    let proxy = String::from_utf8_lossy(&o.socks_proxy_address);
-                    Target::Socks(Box::new(SocksTarget::new(
-                        &proxy,
-                        addr,
-                        &o.socks_proxy_username,
-                        &o.socks_proxy_password,
-                        ipv6,
-                    )))
-                } else {
-                    match literal_tcp_connect(addr, ipv6)? {
-                        Some((addr, source)) => Target::Tcp { addr, source },
-                        None => Target::TcpHost(Box::new(HostTarget::new(addr, ipv6))),
-                    }
-                }
-            }
-            "ipc" => {
-                // libzmq takes "ipc://*" literally when connecting.
-                ipc::check_path(addr)?;
-                Target::Ipc(addr.to_owned())
-            }
-            _ => return Err(Errno::EPROTONOSUPPORT),
+        let scheme = scheme_for(proto, self.base.options.socket_type)?;
+        let o = &self.base.options;
+        let args = ConnectArgs {
+            socket_type: o.socket_type,
+            ipv6: o.ipv6,
+            bindtodevice: &o.bindtodevice,
+            multicast_loop: o.multicast_loop,
+            multicast_hops: o.multicast_hops,
+            socks_proxy: &o.socks_proxy_address,
+        };
+        let target = match (scheme.connect)(addr, &args)? {
+            Dest::Session(sock) => return self.start_udp(sock, addr, endpoint, None),
+            dest => connecter::target(
+                dest,
+                o.ipv6,
+                &o.socks_proxy_username,
+                &o.socks_proxy_password,
+            ),
         };
         let io = self.base.ctx.io_thread(self.base.options.affinity)?;
         let opts = self.session_options();
@@ -242,35 +216,6 @@ impl Socket {
             bound: false,
         });
         Ok(())
-    }
-
-    /// DGRAM and DISH bind udp (a unicast address, or a multicast group to
-    /// join): the socket is made here (so errors are zmq_bind's), its single
-    /// pipe at once, and an I/O thread session moves the datagrams.
-    /// ZMQ_LAST_ENDPOINT is the address as given, without "udp://", as
-    /// libzmq reports it.
-    fn bind_udp(&mut self, addr: &str, endpoint: &str) -> Result<()> {
-        if !matches!(self.base.options.socket_type, ZMQ_DGRAM | ZMQ_DISH) {
-            return Err(Errno::ENOCOMPATPROTO);
-        }
-        let o = &self.base.options;
-        let ep = udp::resolve(addr, true, o.ipv6)?;
-        let sock = udp::open_receiver(&ep, &o.bindtodevice).map_err(Errno::from)?;
-        let local = sock.local_addr().map_err(Errno::from)?;
-        self.start_udp(sock, addr, endpoint, Some(format!("udp://{local}")))
-    }
-
-    /// RADIO connects udp: a socket connected to the destination (a host
-    /// name is looked up now, as libzmq does), whose pipe takes every group.
-    fn connect_udp(&mut self, addr: &str, endpoint: &str) -> Result<()> {
-        if self.base.options.socket_type != ZMQ_RADIO {
-            return Err(Errno::ENOCOMPATPROTO);
-        }
-        let o = &self.base.options;
-        let ep = udp::resolve(addr, false, o.ipv6)?;
-        let sock = udp::open_sender(&ep, &o.bindtodevice, o.multicast_loop, o.multicast_hops)
-            .map_err(Errno::from)?;
-        self.start_udp(sock, addr, endpoint, None)
     }
 
     /// The pipe and I/O thread session of a udp socket made by bind_udp
@@ -389,19 +334,12 @@ impl Socket {
     }
 }
 
-/// Transports and socket types that do not mix, as libzmq refuses them:
-/// udp is for DGRAM, RADIO and DISH only (which of them binds or connects is
-/// checked there). We also keep DGRAM to udp: libzmq 4.3.4 lets it bind tcp,
-/// where it would speak ZMTP with [address, body] messages no peer
-/// understands.
-fn check_socket_type(proto: &str, socket_type: i32) -> Result<()> {
-    let ok = if proto == "udp" {
-        matches!(socket_type, ZMQ_DGRAM | ZMQ_RADIO | ZMQ_DISH)
-    } else {
-        socket_type != ZMQ_DGRAM
-    };
-    if ok {
-        Ok(())
+/// The transport registered for `proto`, if `socket_type` may use it
+/// (libzmq refuses some mixes with ENOCOMPATPROTO).
+fn scheme_for(proto: &str, socket_type: i32) -> Result<&'static Scheme> {
+    let scheme = endpoint::scheme(proto).ok_or(Errno::EPROTONOSUPPORT)?;
+    if (scheme.allows)(socket_type) {
+        Ok(scheme)
     } else {
         Err(Errno::ENOCOMPATPROTO)
     }

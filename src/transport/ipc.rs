@@ -1,6 +1,7 @@
 //! ipc: Unix-domain stream sockets, including `ipc://*` (a generated path)
 //! and Linux abstract names (`ipc://@name`).
 
+use super::endpoint::{BindArgs, BindError, Bound, ConnectArgs, Dest, Dial, Opened, Scheme};
 use super::stream::{Accept, Conn, Listener, Stream};
 use crate::error::{Errno, Result};
 use mio::event::Source;
@@ -223,4 +224,45 @@ fn ipc_name(a: &std::os::unix::net::SocketAddr) -> String {
     } else {
         "ipc://".to_owned()
     }
+}
+
+/// ipc's endpoint side (see [`Scheme`]).
+pub const SCHEME: Scheme = Scheme {
+    name: "ipc",
+    allows: super::tcp::not_dgram,
+    bind: bind_endpoint,
+    connect: connect_endpoint,
+};
+
+fn connect_endpoint(addr: &str, _: &ConnectArgs) -> Result<Dest> {
+    // libzmq takes "ipc://*" literally when connecting.
+    check_path(addr)?;
+    Ok(Dest::Dial(std::sync::Arc::new(IpcDial(addr.to_owned()))))
+}
+
+/// A path a connecter connects to.
+struct IpcDial(String);
+
+impl Dial for IpcDial {
+    fn dial(&self, _: &super::TransportOptions) -> std::result::Result<Stream, i32> {
+        connect(&self.0).map_err(|err| err.0)
+    }
+    fn name(&self) -> String {
+        format!("ipc://{}", self.0)
+    }
+}
+
+fn bind_endpoint(addr: &str, args: &BindArgs) -> std::result::Result<Bound, BindError> {
+    // ZMQ_USE_FD: the application's own bound socket, which the address
+    // given to zmq_bind only names.
+    let (listened, opened) = if args.use_fd != -1 {
+        (adopt(args.use_fd, addr), Opened::No)
+    } else if addr != "*" && check_path(addr).is_ok() {
+        (listen(addr, args.transport.backlog), Opened::Named)
+    } else {
+        (listen(addr, args.transport.backlog), Opened::No)
+    };
+    listened
+        .map(|(l, name)| Bound::Listener(l, name))
+        .map_err(|e| BindError::Failed(e, opened))
 }

@@ -1,9 +1,11 @@
 //! Transports: endpoint parsing, and per transport its sockets (tcp, ipc;
 //! udp for DGRAM, RADIO and DISH), each in its own file, plugged into the
-//! `Stream` / `Listener` the I/O threads drive through the registry in
+//! `Stream` / `Listener` the I/O threads drive and the `Scheme`s zmq_bind
+//! and zmq_connect look up (endpoint.rs), through the registry in
 //! stream.rs.
 
 pub mod address;
+pub mod endpoint;
 pub mod filter;
 pub mod ipc;
 pub mod socks;

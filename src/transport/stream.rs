@@ -15,6 +15,7 @@ use mio::{Interest, Registry, Token};
 use std::io::{self, IoSlice};
 use std::os::fd::{AsRawFd, RawFd};
 
+use super::endpoint::Scheme;
 use super::TransportOptions;
 use crate::msg::ReadBuf;
 
@@ -68,10 +69,15 @@ pub trait Accept: Source + AsRawFd {
     fn accept_conn(&self) -> io::Result<Self::Conn>;
 }
 
-/// Generates [`Stream`] and [`Listener`] from the registry: one line per
-/// transport, `Variant(connected socket type[, listener type])`.
+/// Generates [`Stream`], [`Listener`] and [`SCHEMES`] from the registry:
+/// one line per transport, `Variant(connected socket type[, listener
+/// type]) = its endpoint descriptor`.
 macro_rules! transports {
-    ($($name:ident($conn:ty $(, $listener:ty)?)),* $(,)?) => {
+    ($($name:ident($conn:ty $(, $listener:ty)?) = $scheme:path),* $(,)?) => {
+        /// Every transport's endpoint side, looked up by
+        /// [`scheme`](super::endpoint::scheme).
+        pub static SCHEMES: &[&Scheme] = &[$(&$scheme,)*];
+
         pub enum Stream {
             $($name($conn),)*
         }
@@ -143,9 +149,9 @@ macro_rules! transports {
 
 // The registry.
 transports! {
-    Tcp(mio::net::TcpStream, mio::net::TcpListener),
-    Ipc(mio::net::UnixStream, super::ipc::IpcListener),
-    Udp(mio::net::UdpSocket),
+    Tcp(mio::net::TcpStream, mio::net::TcpListener) = super::tcp::SCHEME,
+    Ipc(mio::net::UnixStream, super::ipc::IpcListener) = super::ipc::SCHEME,
+    Udp(mio::net::UdpSocket) = super::udp::SCHEME,
 }
 
 impl Stream {

@@ -12,6 +12,8 @@
 //! interface (`*`, a NIC name or an address) only in front of a multicast
 //! address, naming where to join or send from.
 
+use super::endpoint::{BindArgs, BindError, Bound, ConnectArgs, Dest, Scheme};
+use crate::constants::{ZMQ_DGRAM, ZMQ_DISH, ZMQ_RADIO};
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::transport::address::{interface_addr, resolve_host, resolve_tcp_bind, split_host_port};
@@ -318,6 +320,48 @@ impl super::stream::Conn for mio::net::UdpSocket {
     fn is_datagram(&self) -> bool {
         true
     }
+}
+
+/// udp's endpoint side (see [`Scheme`]): DGRAM, RADIO and DISH only (which
+/// of them binds or connects is checked there).
+pub const SCHEME: Scheme = Scheme {
+    name: "udp",
+    allows: |t| matches!(t, ZMQ_DGRAM | ZMQ_RADIO | ZMQ_DISH),
+    bind: bind_endpoint,
+    connect: connect_endpoint,
+};
+
+/// RADIO connects udp: a socket connected to the destination (a host name
+/// is looked up now, as libzmq does), its own session at once.
+fn connect_endpoint(addr: &str, args: &ConnectArgs) -> Result<Dest> {
+    if args.socket_type != ZMQ_RADIO {
+        return Err(Errno::ENOCOMPATPROTO);
+    }
+    let ep = resolve(addr, false, args.ipv6)?;
+    let sock = open_sender(
+        &ep,
+        args.bindtodevice,
+        args.multicast_loop,
+        args.multicast_hops,
+    )
+    .map_err(Errno::from)?;
+    Ok(Dest::Session(sock))
+}
+
+/// DGRAM and DISH bind udp (a unicast address, or a multicast group to
+/// join): the socket is made here, so errors are zmq_bind's, and it is its
+/// own session at once.
+fn bind_endpoint(addr: &str, args: &BindArgs) -> std::result::Result<Bound, BindError> {
+    if !matches!(args.socket_type, ZMQ_DGRAM | ZMQ_DISH) {
+        return Err(BindError::Quiet(Errno::ENOCOMPATPROTO));
+    }
+    let ep = resolve(addr, true, args.ipv6).map_err(BindError::Quiet)?;
+    let opened = || -> io::Result<_> {
+        let sock = open_receiver(&ep, args.bindtodevice)?;
+        let local = sock.local_addr()?;
+        Ok(Bound::Session(sock, format!("udp://{local}")))
+    };
+    opened().map_err(|e| BindError::Quiet(Errno::from(e)))
 }
 
 #[cfg(test)]

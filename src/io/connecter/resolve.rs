@@ -7,6 +7,7 @@
 use super::{Reactor, Session, Sessions};
 use crate::io::command::{Command, IoCommand, SocketMailbox, Target};
 use crate::transport::address::resolve_tcp_connect;
+use crate::transport::tcp;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -60,7 +61,7 @@ pub(super) fn next_attempt(
 ) -> Option<Target> {
     let h = host_target(s.target.as_mut())?;
     if let Some((addr, source)) = h.resolved.take() {
-        return Some(Target::Tcp { addr, source });
+        return Some(Target::Dial(tcp::dial(addr, source)));
     }
     if h.pending {
         return None;

@@ -52,7 +52,7 @@ impl SocksTarget {
         // libzmq checks nothing of the proxy at zmq_connect: what does not
         // resolve (no port, a "tcp://" prefix) fails every attempt.
         let proxy_target = match literal_tcp_connect(proxy, ipv6) {
-            Ok(Some((addr, source))) => Target::Tcp { addr, source },
+            Ok(Some((addr, source))) => Target::Dial(crate::transport::tcp::dial(addr, source)),
             _ => Target::TcpHost(Box::new(HostTarget::new(proxy, ipv6))),
         };
         SocksTarget {
