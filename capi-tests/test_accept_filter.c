@@ -34,15 +34,6 @@ static void *monitor (void *s)
     return m;
 }
 
-static void bounce (void *sb, void *sc)
-{
-    char buf[8];
-    CHECK (zmq_send (sc, "ping", 4, 0) == 4);
-    CHECK (zmq_recv (sb, buf, sizeof buf, 0) == 4 && memcmp (buf, "ping", 4) == 0);
-    CHECK (zmq_send (sb, "pong", 4, 0) == 4);
-    CHECK (zmq_recv (sc, buf, sizeof buf, 0) == 4 && memcmp (buf, "pong", 4) == 0);
-}
-
 /* The connecter's message never arrives and the binder has nobody to send
  * to; the monitor saw the refusal and nothing that follows an accept. */
 static void refused (void *sb, void *sc, void *mon)
@@ -82,7 +73,7 @@ static void run (void *sb, const char *where, int admitted)
     void *sc = make (ZMQ_PAIR);
     CHECK_OK (zmq_connect (sc, ep));
     if (admitted)
-        bounce (sb, sc);
+        ping_pong (sb, sc);
     else
         refused (sb, sc, mon);
     monitor_close (sb, mon);
@@ -130,7 +121,7 @@ static void tcp_set_after_bind (void)
     set_filter (sb, "127.0.0.2");
     void *sc = make (ZMQ_PAIR);
     CHECK_OK (zmq_connect (sc, ep));
-    bounce (sb, sc);
+    ping_pong (sb, sc);
     zmq_close (sc);
     zmq_close (sb);
 }

@@ -26,15 +26,6 @@ static void *make (int type)
     return s;
 }
 
-static void bounce (void *sb, void *sc)
-{
-    char buf[8];
-    CHECK (zmq_send (sc, "ping", 4, 0) == 4);
-    CHECK (zmq_recv (sb, buf, sizeof buf, 0) == 4 && memcmp (buf, "ping", 4) == 0);
-    CHECK (zmq_send (sb, "pong", 4, 0) == 4);
-    CHECK (zmq_recv (sc, buf, sizeof buf, 0) == 4 && memcmp (buf, "pong", 4) == 0);
-}
-
 static void tcp_fd (void)
 {
     int fd = socket (AF_INET, SOCK_STREAM, 0);
@@ -65,7 +56,7 @@ static void tcp_fd (void)
 
     void *sc = make (ZMQ_REQ);
     CHECK_OK (zmq_connect (sc, want));
-    bounce (sb, sc);
+    ping_pong (sb, sc);
     zmq_close (sc);
     zmq_close (sb);
 }
@@ -95,7 +86,7 @@ static void ipc_fd (void)
     CHECK (strcmp (got, ep) == 0);
     void *sc = make (ZMQ_PAIR);
     CHECK_OK (zmq_connect (sc, ep));
-    bounce (sb, sc);
+    ping_pong (sb, sc);
     zmq_close (sc);
     zmq_close (sb);
 

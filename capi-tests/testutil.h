@@ -72,6 +72,17 @@ static inline void set_int (void *s, int opt, int v)
     CHECK_OK (zmq_setsockopt (s, opt, &v, sizeof v));
 }
 
+/* "ping" from the connecter `sc` to the binder `sb` and "pong" back: both
+ * directions of a PAIR (or REQ -> REP) connection work. */
+static inline void ping_pong (void *sb, void *sc)
+{
+    char buf[8];
+    CHECK (zmq_send (sc, "ping", 4, 0) == 4);
+    CHECK (zmq_recv (sb, buf, sizeof buf, 0) == 4 && memcmp (buf, "ping", 4) == 0);
+    CHECK (zmq_send (sb, "pong", 4, 0) == 4);
+    CHECK (zmq_recv (sc, buf, sizeof buf, 0) == 4 && memcmp (buf, "pong", 4) == 0);
+}
+
 /* Monotonic milliseconds, for deadlines and elapsed-time checks. */
 static inline long now_ms (void)
 {
