@@ -11,10 +11,12 @@
 #   iproute2        network namespaces (ip netns) and ss for libzmq's test suite
 #   python3-dev python3-venv  building pyzmq from its sdist (scripts/pyzmq-tests.sh,
 #                   which also needs PyPI)
+#   chromium        the real browser of scripts/ws-browser.sh (headless: a page's
+#                   WebSocket to ws:// of each library)
 # Missing packages are installed with apt-get when we are root; otherwise
 # this stops at once with the one command to run.
 set -euo pipefail
-PACKAGES="libzmq3-dev valgrind pkg-config gcc g++ make cmake libsodium-dev cppzmq-dev iproute2 python3-dev python3-venv"
+PACKAGES="libzmq3-dev valgrind pkg-config gcc g++ make cmake libsodium-dev cppzmq-dev iproute2 python3-dev python3-venv chromium"
 need=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need="$need $p"

@@ -1,0 +1,440 @@
+/* The ZeroMQ side of the browser test (scripts/ws-browser.sh): a ROUTER or
+ * a SERVER bound to a ws:// endpoint that a page in headless Chromium
+ * (capi-tests/ws/browser.html) reaches through the browser's own WebSocket
+ * API, speaking ZWS 2.0 written in JavaScript. Only zmq.h and libc are used,
+ * so it builds against any libzmq; the SERVER needs -DZMQ_BUILD_DRAFT_API.
+ *
+ *   browser_peer probe
+ *       prints "ws <0|1> ..." (whether this library has ws://: zmq_has
+ *       says so, under libzmq's name "WS" or as "ws", or a bind to
+ *       ws://127.0.0.1:* works) and "draft <0|1>"
+ *   browser_peer <ROUTER|SERVER> <endpoint> <label> [big]
+ *       binds, prints "listening <last endpoint>", then runs the plan below
+ *       with one page; `big` adds the plan's last message, 200,000 bytes,
+ *       which Chromium sends fragmented (continuation frames: it splits
+ *       what it sends at about 64 KiB), something libzmq 4.3 does not take
+ *
+ * The subprotocol is plain ZWS2.0 (a browser cannot offer ZWS2.0/NULL: "/"
+ * is not allowed in a subprotocol name), so there is no READY: the page's
+ * first message is its routing id, "browser", which a ROUTER must take as
+ * the peer's routing id. The page then sends the messages of router_plan
+ * (multipart) or server_plan (one frame each: a SERVER takes no multipart);
+ * the sizes cross the WebSocket length encodings (payload = flags byte +
+ * body: 125 is the last 7-bit length, 65535 the last 16-bit one). Each is
+ * checked byte for byte here and echoed back (a ROUTER puts an "echo" frame
+ * first); then this side sends "bye", its label and a 100,000 byte body,
+ * which the page checks too; last the page sends its verdict,
+ * REPORT ok|FAIL <detail>. Exit status 0 only if every check here passed and
+ * the page reported ok. Each wait has a 30 s timeout (BROWSER_PEER_WAIT_MS in
+ * the environment sets another, in ms), and a socket monitor
+ * ends the run at once when the library drops the page's connection
+ * (DISCONNECTED or a failed handshake) rather than waiting that out. */
+
+#include <zmq.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BIG_SIZE 100000
+#define MAX_PARTS 4
+
+/* A part of a message: `text` when set, else `size` bytes of pattern(seed). */
+typedef struct {
+    const char *text;
+    size_t size;
+    int seed;
+} part_t;
+
+typedef struct {
+    int nparts;
+    part_t parts[MAX_PARTS];
+} spec_t;
+
+static const spec_t router_plan[] = {
+  {1, {{"hello from chromium", 0, 0}}},
+  {3, {{"part-1", 0, 0}, {"", 0, 0}, {NULL, 256, 1}}},
+  {2, {{NULL, 124, 2}, {NULL, 125, 3}}},
+  {1, {{NULL, 65534, 4}}},
+  {1, {{NULL, 65535, 5}}},
+  {1, {{NULL, 200000, 6}}},
+};
+
+#ifdef ZMQ_BUILD_DRAFT_API
+static const spec_t server_plan[] = {
+  {1, {{"hello from chromium", 0, 0}}},
+  {1, {{"", 0, 0}}},
+  {1, {{NULL, 256, 1}}},
+  {1, {{NULL, 124, 2}}},
+  {1, {{NULL, 125, 3}}},
+  {1, {{NULL, 65534, 4}}},
+  {1, {{NULL, 65535, 5}}},
+  {1, {{NULL, 200000, 6}}},
+};
+#endif
+
+#define COUNT(a) ((int) (sizeof (a) / sizeof (a)[0]))
+
+/* The page computes the same bytes (browser.html, pattern()). */
+static void pattern (unsigned char *b, size_t n, int seed)
+{
+    for (size_t i = 0; i < n; i++)
+        b[i] = (unsigned char) ((i * 31 + (size_t) seed * 7 + (i >> 8) * 3) & 255);
+}
+
+static void die (const char *what)
+{
+    printf ("FAIL %s: %s\n", what, zmq_strerror (zmq_errno ()));
+    exit (1);
+}
+
+static int failures = 0;
+
+__attribute__ ((format (printf, 1, 2))) static void fail (const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    printf ("FAIL ");
+    vprintf (fmt, ap);
+    printf ("\n");
+    va_end (ap);
+    failures++;
+}
+
+/* Whether frame `m` holds exactly `p`; says where it differs if not. */
+static int part_matches (zmq_msg_t *m, const part_t *p, int msg, int frame)
+{
+    size_t want = p->text ? strlen (p->text) : p->size;
+    size_t got = zmq_msg_size (m);
+    const unsigned char *d = (const unsigned char *) zmq_msg_data (m);
+    if (got != want) {
+        fail ("message %d frame %d: %zu bytes, expected %zu", msg, frame, got, want);
+        return 0;
+    }
+    unsigned char *exp = malloc (want ? want : 1);
+    if (!exp)
+        die ("malloc");
+    if (p->text)
+        memcpy (exp, p->text, want);
+    else
+        pattern (exp, want, p->seed);
+    for (size_t i = 0; i < want; i++)
+        if (d[i] != exp[i]) {
+            fail ("message %d frame %d: byte %zu is %u, expected %u", msg, frame, i,
+                  d[i], exp[i]);
+            free (exp);
+            return 0;
+        }
+    free (exp);
+    return 1;
+}
+
+/* Receives one whole message into parts[] (at most max); returns the count,
+ * or -1 on timeout/error (reported). */
+static void *monitor = NULL;
+static long wait_ms = 30000; /* BROWSER_PEER_WAIT_MS overrides */
+
+/* Waits until `s` has a message: 1; or reports why not (30 s without one,
+ * or the monitor saw the connection go) and returns 0. */
+static int wait_readable (void *s, const char *what)
+{
+    void *watch = zmq_stopwatch_start ();
+    for (;;) {
+        long left = wait_ms - (long) (zmq_stopwatch_intermediate (watch) / 1000);
+        if (left <= 0) {
+            zmq_stopwatch_stop (watch);
+            fail ("waiting for %s: nothing within %ld ms", what, wait_ms);
+            return 0;
+        }
+        zmq_pollitem_t items[2] = {{s, 0, ZMQ_POLLIN, 0}, {monitor, 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll (items, 2, left) < 0)
+            die ("zmq_poll");
+        if (items[0].revents & ZMQ_POLLIN) {
+            zmq_stopwatch_stop (watch);
+            return 1;
+        }
+        if (items[1].revents & ZMQ_POLLIN) {
+            zmq_msg_t ev;
+            zmq_msg_init (&ev);
+            if (zmq_msg_recv (&ev, monitor, 0) < 0)
+                die ("zmq_msg_recv (monitor)");
+            uint16_t event = 0;
+            if (zmq_msg_size (&ev) >= 2)
+                memcpy (&event, zmq_msg_data (&ev), 2);
+            uint32_t value = 0;
+            if (zmq_msg_size (&ev) >= 6)
+                memcpy (&value, (char *) zmq_msg_data (&ev) + 2, 4);
+            while (zmq_msg_more (&ev)) /* the endpoint frame */
+                if (zmq_msg_recv (&ev, monitor, 0) < 0)
+                    die ("zmq_msg_recv (monitor)");
+            zmq_msg_close (&ev);
+            /* Data already queued is read first (the socket is checked
+             * first), so only a connection lost mid-plan ends up here. */
+            if (zmq_poll (items, 1, 0) > 0 && (items[0].revents & ZMQ_POLLIN)) {
+                zmq_stopwatch_stop (watch);
+                return 1;
+            }
+            zmq_stopwatch_stop (watch);
+            fail ("waiting for %s: the library dropped the page's connection (%s, value %u)",
+                  what,
+                  event == ZMQ_EVENT_DISCONNECTED ? "DISCONNECTED" : "HANDSHAKE_FAILED",
+                  (unsigned) value);
+            return 0;
+        }
+    }
+}
+
+static int recv_multipart (void *s, zmq_msg_t *parts, int max, const char *what)
+{
+    int n = 0;
+    if (!wait_readable (s, what))
+        return -1;
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init (&m);
+        if (zmq_msg_recv (&m, s, 0) < 0) {
+            printf ("FAIL receiving %s: %s\n", what, zmq_strerror (zmq_errno ()));
+            zmq_msg_close (&m);
+            failures++;
+            return -1;
+        }
+        int more = zmq_msg_more (&m);
+        if (n < max)
+            parts[n] = m;
+        else
+            zmq_msg_close (&m);
+        n++;
+        if (!more)
+            return n;
+    }
+}
+
+static void send_text (void *s, const char *t, int flags)
+{
+    if (zmq_send (s, t, strlen (t), flags) < 0)
+        die ("zmq_send");
+}
+
+static void send_big (void *s)
+{
+    static unsigned char big[BIG_SIZE];
+    pattern (big, BIG_SIZE, 9);
+    if (zmq_send (s, big, BIG_SIZE, 0) < 0)
+        die ("zmq_send (100,000 bytes)");
+}
+
+static void print_report (const char *status, size_t slen, const char *detail, size_t dlen)
+{
+    printf ("browser: REPORT %.*s %.*s\n", (int) slen, status, (int) dlen, detail);
+    if (slen != 2 || memcmp (status, "ok", 2) != 0)
+        failures++;
+}
+
+static void run_router (void *s, const char *label, int big)
+{
+    const char *rid = "browser";
+    zmq_msg_t parts[MAX_PARTS + 1];
+    for (int i = 0; i < COUNT (router_plan) - !big; i++) {
+        const spec_t *sp = &router_plan[i];
+        int n = recv_multipart (s, parts, MAX_PARTS + 1, "a message from the page");
+        if (n < 0)
+            return;
+        int kept = n < MAX_PARTS + 1 ? n : MAX_PARTS + 1;
+        int ok = 1;
+        if (zmq_msg_size (&parts[0]) != strlen (rid)
+            || memcmp (zmq_msg_data (&parts[0]), rid, strlen (rid)) != 0) {
+            fail ("message %d: routing id \"%.*s\", not the page's \"%s\"", i,
+                  (int) zmq_msg_size (&parts[0]), (const char *) zmq_msg_data (&parts[0]), rid);
+            ok = 0;
+        }
+        if (ok && n - 1 != sp->nparts) {
+            fail ("message %d: %d frames after the routing id, expected %d", i, n - 1,
+                  sp->nparts);
+            ok = 0;
+        }
+        for (int f = 0; ok && f < sp->nparts; f++)
+            ok = part_matches (&parts[f + 1], &sp->parts[f], i, f);
+        if (ok) {
+            printf ("ok   message %d from the page (%d frames, routing id %s)\n", i, sp->nparts, rid);
+            /* The echo: routing id, "echo", then the very frames received. */
+            if (zmq_msg_send (&parts[0], s, ZMQ_SNDMORE) < 0)
+                die ("zmq_msg_send (routing id)");
+            send_text (s, "echo", ZMQ_SNDMORE);
+            for (int f = 1; f < n; f++)
+                if (zmq_msg_send (&parts[f], s, f + 1 < n ? ZMQ_SNDMORE : 0) < 0)
+                    die ("zmq_msg_send (echo)");
+        } else {
+            for (int f = 0; f < kept; f++)
+                zmq_msg_close (&parts[f]);
+            return;
+        }
+    }
+    send_text (s, rid, ZMQ_SNDMORE);
+    send_text (s, "bye", ZMQ_SNDMORE);
+    send_text (s, label, ZMQ_SNDMORE);
+    send_big (s);
+    int n = recv_multipart (s, parts, MAX_PARTS + 1, "the page's REPORT");
+    if (n < 0)
+        return;
+    if (n == 4 && zmq_msg_size (&parts[1]) == 6 && memcmp (zmq_msg_data (&parts[1]), "REPORT", 6) == 0)
+        print_report ((const char *) zmq_msg_data (&parts[2]), zmq_msg_size (&parts[2]),
+                      (const char *) zmq_msg_data (&parts[3]), zmq_msg_size (&parts[3]));
+    else
+        fail ("the page's last message has %d frames, not [routing id, REPORT, status, detail]", n);
+    for (int f = 0; f < (n < MAX_PARTS + 1 ? n : MAX_PARTS + 1); f++)
+        zmq_msg_close (&parts[f]);
+}
+
+#ifdef ZMQ_BUILD_DRAFT_API
+static void run_server (void *s, const char *label, int big)
+{
+    uint32_t peer = 0;
+    for (int i = 0; i < COUNT (server_plan) - !big; i++) {
+        zmq_msg_t m;
+        zmq_msg_init (&m);
+        if (!wait_readable (s, "a message from the page"))
+            return;
+        if (zmq_msg_recv (&m, s, 0) < 0) {
+            printf ("FAIL receiving message %d from the page: %s\n", i, zmq_strerror (zmq_errno ()));
+            failures++;
+            return;
+        }
+        uint32_t id = zmq_msg_routing_id (&m);
+        if (i == 0)
+            peer = id;
+        else if (id != peer) {
+            fail ("message %d: routing id %u, the first was %u", i, (unsigned) id, (unsigned) peer);
+            zmq_msg_close (&m);
+            return;
+        }
+        if (!part_matches (&m, &server_plan[i].parts[0], i, 0)) {
+            zmq_msg_close (&m);
+            return;
+        }
+        printf ("ok   message %d from the page (routing id %u)\n", i, (unsigned) id);
+        if (zmq_msg_set_routing_id (&m, peer) != 0 || zmq_msg_send (&m, s, 0) < 0)
+            die ("zmq_msg_send (echo)");
+    }
+    char bye[200];
+    snprintf (bye, sizeof bye, "bye %s", label);
+    zmq_msg_t m;
+    zmq_msg_init_size (&m, strlen (bye));
+    memcpy (zmq_msg_data (&m), bye, strlen (bye));
+    if (zmq_msg_set_routing_id (&m, peer) != 0 || zmq_msg_send (&m, s, 0) < 0)
+        die ("zmq_msg_send (bye)");
+    zmq_msg_init_size (&m, BIG_SIZE);
+    pattern ((unsigned char *) zmq_msg_data (&m), BIG_SIZE, 9);
+    if (zmq_msg_set_routing_id (&m, peer) != 0 || zmq_msg_send (&m, s, 0) < 0)
+        die ("zmq_msg_send (100,000 bytes)");
+    zmq_msg_init (&m);
+    if (!wait_readable (s, "the page's REPORT"))
+        return;
+    if (zmq_msg_recv (&m, s, 0) < 0) {
+        printf ("FAIL receiving the page's REPORT: %s\n", zmq_strerror (zmq_errno ()));
+        failures++;
+        return;
+    }
+    /* "REPORT <status> <detail>" in one frame (a CLIENT sends no multipart) */
+    const char *d = (const char *) zmq_msg_data (&m);
+    size_t n = zmq_msg_size (&m);
+    if (n > 7 && memcmp (d, "REPORT ", 7) == 0) {
+        const char *st = d + 7;
+        const char *sp = memchr (st, ' ', n - 7);
+        size_t slen = sp ? (size_t) (sp - st) : n - 7;
+        print_report (st, slen, sp ? sp + 1 : "", sp ? n - 7 - slen - 1 : 0);
+    } else
+        fail ("the page's last message is not a REPORT");
+    zmq_msg_close (&m);
+}
+#endif
+
+static int probe (void)
+{
+    void *ctx = zmq_ctx_new ();
+    void *s = zmq_socket (ctx, ZMQ_ROUTER);
+    if (!ctx || !s)
+        die ("zmq_socket");
+    int linger = 0;
+    zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof linger);
+    /* libzmq 4.3's zmq_has knows the capability as "WS" (upper case). */
+    int lower = zmq_has ("ws"), upper = zmq_has ("WS");
+    int bound = zmq_bind (s, "ws://127.0.0.1:*") == 0;
+    const char *err = bound ? "ok" : zmq_strerror (zmq_errno ());
+    printf ("ws %d zmq_has(\"ws\")=%d zmq_has(\"WS\")=%d bind ws://127.0.0.1:*: %s\n",
+            lower || upper || bound, lower, upper, err);
+    printf ("draft %d\n", zmq_has ("draft") ? 1 : 0);
+    zmq_close (s);
+    zmq_ctx_term (ctx);
+    return 0;
+}
+
+int main (int argc, char *argv[])
+{
+    if (argc == 2 && strcmp (argv[1], "probe") == 0)
+        return probe ();
+    if (argc < 4 || argc > 5 || (argc == 5 && strcmp (argv[4], "big") != 0)) {
+        fprintf (stderr, "usage: browser_peer probe | browser_peer <ROUTER|SERVER> <endpoint> <label> [big]\n");
+        return 2;
+    }
+    const char *type = argv[1], *ep = argv[2], *label = argv[3];
+    int big = argc == 5;
+    if (getenv ("BROWSER_PEER_WAIT_MS"))
+        wait_ms = atol (getenv ("BROWSER_PEER_WAIT_MS"));
+    int server = strcmp (type, "SERVER") == 0;
+#ifndef ZMQ_BUILD_DRAFT_API
+    if (server) {
+        printf ("FAIL a SERVER needs a build with ZMQ_BUILD_DRAFT_API\n");
+        return 1;
+    }
+#endif
+    void *ctx = zmq_ctx_new ();
+    if (!ctx)
+        die ("zmq_ctx_new");
+#ifdef ZMQ_BUILD_DRAFT_API
+    void *s = zmq_socket (ctx, server ? ZMQ_SERVER : ZMQ_ROUTER);
+#else
+    void *s = zmq_socket (ctx, ZMQ_ROUTER);
+#endif
+    if (!s)
+        die ("zmq_socket");
+    int timeo = 30000, linger = 1000, one = 1;
+    if (zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeo, sizeof timeo) != 0
+        || zmq_setsockopt (s, ZMQ_SNDTIMEO, &timeo, sizeof timeo) != 0
+        || zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof linger) != 0)
+        die ("zmq_setsockopt");
+    if (!server && zmq_setsockopt (s, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0)
+        die ("zmq_setsockopt (ZMQ_ROUTER_MANDATORY)");
+    if (zmq_socket_monitor (s, "inproc://browser-peer-monitor",
+                            ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                              | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                              | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        != 0)
+        die ("zmq_socket_monitor");
+    monitor = zmq_socket (ctx, ZMQ_PAIR);
+    if (!monitor || zmq_setsockopt (monitor, ZMQ_LINGER, &linger, sizeof linger) != 0
+        || zmq_connect (monitor, "inproc://browser-peer-monitor") != 0)
+        die ("the monitor's PAIR");
+    if (zmq_bind (s, ep) != 0)
+        die ("zmq_bind");
+    char last[256];
+    size_t len = sizeof last;
+    if (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, last, &len) != 0)
+        die ("zmq_getsockopt (ZMQ_LAST_ENDPOINT)");
+    printf ("listening %s\n", last);
+    fflush (stdout);
+
+#ifdef ZMQ_BUILD_DRAFT_API
+    if (server)
+        run_server (s, label, big);
+    else
+#endif
+        run_router (s, label, big);
+
+    zmq_close (s);
+    zmq_close (monitor);
+    zmq_ctx_term (ctx);
+    printf ("%s %s over ZWS2.0%s (%s)\n", failures ? "FAIL" : "PASS", type,
+            big ? ", 200,000 bytes fragmented by the browser" : "", label);
+    return failures ? 1 : 0;
+}
