@@ -83,7 +83,8 @@ lint:
 
 # inproc, then tcp and ipc (local/remote_thr, local/remote_lat), CURVE, then
 # the scenarios of scripts/bench-scenarios.sh (one process, PUB fan-out,
-# fan-in, broker, 1,000 DEALERs, memory) against Debian's libzmq; writes
+# fan-in, broker, 1,000 DEALERs, memory) against Debian's libzmq, and ws
+# against libzmq 4.3.5 (scripts/bench-ws.sh; skipped while ours has no ws); writes
 # target/bench/results.csv, docs/bench.csv and docs/bench.png.
 # BENCH_SCENARIOS="tcp fanout" runs some, BENCH_NET_RUNS / BENCH_SCEN_RUNS
 # set the runs per figure, BENCH_SCEN_SCALE the counts, BENCH_IR=0 skips

@@ -30,7 +30,10 @@
 # whole payload once more", not as their cycle cost.
 #
 # The scenarios of scripts/bench-scenarios.sh (proc, fanout, fanin, broker,
-# dealers, memory) follow, each against libzmq the same way. Every figure
+# dealers, memory) follow, each against libzmq the same way; then ws
+# (scripts/bench-ws.sh): local/remote_thr and _lat over ws:// against libzmq
+# 4.3.5's ws (built with drafts by scripts/libzmq-ref.sh), skipped with a
+# line saying so while ours has no ws. Every figure
 # also goes to target/bench/results.csv (scenario, size, metric, unit,
 # better, ours, libzmq, ratio, runs, date, commit); docs/bench.csv keeps the
 # latest row of every figure across runs (a run of some scenarios replaces
@@ -40,7 +43,7 @@
 #
 # Environment:
 #   BENCH_SCENARIOS    which to run, in this order: "inproc tcp ipc curve
-#                      proc fanout fanin broker dealers memory" (all);
+#                      proc fanout fanin broker dealers memory ws" (all);
 #                      e.g. BENCH_SCENARIOS=fanout runs only that one
 #   BENCH_TRANSPORTS   the older name, used when BENCH_SCENARIOS is unset
 #   BENCH_RUNS         inproc timing runs per figure, the median is kept (5)
@@ -65,7 +68,7 @@ OUT=$ROOT/target/bench
 mkdir -p "$OUT"
 DEBLIB=/usr/lib/x86_64-linux-gnu/libzmq.so.5
 CFLAGS="-std=gnu99 -O2 -g -Wall -Wextra -Werror -pthread"
-SCENARIOS=${BENCH_SCENARIOS:-${BENCH_TRANSPORTS:-"inproc tcp ipc curve proc fanout fanin broker dealers memory"}}
+SCENARIOS=${BENCH_SCENARIOS:-${BENCH_TRANSPORTS:-"inproc tcp ipc curve proc fanout fanin broker dealers memory ws"}}
 CURVE_SIZES=${BENCH_CURVE_SIZES:-"64 1024 65536 1048576"}
 RUNS=${BENCH_RUNS:-5}
 DO_IR=${BENCH_IR:-1}
@@ -261,6 +264,10 @@ new_endpoint() {
         PORT=$((PORT + 1))
         while ss -Htan "( sport = :$PORT )" 2>/dev/null | grep -q .; do PORT=$((PORT + 1)); done
         echo "tcp://127.0.0.1:$PORT" ;;
+    ws)
+        PORT=$((PORT + 1))
+        while ss -Htan "( sport = :$PORT )" 2>/dev/null | grep -q .; do PORT=$((PORT + 1)); done
+        echo "ws://127.0.0.1:$PORT" ;;
     ipc)
         local path=/tmp/zmq-rs-bench.$$.$SEQ.ipc
         rm -f "$path"
@@ -274,7 +281,7 @@ wait_listen() {
     local ep=$1 pid=$2 i
     for i in $(seq 500); do
         case $ep in
-        tcp://*) ss -Hltn "( sport = :${ep##*:} )" 2>/dev/null | grep -q . && return 0 ;;
+        tcp://* | ws://*) ss -Hltn "( sport = :${ep##*:} )" 2>/dev/null | grep -q . && return 0 ;;
         ipc://*) [ -S "${ep#ipc://}" ] && return 0 ;;
         esac
         kill -0 "$pid" 2>/dev/null || return 1
@@ -304,7 +311,8 @@ run_pair() {
 # net_medians kind transport size: NET_RUNS rounds of one ours run then one
 # libzmq run (interleaved, so that a slow spell of the shared machine hits
 # both libraries, not all the runs of one of them); prints two lines, ours
-# then libzmq, each the medians over its runs of
+# then libzmq (NET_LIBS, "ours libzmq" unless set: the two builds of the
+# perf programs to compare, e.g. "ours ref"), each the medians over its runs of
 # "<figure> <cpu remote> <cpu local> <syscalls remote> <syscalls local>":
 # msg/s (thr, from local_thr) or average latency in us (lat, from
 # remote_lat); each process's CPU time (user + system, perf stat task-clock)
@@ -318,7 +326,7 @@ net_medians() {
     fi
     rm -f "$OUT"/runs.*
     for _ in $(seq "$NET_RUNS"); do
-        for lib in ours libzmq; do
+        for lib in ${NET_LIBS:-ours libzmq}; do
             run_pair "$CPU_WRAP" "$lib" "$kind" "$transport" "$size" "$count"
             f=$(sed -n "s|^$pat.*|\1|p" "$file" | head -n 1)
             if [ -z "$f" ]; then
@@ -333,7 +341,7 @@ net_medians() {
         done
     done
     local x out
-    for lib in ours libzmq; do
+    for lib in ${NET_LIBS:-ours libzmq}; do
         out=""
         for x in fig cpur cpul scr scl; do out="$out $(median <"$OUT/runs.$lib.$x")"; done
         echo "$out"
@@ -375,21 +383,23 @@ pair() { echo "$1/$2"; }
 net_bench() {
     local transport=$1 size kind o l mo ml i
     local ocr ocl osr osl lcr lcl lsr lsl oir oil lir lil
-    local -a speed cost
-    local label=$transport
+    local -a speed cost libs
+    local label=${NET_LABEL:-$transport}
+    read -r -a libs <<<"${NET_LIBS:-ours libzmq}"
     [ "${PERF_CURVE:-0}" = 1 ] && label=curve
     case ${PERF_CURVE:-0}$transport in
     1tcp) echo "== CURVE over tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq (libsodium), two processes, median of $NET_RUNS interleaved runs" ;;
-    tcp) echo "== tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq, two processes, median of $NET_RUNS interleaved runs" ;;
-    ipc) echo "== ipc:///tmp/...: ours<->ours vs libzmq<->libzmq, two processes, median of $NET_RUNS interleaved runs" ;;
+    0tcp) echo "== tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq, two processes, median of $NET_RUNS interleaved runs" ;;
+    0ipc) echo "== ipc:///tmp/...: ours<->ours vs libzmq<->libzmq, two processes, median of $NET_RUNS interleaved runs" ;;
+    0ws) echo "== ws://127.0.0.1:<port>: ${NET_TITLE:-ours<->ours vs libzmq<->libzmq}, two processes, median of $NET_RUNS interleaved runs" ;;
     esac
     for kind in thr lat; do
         local sizes=$NET_SIZES
         [ $kind = lat ] && sizes=$NET_LAT_SIZES
         for size in $sizes; do
             { read -r o ocr ocl osr osl; read -r l lcr lcl lsr lsl; } <<<"$(net_medians $kind "$transport" "$size")"
-            read -r oil oir <<<"$(net_ir ours $kind "$transport" "$size")"
-            read -r lil lir <<<"$(net_ir libzmq $kind "$transport" "$size")"
+            read -r oil oir <<<"$(net_ir "${libs[0]}" $kind "$transport" "$size")"
+            read -r lil lir <<<"$(net_ir "${libs[1]}" $kind "$transport" "$size")"
             if [ $kind = thr ]; then
                 record "$label thr" "$size" throughput msg/s higher "$o" "$l" "$NET_RUNS"
                 mo=$(awk -v m="$o" -v s="$size" 'BEGIN { if (m == "n/a") print m; else printf "%.1f", m * s * 8 / 1e6 }')
@@ -470,6 +480,7 @@ callgrind) echo "instructions: valgrind --tool=callgrind (perf stat -e instructi
 esac
 echo
 source scripts/bench-scenarios.sh
+source scripts/bench-ws.sh
 
 for t in $SCENARIOS; do
     t1=$(date +%s)
@@ -486,6 +497,7 @@ for t in $SCENARIOS; do
     broker) broker_bench ;;
     dealers) dealers_bench ;;
     memory) memory_bench ;;
+    ws) ws_bench ;;
     *) echo "unknown scenario $t" >&2 ;;
     esac
     echo "($t: $(( $(date +%s) - t1 )) s)"
