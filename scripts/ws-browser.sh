@@ -18,6 +18,9 @@
 #                 (nor does the connection close), so on the references this
 #                 is an expected failure, given 5 s and not counted (a note
 #                 if it ever passes); on ours it must pass.
+#   self-check    once, on the first reference with ws: the peer flips one
+#                 byte of an echo on purpose and the page must say FAIL,
+#                 naming that echo (so a page that checks nothing fails it).
 #
 # The subprotocol is "ZWS2.0", no mechanism: a browser cannot offer
 # "ZWS2.0/NULL" (a subprotocol must be an HTTP token, and "/" is not allowed
@@ -45,8 +48,9 @@ CFLAGS="-std=gnu99 -O2 -g -Wall -Wextra -Werror"
 
 # --- one case, run inside its network namespace: http server, peer, browser
 if [ "${1:-}" = --case ]; then
-    # --case peer type label big dir http-port ws-port
-    peer=$2 type=$3 label=$4 big=$5 dir=$6 hport=$7 wport=$8
+    # --case peer type label option dir http-port ws-port (option: - big corrupt)
+    peer=$2 type=$3 label=$4 opt=$5 dir=$6 hport=$7 wport=$8
+    big=0; [ "$opt" = big ] && big=1
     [ "$hport" = 8000 ] && ip link set lo up
     pids=()
     cleanup() { for p in "${pids[@]}"; do kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null; done; }
@@ -57,7 +61,7 @@ if [ "${1:-}" = --case ]; then
         >"$dir/http.log" 2>&1 &
     pids+=($!)
     args=("$type" "ws://127.0.0.1:$wport" "$label")
-    [ "$big" = 1 ] && args+=(big)
+    [ "$opt" != - ] && args+=("$opt")
     "$peer" "${args[@]}" >"$dir/peer.out" 2>&1 &
     ppid=$!
     for _ in $(seq 200); do
@@ -98,9 +102,10 @@ elif unshare -r -n true 2>/dev/null; then NS="unshare -r -n"
 else echo "ws-browser: no network namespace here: the cases use the host's loopback"
 fi
 
-# run_case name peer type label big reference
+# run_case name peer type label option reference (option: - big corrupt)
 run_case() {
-    local name=$1 peer=$2 type=$3 label=$4 big=$5 ref=$6 dir=$W/$1 hport=8000 wport=5555 rc wait=30000
+    local name=$1 peer=$2 type=$3 label=$4 opt=$5 ref=$6 dir=$W/$1 hport=8000 wport=5555 rc wait=30000
+    local big=0; [ "$opt" = big ] && big=1
     [ "$ref" = 1 ] && [ "$big" = 1 ] && wait=5000
     mkdir -p "$dir/www"
     cp capi-tests/ws/browser.html "$dir/www/"
@@ -108,11 +113,24 @@ run_case() {
         hport=$(( 20000 + ($$ * 7 + ${#name} * 13 + RANDOM) % 20000 )); wport=$((hport + 1))
     fi
     # shellcheck disable=SC2086
-    BROWSER_PEER_WAIT_MS=$wait timeout -k 5 150 $NS "$ROOT/scripts/ws-browser.sh" --case "$peer" "$type" "$label" "$big" \
+    BROWSER_PEER_WAIT_MS=$wait timeout -k 5 150 $NS "$ROOT/scripts/ws-browser.sh" --case "$peer" "$type" "$label" "$opt" \
         "$dir" "$hport" "$wport" >"$dir/case.out" 2>&1
     rc=$?
     local what="$type over ZWS2.0"
     [ "$big" = 1 ] && what="$what, 200,000 bytes from the browser (fragmented)"
+    if [ "$opt" = corrupt ]; then
+        what="self-check: the page notices a corrupted echo"
+        if [ "$rc" -ne 0 ] && grep -q '^browser: REPORT FAIL echo 3 frame 1: byte 1000 ' "$dir/peer.out"; then
+            echo "PASS $label: $what"
+            pass=$((pass + 1))
+            sed -n 's/^browser: /     browser: /p' "$dir/peer.out"
+            return
+        fi
+        echo "FAIL $label: $what (the page should have reported echo 3, byte 1000)"
+        fail=$((fail + 1))
+        show_logs "$dir"
+        return
+    fi
     if [ "$rc" -eq 0 ]; then
         if [ "$ref" = 1 ] && [ "$big" = 1 ]; then
             echo "note $label: $what passed (libzmq 4.3 used to drop fragmented messages): not counted"
@@ -130,6 +148,12 @@ run_case() {
     fi
     echo "FAIL $label: $what (exit status $rc)"
     fail=$((fail + 1))
+    show_logs "$dir"
+}
+
+# show_logs dir: what the peer printed, the page's console, Chromium's last words
+show_logs() {
+    local dir=$1
     sed 's/^/     peer | /' "$dir/peer.out" "$dir/case.out" | head -n 40
     grep -a 'CONSOLE' "$dir/chromium.err" | sed -n 's/.*CONSOLE[^]]*\] "\(.*\)", source.*/\1/p' \
         | grep -a '^ws-browser: \|Uncaught\|Error' | sed 's/^ws-browser: //; s/^/     page | /' | head -n 30
@@ -186,12 +210,16 @@ for lib in $LIBS; do
         fi
         continue
     fi
-    run_case "$name-router" "$peer" ROUTER "$label" 0 "$ref"
-    run_case "$name-router-big" "$peer" ROUTER "$label" 1 "$ref"
+    run_case "$name-router" "$peer" ROUTER "$label" - "$ref"
+    run_case "$name-router-big" "$peer" ROUTER "$label" big "$ref"
+    if [ "$ref" = 1 ] && [ -z "${selfchecked:-}" ]; then
+        selfchecked=1
+        run_case "$name-selfcheck" "$peer" ROUTER "$label" corrupt "$ref"
+    fi
     if [ "$has_draft" = 1 ]; then
         dpeer=$(build "$name" "$inc" "$link" 1) || { echo "FAIL $label: the draft peer does not build"; fail=$((fail + 1)); continue; }
-        run_case "$name-server" "$dpeer" SERVER "$label" 0 "$ref"
-        run_case "$name-server-big" "$dpeer" SERVER "$label" 1 "$ref"
+        run_case "$name-server" "$dpeer" SERVER "$label" - "$ref"
+        run_case "$name-server-big" "$dpeer" SERVER "$label" big "$ref"
     else
         echo "     ($label has no draft API: no SERVER cases)"
     fi

@@ -8,11 +8,13 @@
  *       prints "ws <0|1> ..." (whether this library has ws://: zmq_has
  *       says so, under libzmq's name "WS" or as "ws", or a bind to
  *       ws://127.0.0.1:* works) and "draft <0|1>"
- *   browser_peer <ROUTER|SERVER> <endpoint> <label> [big]
+ *   browser_peer <ROUTER|SERVER> <endpoint> <label> [big|corrupt]
  *       binds, prints "listening <last endpoint>", then runs the plan below
  *       with one page; `big` adds the plan's last message, 200,000 bytes,
  *       which Chromium sends fragmented (continuation frames: it splits
- *       what it sends at about 64 KiB), something libzmq 4.3 does not take
+ *       what it sends at about 64 KiB), something libzmq 4.3 does not take;
+ *       `corrupt` (ROUTER) flips byte 1000 of echo 3, a check that the page
+ *       notices (its REPORT must then say FAIL, naming echo 3)
  *
  * The subprotocol is plain ZWS2.0 (a browser cannot offer ZWS2.0/NULL: "/"
  * is not allowed in a subprotocol name), so there is no READY: the page's
@@ -24,7 +26,7 @@
  * checked byte for byte here and echoed back (a ROUTER puts an "echo" frame
  * first); then this side sends "bye", its label and a 100,000 byte body,
  * which the page checks too; last the page sends its verdict,
- * REPORT ok|FAIL <detail>. Exit status 0 only if every check here passed and
+ * REPORT ok|FAIL <detail> (at once, when it finds something wrong). Exit status 0 only if every check here passed and
  * the page reported ok. Each wait has a 30 s timeout (BROWSER_PEER_WAIT_MS in
  * the environment sets another, in ms), and a socket monitor
  * ends the run at once when the library drops the page's connection
@@ -231,7 +233,17 @@ static void print_report (const char *status, size_t slen, const char *detail, s
         failures++;
 }
 
-static void run_router (void *s, const char *label, int big)
+/* [routing id, REPORT, status, detail]: the page's verdict, printed. */
+static int router_report (zmq_msg_t *parts, int n)
+{
+    if (n != 4 || zmq_msg_size (&parts[1]) != 6 || memcmp (zmq_msg_data (&parts[1]), "REPORT", 6) != 0)
+        return 0;
+    print_report ((const char *) zmq_msg_data (&parts[2]), zmq_msg_size (&parts[2]),
+                  (const char *) zmq_msg_data (&parts[3]), zmq_msg_size (&parts[3]));
+    return 1;
+}
+
+static void run_router (void *s, const char *label, int big, int corrupt)
 {
     const char *rid = "browser";
     zmq_msg_t parts[MAX_PARTS + 1];
@@ -242,7 +254,11 @@ static void run_router (void *s, const char *label, int big)
             return;
         int kept = n < MAX_PARTS + 1 ? n : MAX_PARTS + 1;
         int ok = 1;
-        if (zmq_msg_size (&parts[0]) != strlen (rid)
+        if (router_report (parts, n)) {
+            fail ("the page gave its verdict after %d of %d messages", i,
+                  COUNT (router_plan) - !big);
+            ok = 0;
+        } else if (zmq_msg_size (&parts[0]) != strlen (rid)
             || memcmp (zmq_msg_data (&parts[0]), rid, strlen (rid)) != 0) {
             fail ("message %d: routing id \"%.*s\", not the page's \"%s\"", i,
                   (int) zmq_msg_size (&parts[0]), (const char *) zmq_msg_data (&parts[0]), rid);
@@ -261,6 +277,8 @@ static void run_router (void *s, const char *label, int big)
             if (zmq_msg_send (&parts[0], s, ZMQ_SNDMORE) < 0)
                 die ("zmq_msg_send (routing id)");
             send_text (s, "echo", ZMQ_SNDMORE);
+            if (corrupt && i == 3)
+                ((unsigned char *) zmq_msg_data (&parts[1]))[1000] ^= 0x55;
             for (int f = 1; f < n; f++)
                 if (zmq_msg_send (&parts[f], s, f + 1 < n ? ZMQ_SNDMORE : 0) < 0)
                     die ("zmq_msg_send (echo)");
@@ -277,16 +295,28 @@ static void run_router (void *s, const char *label, int big)
     int n = recv_multipart (s, parts, MAX_PARTS + 1, "the page's REPORT");
     if (n < 0)
         return;
-    if (n == 4 && zmq_msg_size (&parts[1]) == 6 && memcmp (zmq_msg_data (&parts[1]), "REPORT", 6) == 0)
-        print_report ((const char *) zmq_msg_data (&parts[2]), zmq_msg_size (&parts[2]),
-                      (const char *) zmq_msg_data (&parts[3]), zmq_msg_size (&parts[3]));
-    else
+    if (!router_report (parts, n))
         fail ("the page's last message has %d frames, not [routing id, REPORT, status, detail]", n);
     for (int f = 0; f < (n < MAX_PARTS + 1 ? n : MAX_PARTS + 1); f++)
         zmq_msg_close (&parts[f]);
 }
 
 #ifdef ZMQ_BUILD_DRAFT_API
+/* "REPORT <status> <detail>" in one frame (a CLIENT sends no multipart):
+ * the page's verdict, printed. */
+static int server_report (zmq_msg_t *m)
+{
+    const char *d = (const char *) zmq_msg_data (m);
+    size_t n = zmq_msg_size (m);
+    if (n <= 7 || memcmp (d, "REPORT ", 7) != 0)
+        return 0;
+    const char *st = d + 7;
+    const char *sp = memchr (st, ' ', n - 7);
+    size_t slen = sp ? (size_t) (sp - st) : n - 7;
+    print_report (st, slen, sp ? sp + 1 : "", sp ? n - 7 - slen - 1 : 0);
+    return 1;
+}
+
 static void run_server (void *s, const char *label, int big)
 {
     uint32_t peer = 0;
@@ -301,6 +331,12 @@ static void run_server (void *s, const char *label, int big)
             return;
         }
         uint32_t id = zmq_msg_routing_id (&m);
+        if (server_report (&m)) {
+            fail ("the page gave its verdict after %d of %d messages", i,
+                  COUNT (server_plan) - !big);
+            zmq_msg_close (&m);
+            return;
+        }
         if (i == 0)
             peer = id;
         else if (id != peer) {
@@ -335,15 +371,7 @@ static void run_server (void *s, const char *label, int big)
         failures++;
         return;
     }
-    /* "REPORT <status> <detail>" in one frame (a CLIENT sends no multipart) */
-    const char *d = (const char *) zmq_msg_data (&m);
-    size_t n = zmq_msg_size (&m);
-    if (n > 7 && memcmp (d, "REPORT ", 7) == 0) {
-        const char *st = d + 7;
-        const char *sp = memchr (st, ' ', n - 7);
-        size_t slen = sp ? (size_t) (sp - st) : n - 7;
-        print_report (st, slen, sp ? sp + 1 : "", sp ? n - 7 - slen - 1 : 0);
-    } else
+    if (!server_report (&m))
         fail ("the page's last message is not a REPORT");
     zmq_msg_close (&m);
 }
@@ -373,12 +401,14 @@ int main (int argc, char *argv[])
 {
     if (argc == 2 && strcmp (argv[1], "probe") == 0)
         return probe ();
-    if (argc < 4 || argc > 5 || (argc == 5 && strcmp (argv[4], "big") != 0)) {
-        fprintf (stderr, "usage: browser_peer probe | browser_peer <ROUTER|SERVER> <endpoint> <label> [big]\n");
+    if (argc < 4 || argc > 5
+        || (argc == 5 && strcmp (argv[4], "big") != 0 && strcmp (argv[4], "corrupt") != 0)) {
+        fprintf (stderr, "usage: browser_peer probe | browser_peer <ROUTER|SERVER> <endpoint> <label> [big|corrupt]\n");
         return 2;
     }
     const char *type = argv[1], *ep = argv[2], *label = argv[3];
-    int big = argc == 5;
+    int big = argc == 5 && strcmp (argv[4], "big") == 0;
+    int corrupt = argc == 5 && strcmp (argv[4], "corrupt") == 0;
     if (getenv ("BROWSER_PEER_WAIT_MS"))
         wait_ms = atol (getenv ("BROWSER_PEER_WAIT_MS"));
     int server = strcmp (type, "SERVER") == 0;
@@ -429,12 +459,14 @@ int main (int argc, char *argv[])
         run_server (s, label, big);
     else
 #endif
-        run_router (s, label, big);
+        run_router (s, label, big, corrupt);
 
     zmq_close (s);
     zmq_close (monitor);
     zmq_ctx_term (ctx);
     printf ("%s %s over ZWS2.0%s (%s)\n", failures ? "FAIL" : "PASS", type,
-            big ? ", 200,000 bytes fragmented by the browser" : "", label);
+            big ? ", 200,000 bytes fragmented by the browser"
+                : corrupt ? ", echo 3 corrupted on purpose" : "",
+            label);
     return failures ? 1 : 0;
 }
