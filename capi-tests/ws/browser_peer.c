@@ -8,11 +8,17 @@
  *       prints "ws <0|1> ..." (whether this library has ws://: zmq_has
  *       says so, under libzmq's name "WS" or as "ws", or a bind to
  *       ws://127.0.0.1:* works) and "draft <0|1>"
- *   browser_peer <ROUTER|SERVER> <endpoint> <label> [big|corrupt]
+ *   browser_peer <ROUTER|SERVER> <endpoint> <label> [big|heartbeat|corrupt]
  *       binds, prints "listening <last endpoint>", then runs the plan below
  *       with one page; `big` adds the plan's last message, 200,000 bytes,
  *       which Chromium sends fragmented (continuation frames: it splits
  *       what it sends at about 64 KiB), something libzmq 4.3 does not take;
+ *       `heartbeat` turns on ZMQ_HEARTBEAT_IVL 100 ms and TIMEOUT 1000 ms
+ *       and, after the echoes, lets nothing but heartbeats move for 1.5 s
+ *       (WebSocket pings, which the browser answers with pongs on its own):
+ *       the connection must stay up (libzmq 4.3 aborts right after its
+ *       first ping on a connection without a mechanism, as plain ZWS2.0
+ *       is: "Assertion failed: _mechanism != NULL", in pull_and_encode);
  *       `corrupt` (ROUTER) flips byte 1000 of echo 3, a check that the page
  *       notices (its REPORT must then say FAIL, naming echo 3)
  *
@@ -24,7 +30,8 @@
  * the sizes cross the WebSocket length encodings (payload = flags byte +
  * body: 125 is the last 7-bit length, 65535 the last 16-bit one). Each is
  * checked byte for byte here and echoed back (a ROUTER puts an "echo" frame
- * first); then this side sends "bye", its label and a 100,000 byte body,
+ * first); then (`heartbeat`: after the idle pause) this side sends "bye",
+ * its label and a 100,000 byte body,
  * which the page checks too; last the page sends its verdict,
  * REPORT ok|FAIL <detail> (at once, when it finds something wrong). Exit status 0 only if every check here passed and
  * the page reported ok. Each wait has a 30 s timeout (BROWSER_PEER_WAIT_MS in
@@ -40,6 +47,7 @@
 #include <string.h>
 
 #define BIG_SIZE 100000
+#define IDLE_MS 1500
 #define MAX_PARTS 4
 
 /* A part of a message: `text` when set, else `size` bytes of pattern(seed). */
@@ -132,61 +140,89 @@ static int part_matches (zmq_msg_t *m, const part_t *p, int msg, int frame)
     return 1;
 }
 
-/* Receives one whole message into parts[] (at most max); returns the count,
- * or -1 on timeout/error (reported). */
 static void *monitor = NULL;
 static long wait_ms = 30000; /* BROWSER_PEER_WAIT_MS overrides */
 
-/* Waits until `s` has a message: 1; or reports why not (30 s without one,
- * or the monitor saw the connection go) and returns 0. */
-static int wait_readable (void *s, const char *what)
+enum { READABLE, TIMED_OUT, DROPPED };
+static uint16_t dropped_event;
+
+/* Waits up to ms for a message on `s`: READABLE; TIMED_OUT; or DROPPED when
+ * the monitor saw the connection go first (dropped_event says how). */
+static int wait_event (void *s, long ms)
 {
     void *watch = zmq_stopwatch_start ();
+    int result = TIMED_OUT;
     for (;;) {
-        long left = wait_ms - (long) (zmq_stopwatch_intermediate (watch) / 1000);
-        if (left <= 0) {
-            zmq_stopwatch_stop (watch);
-            fail ("waiting for %s: nothing within %ld ms", what, wait_ms);
-            return 0;
-        }
+        long left = ms - (long) (zmq_stopwatch_intermediate (watch) / 1000);
+        if (left <= 0)
+            break;
         zmq_pollitem_t items[2] = {{s, 0, ZMQ_POLLIN, 0}, {monitor, 0, ZMQ_POLLIN, 0}};
         if (zmq_poll (items, 2, left) < 0)
             die ("zmq_poll");
         if (items[0].revents & ZMQ_POLLIN) {
-            zmq_stopwatch_stop (watch);
-            return 1;
+            result = READABLE;
+            break;
         }
         if (items[1].revents & ZMQ_POLLIN) {
             zmq_msg_t ev;
             zmq_msg_init (&ev);
             if (zmq_msg_recv (&ev, monitor, 0) < 0)
                 die ("zmq_msg_recv (monitor)");
-            uint16_t event = 0;
+            dropped_event = 0;
             if (zmq_msg_size (&ev) >= 2)
-                memcpy (&event, zmq_msg_data (&ev), 2);
-            uint32_t value = 0;
-            if (zmq_msg_size (&ev) >= 6)
-                memcpy (&value, (char *) zmq_msg_data (&ev) + 2, 4);
+                memcpy (&dropped_event, zmq_msg_data (&ev), 2);
             while (zmq_msg_more (&ev)) /* the endpoint frame */
                 if (zmq_msg_recv (&ev, monitor, 0) < 0)
                     die ("zmq_msg_recv (monitor)");
             zmq_msg_close (&ev);
-            /* Data already queued is read first (the socket is checked
-             * first), so only a connection lost mid-plan ends up here. */
-            if (zmq_poll (items, 1, 0) > 0 && (items[0].revents & ZMQ_POLLIN)) {
-                zmq_stopwatch_stop (watch);
-                return 1;
-            }
-            zmq_stopwatch_stop (watch);
-            fail ("waiting for %s: the library dropped the page's connection (%s, value %u)",
-                  what,
-                  event == ZMQ_EVENT_DISCONNECTED ? "DISCONNECTED" : "HANDSHAKE_FAILED",
-                  (unsigned) value);
-            return 0;
+            /* Data already queued is read first, so only a connection lost
+             * mid-plan ends up here. */
+            result = zmq_poll (items, 1, 0) > 0 && (items[0].revents & ZMQ_POLLIN) ? READABLE
+                                                                                   : DROPPED;
+            break;
         }
+    }
+    zmq_stopwatch_stop (watch);
+    return result;
+}
+
+static void report_dropped (const char *what)
+{
+    fail ("%s: the library dropped the page's connection (%s)", what,
+          dropped_event == ZMQ_EVENT_DISCONNECTED ? "DISCONNECTED" : "HANDSHAKE_FAILED");
+}
+
+/* Waits until `s` has a message: 1; or reports why not and returns 0. */
+static int wait_readable (void *s, const char *what)
+{
+    switch (wait_event (s, wait_ms)) {
+        case READABLE:
+            return 1;
+        case TIMED_OUT:
+            fail ("waiting for %s: nothing within %ld ms", what, wait_ms);
+            return 0;
+        default:
+            report_dropped (what);
+            return 0;
     }
 }
 
+/* The idle pause: ms milliseconds in which only heartbeats move and the
+ * connection must stay up: TIMED_OUT is the good outcome; DROPPED is
+ * reported; READABLE means the page sent something after all, which can
+ * only be its verdict, early (the caller reads it as the REPORT). */
+static int idle (void *s, long ms)
+{
+    int r = wait_event (s, ms);
+    if (r == TIMED_OUT)
+        printf ("ok   the connection stayed up through %ld ms of heartbeats only\n", ms);
+    else if (r == DROPPED)
+        report_dropped ("the idle pause");
+    return r;
+}
+
+/* Receives one whole message into parts[] (at most max); returns the count,
+ * or -1 on timeout/error (reported). */
 static int recv_multipart (void *s, zmq_msg_t *parts, int max, const char *what)
 {
     int n = 0;
@@ -243,7 +279,7 @@ static int router_report (zmq_msg_t *parts, int n)
     return 1;
 }
 
-static void run_router (void *s, const char *label, int big, int corrupt)
+static void run_router (void *s, const char *label, int big, int heartbeat, int corrupt)
 {
     const char *rid = "browser";
     zmq_msg_t parts[MAX_PARTS + 1];
@@ -288,10 +324,15 @@ static void run_router (void *s, const char *label, int big, int corrupt)
             return;
         }
     }
-    send_text (s, rid, ZMQ_SNDMORE);
-    send_text (s, "bye", ZMQ_SNDMORE);
-    send_text (s, label, ZMQ_SNDMORE);
-    send_big (s);
+    int r = heartbeat ? idle (s, IDLE_MS) : TIMED_OUT;
+    if (r == DROPPED)
+        return;
+    if (r == TIMED_OUT) {
+        send_text (s, rid, ZMQ_SNDMORE);
+        send_text (s, "bye", ZMQ_SNDMORE);
+        send_text (s, label, ZMQ_SNDMORE);
+        send_big (s);
+    }
     int n = recv_multipart (s, parts, MAX_PARTS + 1, "the page's REPORT");
     if (n < 0)
         return;
@@ -317,7 +358,7 @@ static int server_report (zmq_msg_t *m)
     return 1;
 }
 
-static void run_server (void *s, const char *label, int big)
+static void run_server (void *s, const char *label, int big, int heartbeat)
 {
     uint32_t peer = 0;
     for (int i = 0; i < COUNT (server_plan) - !big; i++) {
@@ -352,17 +393,22 @@ static void run_server (void *s, const char *label, int big)
         if (zmq_msg_set_routing_id (&m, peer) != 0 || zmq_msg_send (&m, s, 0) < 0)
             die ("zmq_msg_send (echo)");
     }
-    char bye[200];
-    snprintf (bye, sizeof bye, "bye %s", label);
+    int r = heartbeat ? idle (s, IDLE_MS) : TIMED_OUT;
+    if (r == DROPPED)
+        return;
     zmq_msg_t m;
-    zmq_msg_init_size (&m, strlen (bye));
-    memcpy (zmq_msg_data (&m), bye, strlen (bye));
-    if (zmq_msg_set_routing_id (&m, peer) != 0 || zmq_msg_send (&m, s, 0) < 0)
-        die ("zmq_msg_send (bye)");
-    zmq_msg_init_size (&m, BIG_SIZE);
-    pattern ((unsigned char *) zmq_msg_data (&m), BIG_SIZE, 9);
-    if (zmq_msg_set_routing_id (&m, peer) != 0 || zmq_msg_send (&m, s, 0) < 0)
-        die ("zmq_msg_send (100,000 bytes)");
+    if (r == TIMED_OUT) {
+        char bye[200];
+        snprintf (bye, sizeof bye, "bye %s", label);
+        zmq_msg_init_size (&m, strlen (bye));
+        memcpy (zmq_msg_data (&m), bye, strlen (bye));
+        if (zmq_msg_set_routing_id (&m, peer) != 0 || zmq_msg_send (&m, s, 0) < 0)
+            die ("zmq_msg_send (bye)");
+        zmq_msg_init_size (&m, BIG_SIZE);
+        pattern ((unsigned char *) zmq_msg_data (&m), BIG_SIZE, 9);
+        if (zmq_msg_set_routing_id (&m, peer) != 0 || zmq_msg_send (&m, s, 0) < 0)
+            die ("zmq_msg_send (100,000 bytes)");
+    }
     zmq_msg_init (&m);
     if (!wait_readable (s, "the page's REPORT"))
         return;
@@ -402,13 +448,15 @@ int main (int argc, char *argv[])
     if (argc == 2 && strcmp (argv[1], "probe") == 0)
         return probe ();
     if (argc < 4 || argc > 5
-        || (argc == 5 && strcmp (argv[4], "big") != 0 && strcmp (argv[4], "corrupt") != 0)) {
-        fprintf (stderr, "usage: browser_peer probe | browser_peer <ROUTER|SERVER> <endpoint> <label> [big|corrupt]\n");
+        || (argc == 5 && strcmp (argv[4], "big") != 0 && strcmp (argv[4], "heartbeat") != 0
+            && strcmp (argv[4], "corrupt") != 0)) {
+        fprintf (stderr, "usage: browser_peer probe | browser_peer <ROUTER|SERVER> <endpoint> <label> [big|heartbeat|corrupt]\n");
         return 2;
     }
     const char *type = argv[1], *ep = argv[2], *label = argv[3];
     int big = argc == 5 && strcmp (argv[4], "big") == 0;
     int corrupt = argc == 5 && strcmp (argv[4], "corrupt") == 0;
+    int heartbeat = argc == 5 && strcmp (argv[4], "heartbeat") == 0;
     if (getenv ("BROWSER_PEER_WAIT_MS"))
         wait_ms = atol (getenv ("BROWSER_PEER_WAIT_MS"));
     int server = strcmp (type, "SERVER") == 0;
@@ -428,7 +476,11 @@ int main (int argc, char *argv[])
 #endif
     if (!s)
         die ("zmq_socket");
-    int timeo = 30000, linger = 1000, one = 1;
+    int timeo = 30000, linger = 1000, one = 1, hb_ivl = 100, hb_timeout = 1000;
+    if (heartbeat
+        && (zmq_setsockopt (s, ZMQ_HEARTBEAT_IVL, &hb_ivl, sizeof hb_ivl) != 0
+            || zmq_setsockopt (s, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout) != 0))
+        die ("zmq_setsockopt (heartbeats)");
     if (zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeo, sizeof timeo) != 0
         || zmq_setsockopt (s, ZMQ_SNDTIMEO, &timeo, sizeof timeo) != 0
         || zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof linger) != 0)
@@ -456,17 +508,19 @@ int main (int argc, char *argv[])
 
 #ifdef ZMQ_BUILD_DRAFT_API
     if (server)
-        run_server (s, label, big);
+        run_server (s, label, big, heartbeat);
     else
 #endif
-        run_router (s, label, big, corrupt);
+        run_router (s, label, big, heartbeat, corrupt);
 
     zmq_close (s);
     zmq_close (monitor);
     zmq_ctx_term (ctx);
     printf ("%s %s over ZWS2.0%s (%s)\n", failures ? "FAIL" : "PASS", type,
-            big ? ", 200,000 bytes fragmented by the browser"
-                : corrupt ? ", echo 3 corrupted on purpose" : "",
+            big         ? ", 200,000 bytes fragmented by the browser"
+            : heartbeat ? ", heartbeats and an idle pause"
+            : corrupt   ? ", echo 3 corrupted on purpose"
+                        : "",
             label);
     return failures ? 1 : 0;
 }
