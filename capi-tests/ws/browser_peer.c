@@ -34,15 +34,15 @@
  * body: 125 is the last 7-bit length, 65535 the last 16-bit one). Each is
  * checked byte for byte here and echoed back (a ROUTER puts an "echo" frame
  * first); then (`heartbeat`: after the idle pause) this side sends "bye",
- * its label and a 100,000 byte body,
- * which the page checks too; last the page sends its verdict,
- * REPORT ok|FAIL <detail> (at once, when it finds something wrong), and
- * after an ok it closes the WebSocket (with `close`, the library must then
- * end the connection). Exit status 0 only if every check here passed and
- * the page reported ok. Each wait has a 30 s timeout (BROWSER_PEER_WAIT_MS in
- * the environment sets another, in ms), and a socket monitor
- * ends the run at once when the library drops the page's connection
- * (DISCONNECTED or a failed handshake) rather than waiting that out. */
+ * its label and a 100,000 byte body, which the page checks too; last the
+ * page sends its verdict, REPORT ok|FAIL <detail> (at once, when it finds
+ * something wrong), and after an ok it closes the WebSocket (with `close`,
+ * the library must then end the connection). Exit status 0 only if every
+ * check here passed and the page reported ok. Each wait has a 30 s timeout
+ * (BROWSER_PEER_WAIT_MS in the environment sets another, in ms), and a
+ * socket monitor ends the run at once when the library drops the page's
+ * connection (DISCONNECTED or a failed handshake) rather than waiting that
+ * out. */
 
 #include <zmq.h>
 #include <stdarg.h>
