@@ -25,7 +25,7 @@
 #                 after its first ping on a connection without a mechanism
 #                 ("Assertion failed: _mechanism != NULL"): expected failure
 #                 on the references, as above; on ours it must pass.
-#   ... close     the page, content, closes the WebSocket (close frame, code
+#   ... close     the page, satisfied, closes the WebSocket (close frame, code
 #                 1000): the library must end the connection (an event on
 #                 the peer's monitor within 5 s). libzmq 4.3 does not on a
 #                 connection without a mechanism: expected failure there.
@@ -59,7 +59,7 @@ CFLAGS="-std=gnu99 -O2 -g -Wall -Wextra -Werror"
 
 # --- one case, run inside its network namespace: http server, peer, browser
 if [ "${1:-}" = --case ]; then
-    # --case peer type label option dir http-port ws-port (option: - big heartbeat corrupt)
+    # --case peer type label option dir http-port ws-port (option: - big heartbeat close corrupt)
     peer=$2 type=$3 label=$4 opt=$5 dir=$6 hport=$7 wport=$8
     big=0; [ "$opt" = big ] && big=1
     [ "$hport" = 8000 ] && ip link set lo up
@@ -73,7 +73,8 @@ if [ "${1:-}" = --case ]; then
     pids+=($!)
     args=("$type" "ws://127.0.0.1:$wport" "$label")
     [ "$opt" != - ] && args+=("$opt")
-    "$peer" "${args[@]}" >"$dir/peer.out" 2>&1 &
+    # The peer ends the case: 30 s per wait at most, so 120 s is a hang.
+    timeout -k 5 120 "$peer" "${args[@]}" >"$dir/peer.out" 2>&1 &
     ppid=$!
     for _ in $(seq 200); do
         grep -q '^listening ' "$dir/peer.out" && up "$hport" && break
@@ -88,13 +89,8 @@ if [ "${1:-}" = --case ]; then
         --user-data-dir="$dir/profile" --enable-logging=stderr --v=0 "$url" \
         >"$dir/chromium.out" 2>"$dir/chromium.err" &
     pids+=($!)
-    # The peer ends the case: 30 s per wait at most, so 120 s is a hang.
-    ( sleep 120; kill "$ppid" 2>/dev/null ) &
-    watchdog=$!
     wait "$ppid"
-    rc=$?
-    kill "$watchdog" 2>/dev/null
-    exit $rc
+    exit $?
 fi
 
 LIBS=${*:-"debian ref ours"}
