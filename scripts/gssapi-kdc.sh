@@ -17,10 +17,14 @@
 #   zmqclient       user, in DIR/client.keytab        (clients)
 #   zmqtest2/HOST   service and client, in DIR/zmqtest2.keytab: libzmq's
 #                   test_security_gssapi uses it for both roles
+# Several `run`s may share DIR at once (each in its own namespace): they
+# only read it, but for the KDC's log.
 #   nokey           user, in no keytab (a client without a ticket)
 # `DIR/env` exports KRB5_CONFIG, KRB5_KDC_PROFILE, KRB5_KTNAME (server
-# keytab), KRB5_CLIENT_KTNAME (client keytab), KRB5CCNAME (a file in DIR),
-# and ZMQ_GSS_HOST / ZMQ_GSS_REALM for the tests.
+# keytab), KRB5_CLIENT_KTNAME (client keytab), KRB5CCNAME (a memory cache:
+# each process gets its tickets from its keytab), and ZMQ_GSS_HOST /
+# ZMQ_GSS_REALM for the tests. KRB5_TRACE=FILE in the caller's environment
+# traces every Kerberos call.
 set -euo pipefail
 REALM=ZMQTEST.LOCAL
 KDC_PORT=${KDC_PORT:-10088}
@@ -69,14 +73,12 @@ export KRB5_CONFIG=$d/krb5.conf
 export KRB5_KDC_PROFILE=$d/kdc.conf
 export KRB5_KTNAME=FILE:$d/server.keytab
 export KRB5_CLIENT_KTNAME=FILE:$d/client.keytab
-export KRB5CCNAME=FILE:$d/ccache
-export KRB5_TRACE=$d/trace.log
+export KRB5CCNAME=MEMORY:
 export ZMQ_GSS_HOST=$host
 export ZMQ_GSS_REALM=$REALM
 EOF
     # shellcheck disable=SC1091
     . "$d/env"
-    unset KRB5_TRACE
     kdb5_util create -s -r "$REALM" -P "stash-$$-$RANDOM" >"$d/setup.log" 2>&1
     local p
     for p in "zmqtest/$host" zmqclient "zmqtest2/$host" nokey; do
@@ -95,8 +97,7 @@ run() {
     d=$(cd "$d" && pwd)
     # shellcheck disable=SC1091
     . "$d/env"
-    rm -f "$d/ccache" "$d/trace.log"
-    krb5kdc -n -P "$d/kdc.pid" -r "$REALM" >>"$d/kdc.out" 2>&1 &
+    krb5kdc -n -r "$REALM" >>"$d/kdc.out" 2>&1 &
     local kdc=$!
     # Up when it answers on its port (tcp): at most 10 s.
     local i

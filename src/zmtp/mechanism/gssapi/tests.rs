@@ -211,7 +211,7 @@ fn random_hostile_input_never_panics() {
         let len = (next() % 200) as usize;
         let mut data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
         // Keep some commands short so honest and hostile ones interleave.
-        if data.len() > 3 && next() % 2 == 0 {
+        if data.len() > 3 && next() & 1 == 0 {
             data[2] = 0;
             data[3] = (next() % 24) as u8;
         }
