@@ -68,7 +68,7 @@ STABLE="test_ancillaries test_system test_pair_inproc test_pair_tcp
  test_bind_after_connect_tcp test_sodium test_monitor test_socket_null
  test_reconnect_ivl test_reconnect_options test_tcp_accept_filter
  test_mock_pub_sub
- test_security_gssapi test_socks test_connect_null_fuzzer test_bind_null_fuzzer
+ test_security_gssapi:gssapi test_socks test_connect_null_fuzzer test_bind_null_fuzzer
  test_connect_fuzzer test_bind_fuzzer
  test_security_curve:curve test_connect_curve_fuzzer:curve
  test_bind_curve_fuzzer:curve test_z85_decode_fuzzer:curve
