@@ -23,7 +23,10 @@
 #   credentials at all; and, ours as server, a ZAP handler's 400
 #   (HANDSHAKE_FAILED_AUTH 400 on the server; libzmq 4.3.4's server reports
 #   the same event but lets the client in, so it is not run with libzmq as
-#   the server).
+#   the server);
+# and hostile clients on a raw tcp socket against each server (a token
+# that is not Kerberos, an INITIATE claiming 4 GB, a MESSAGE before any
+# context): each is hung up on, and the next honest client is served.
 # Prints "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -101,6 +104,35 @@ run_case() {
     fi
 }
 
+# run_attack "description" server-lib attack check-regex...: a hostile raw
+# tcp client first (it must be hung up on), then an honest libzmq client,
+# which the same server must still serve.
+run_attack() {
+    local desc=$1 slib=$2 attack=$3; shift 3
+    local d=$CASE_DIR/$((passed + failed))
+    mkdir -p "$d"
+    KRB5_KTNAME=FILE:$KDC/server.keytab KRB5_CLIENT_KTNAME=FILE:$KDC/server.keytab \
+        KRB5CCNAME=MEMORY:server timeout -k 5 60 "$OUT/gssapi-peer-$slib" server ep="$d/ep" \
+        principal="zmqtest/$HOST" ptype=2 handshake=1000 count=5 >"$d/server.out" 2>&1 &
+    local sp=$! ok=1 why=""
+    timeout -k 5 30 "$OUT/gssapi-peer-libzmq" raw ep="$d/ep" attack="$attack" timeout=5000 \
+        >"$d/raw.out" 2>&1 || { ok=0; why="attacker: $(tail -n 1 "$d/raw.out")"; }
+    KRB5_KTNAME=FILE:$KDC/client.keytab KRB5_CLIENT_KTNAME=FILE:$KDC/client.keytab \
+        KRB5CCNAME=MEMORY:client timeout -k 5 60 "$OUT/gssapi-peer-libzmq" client ep="$d/ep" \
+        service="zmqtest/$HOST" stype=2 count=5 >"$d/client.out" 2>&1 || { ok=0; why="$why client failed"; }
+    wait $sp || { ok=0; why="$why server failed"; }
+    local re
+    for re in "$@"; do
+        grep -Eq "$re" "$d/server.out" || { ok=0; why="$why; server lacks /$re/"; }
+    done
+    if [ $ok = 1 ]; then
+        passed=$((passed + 1)); echo "ok   $desc"
+    else
+        failed=$((failed + 1)); echo "FAIL $desc ($why)"
+        for f in server raw client; do sed "s/^/    $f: /" "$d/$f.out"; done
+    fi
+}
+
 SVC_KRB=(principal="zmqtest/$HOST" ptype=2)
 SVC_HOST=(principal="zmqtest@$HOST" ptype=0)
 USERID="zmqclient@$REALM"
@@ -142,6 +174,15 @@ for pairing in libzmq/libzmq ours/libzmq libzmq/ours ours/ours; do
             "${SVC_KRB[@]}" zap=deny -- service="zmqtest/$HOST" stype=2 principal=zmqclient ptype=1 -- \
             "server:event HANDSHAKE_FAILED_AUTH 0x190" "client:event HANDSHAKE_FAILED"
     fi
+done
+# Hostile input on the wire: each ends only its own connection.
+for s in libzmq ours; do
+    run_attack "server=$s hostile INITIATE token (not Kerberos): hung up at the handshake timeout, next client served" \
+        "$s" garbage "event HANDSHAKE_FAILED_NO_DETAIL" "result ok messages=5"
+    run_attack "server=$s INITIATE claiming 4 GB: hung up at once, next client served" \
+        "$s" overlong "event HANDSHAKE_FAILED_PROTOCOL" "result ok messages=5"
+    run_attack "server=$s MESSAGE before any context: hung up, next client served" \
+        "$s" message "event HANDSHAKE_FAILED" "result ok messages=5"
 done
 echo "gssapi-tests: $passed passed, $failed failed"
 echo "$passed passed, $failed failed"

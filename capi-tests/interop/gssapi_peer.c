@@ -8,6 +8,11 @@
  *                   principal of the request as User-Id, which every
  *                   message then carries (checked against userid=)
  *     role=client   ZMQ_GSSAPI_SERVICE_PRINCIPAL (and ZMQ_GSSAPI_PRINCIPAL)
+ *     role=raw      a hostile client on a plain tcp socket: a GSSAPI greeting,
+ *                   then attack=garbage (an INITIATE whose token is not
+ *                   Kerberos), overlong (an INITIATE claiming 4 GB) or
+ *                   message (a MESSAGE before any context); passes when the
+ *                   server closes the connection within timeout= ms
  *   bind=1|0        this side binds tcp://127.0.0.1:* and writes the endpoint
  *                   to ep=FILE, or waits for FILE and connects
  *   principal= ptype= service= stype= plaintext=   the GSSAPI options
@@ -31,6 +36,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 static const char *role = "?";
 
@@ -180,6 +188,80 @@ static void fill (unsigned char *p, size_t n, int i, int part)
         p[k] = (unsigned char) (k * 7 + (size_t) i * 13 + (size_t) part);
 }
 
+/* role=raw: send the attack, then wait for the server to hang up. */
+static int raw_attack (const char *ep_file, const char *attack, int timeout)
+{
+    char ep[256] = "";
+    long t0 = now_ms ();
+    FILE *f;
+    while (!(f = fopen (ep_file, "r"))) {
+        if (now_ms () - t0 > 10000)
+            die ("no endpoint file", ep_file);
+        sleep_ms (10);
+    }
+    if (!fgets (ep, sizeof ep, f))
+        die ("empty endpoint file", ep_file);
+    fclose (f);
+    const char *colon = strrchr (ep, ':');
+    if (strncmp (ep, "tcp://127.0.0.1:", 16) != 0 || !colon)
+        die ("not a tcp://127.0.0.1 endpoint", ep);
+    struct sockaddr_in sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons ((uint16_t) atoi (colon + 1));
+    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || connect (fd, (struct sockaddr *) &sa, sizeof sa) != 0)
+        die ("connect", strerror (errno));
+    unsigned char out[512];
+    size_t n = 0;
+    /* ZMTP 3.1 greeting: signature, version, "GSSAPI", as-server 0. */
+    memset (out, 0, 64);
+    out[0] = 0xff;
+    out[9] = 0x7f;
+    out[10] = 3;
+    out[11] = 1;
+    memcpy (out + 12, "GSSAPI", 6);
+    n = 64;
+    unsigned char body[300];
+    size_t b = 0;
+    if (strcmp (attack, "message") == 0) {
+        memcpy (body, "\x07MESSAGE\0\0\0\x10", 12);
+        memset (body + 12, 0x41, 16);
+        b = 28;
+    } else {
+        memcpy (body, "\x08INITIATE", 9);
+        if (strcmp (attack, "overlong") == 0) {
+            memcpy (body + 9, "\xff\xff\xff\xff", 4);
+            memset (body + 13, 0x42, 64);
+        } else {
+            memcpy (body + 9, "\0\0\0\x40", 4);
+            for (int i = 0; i < 64; i++)
+                body[13 + i] = (unsigned char) (i * 37 + 11);
+        }
+        b = 77;
+    }
+    out[n++] = 0x04; /* a command frame */
+    out[n++] = (unsigned char) b;
+    memcpy (out + n, body, b);
+    n += b;
+    if (send (fd, out, n, MSG_NOSIGNAL) != (ssize_t) n)
+        die ("send", strerror (errno));
+    struct timeval tv = {timeout / 1000, (timeout % 1000) * 1000};
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    unsigned char in[512];
+    for (;;) {
+        ssize_t r = recv (fd, in, sizeof in, 0);
+        if (r == 0 || (r < 0 && errno == ECONNRESET))
+            break; /* the server hung up */
+        if (r < 0)
+            die ("the server kept the hostile connection open", strerror (errno));
+    }
+    printf ("result closed after %ld ms\n", now_ms () - t0);
+    close (fd);
+    return 0;
+}
+
 int main (int argc, char **argv)
 {
     if (argc < 2)
@@ -200,6 +282,8 @@ int main (int argc, char **argv)
     zap_deny = strcmp (arg (argc, argv, "zap", "allow"), "deny") == 0;
     if (!ep_file)
         die ("ep= is required", NULL);
+    if (strcmp (role, "raw") == 0)
+        return raw_attack (ep_file, arg (argc, argv, "attack", "garbage"), timeout);
     if (!zmq_has ("gssapi"))
         die ("zmq_has(\"gssapi\") is 0", NULL);
 
