@@ -19,8 +19,9 @@
 # and handshakes that must fail, with HANDSHAKE_FAILED_NO_DETAIL on both
 # sides' monitors within ZMQ_HANDSHAKE_IVL (1 s) and no message through:
 #   a service principal the KDC does not know, one whose key the server
-#   lacks, a client principal with no key (no ticket), a client with no
-#   credentials at all; and, ours as server, a ZAP handler's 400
+#   lacks, a client principal with no key (no ticket), a client whose
+#   ticket has expired (kinit -l 3s, no keytab to renew from), a client
+#   with no credentials at all; and, ours as server, a ZAP handler's 400
 #   (HANDSHAKE_FAILED_AUTH 400 on the server; libzmq 4.3.4's server reports
 #   the same event but lets the client in, so it is not run with libzmq as
 #   the server);
@@ -64,6 +65,17 @@ passed=0 failed=0
 CASE_DIR=$OUT/cases
 rm -rf "$CASE_DIR"; mkdir -p "$CASE_DIR"
 : >"$KDC/empty.keytab"
+# An expired ticket: zmqclient's, valid for 3 s, in a cache of its own (the
+# clients that use it have no keytab to get a fresh one from).
+KRB5CCNAME=FILE:$KDC/expired.cc kinit -k -t "$KDC/client.keytab" -l 3s zmqclient \
+    || echo "gssapi-tests: kinit failed"
+sleep 4
+if [ -s "$KDC/expired.cc" ] && ! KRB5CCNAME=FILE:$KDC/expired.cc klist -s \
+    && KRB5CCNAME=FILE:$KDC/expired.cc klist | grep -q "krbtgt/$REALM"; then
+    passed=$((passed + 1)); echo "ok   the expired-ticket cache holds zmqclient's expired TGT"
+else
+    failed=$((failed + 1)); echo "FAIL the expired-ticket cache is not what the cases below need"
+fi
 
 # run_case "description" expect(ok|fail) server-lib client-lib \
 #     [server key=value...] -- [client key=value...] [-- check-regexes...]
@@ -75,15 +87,18 @@ run_case() {
     [ $# -gt 0 ] && { shift; checks=("$@"); }
     local d=$CASE_DIR/$((passed + failed))
     mkdir -p "$d"
-    local ckt=$KDC/client.keytab
-    for a in "${cargs[@]}"; do [ "$a" = "keytab=none" ] && ckt=$KDC/empty.keytab; done
+    local ckt=$KDC/client.keytab ccache=MEMORY:client
+    for a in "${cargs[@]}"; do
+        [ "$a" = "keytab=none" ] && ckt=$KDC/empty.keytab
+        [ "$a" = "ccache=expired" ] && ckt=$KDC/empty.keytab ccache=FILE:$KDC/expired.cc
+    done
     local common=(ep="$d/ep" expect="$expect")
     [ "$expect" = fail ] && common+=(timeout=4000 handshake=1000)
     KRB5_KTNAME=FILE:$KDC/server.keytab KRB5_CLIENT_KTNAME=FILE:$KDC/server.keytab \
         KRB5CCNAME=MEMORY:server timeout -k 5 60 "$OUT/gssapi-peer-$slib" server \
         "${common[@]}" "${sargs[@]}" >"$d/server.out" 2>&1 &
     local sp=$!
-    KRB5_KTNAME=FILE:$ckt KRB5_CLIENT_KTNAME=FILE:$ckt KRB5CCNAME=MEMORY:client \
+    KRB5_KTNAME=FILE:$ckt KRB5_CLIENT_KTNAME=FILE:$ckt KRB5CCNAME=$ccache \
         timeout -k 5 60 "$OUT/gssapi-peer-$clib" client "${common[@]}" "${cargs[@]}" \
         >"$d/client.out" 2>&1
     local crc=$? src=0
@@ -162,6 +177,9 @@ for pairing in libzmq/libzmq ours/libzmq libzmq/ours ours/ours; do
         "${both_fail[@]}"
     run_case "$tag fails: client principal without a key (no ticket)" fail "$s" "$c" \
         "${SVC_KRB[@]}" -- service="zmqtest/$HOST" stype=2 principal=nokey ptype=1 -- \
+        "${both_fail[@]}"
+    run_case "$tag fails: client whose ticket has expired" fail "$s" "$c" \
+        "${SVC_KRB[@]}" -- service="zmqtest/$HOST" stype=2 ccache=expired -- \
         "${both_fail[@]}"
     run_case "$tag fails: client without any credentials" fail "$s" "$c" \
         "${SVC_KRB[@]}" -- service="zmqtest/$HOST" stype=2 keytab=none -- \
