@@ -15,7 +15,8 @@
 #   encrypted and ZMQ_GSSAPI_PLAINTEXT; a Kerberos principal name
 #   (zmqtest/HOST, NT_KRB5_PRINCIPAL) and a host-based one (zmqtest@HOST);
 #   a client with ZMQ_GSSAPI_PRINCIPAL and one with default credentials;
-#   the client binding and the server connecting
+#   the client binding and the server connecting; heartbeats on both sides
+#   through an idle pause longer than their timeout (one handshake only)
 # and handshakes that must fail, with HANDSHAKE_FAILED_NO_DETAIL on both
 # sides' monitors within ZMQ_HANDSHAKE_IVL (1 s) and no message through:
 #   a service principal the KDC does not know, one whose key the server
@@ -174,6 +175,10 @@ for pairing in libzmq/libzmq ours/libzmq libzmq/ours ours/ours; do
         "${SVC_KRB[@]}" bind=0 userid="$USERID" -- \
         service="zmqtest/$HOST" stype=2 principal=zmqclient ptype=1 bind=1 -- \
         "server:result ok" "client:result ok"
+    run_case "$tag encrypted, heartbeats through a 1 s idle pause (3 x 100 ms timeout)" ok "$s" "$c" \
+        "${SVC_KRB[@]}" hb=100 userid="$USERID" -- \
+        service="zmqtest/$HOST" stype=2 principal=zmqclient ptype=1 hb=100 pause=1000 -- \
+        "server:result ok messages=20" "client:result ok messages=20"
     both_fail=("server:event HANDSHAKE_FAILED_NO_DETAIL" "client:event HANDSHAKE_FAILED_NO_DETAIL")
     run_case "$tag fails: service principal unknown to the KDC" fail "$s" "$c" \
         "${SVC_KRB[@]}" -- service="zmqwrong/$HOST" stype=2 principal=zmqclient ptype=1 -- \

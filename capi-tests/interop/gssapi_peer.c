@@ -24,6 +24,10 @@
  *                   VALUE" for each handshake event seen and exits 0
  *   timeout=ms      receive timeout and the failure window (default 5000)
  *   zap=deny        the server's ZAP handler answers 400
+ *   hb=ms           ZMQ_HEARTBEAT_IVL (and a timeout of 3 intervals): PINGs
+ *                   and PONGs are commands inside wrapped MESSAGEs
+ *   pause=ms        the client idles this long half-way through (longer than
+ *                   the heartbeat timeout: only heartbeats keep it alive)
  *   handshake=ms    ZMQ_HANDSHAKE_IVL (libzmq's mechanisms stall on a GSSAPI
  *                   error, so a failed handshake ends when this expires)
  *
@@ -298,6 +302,13 @@ int main (int argc, char **argv)
     zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
     zmq_setsockopt (s, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+    int hb = atoi (arg (argc, argv, "hb", "0"));
+    if (hb > 0) {
+        int hbt = 3 * hb;
+        zmq_setsockopt (s, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
+        zmq_setsockopt (s, ZMQ_HEARTBEAT_TIMEOUT, &hbt, sizeof hbt);
+    }
+    int pause = atoi (arg (argc, argv, "pause", "0"));
     int hs = atoi (arg (argc, argv, "handshake", "-1"));
     if (hs >= 0)
         zmq_setsockopt (s, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs);
@@ -418,6 +429,8 @@ int main (int argc, char **argv)
             die ("no goodbye", err ());
     } else {
         for (int i = 0; i < count; i++) {
+            if (pause > 0 && i == count / 2)
+                sleep_ms (pause);
             for (int part = 0; part < 3; part++) {
                 size_t n = part_size (i, part);
                 zmq_msg_t m;
