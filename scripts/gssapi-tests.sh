@@ -26,6 +26,7 @@
 #   (HANDSHAKE_FAILED_AUTH 400 on the server; libzmq 4.3.4's server reports
 #   the same event but lets the client in, so it is not run with libzmq as
 #   the server);
+# ours under valgrind as server and as client (one exchange, one failure);
 # and hostile clients on a raw tcp socket against each server (a token
 # that is not Kerberos, an INITIATE claiming 4 GB, a MESSAGE before any
 # context): each is hung up on, and the next honest client is served.
@@ -101,12 +102,17 @@ run_case() {
     done
     local common=(ep="$d/ep" expect="$expect")
     [ "$expect" = fail ] && common+=(timeout=4000 handshake=1000)
+    # VG=server or VG=client: that side (ours) runs under valgrind memcheck.
+    local vs=() vc=() vg=(valgrind -q --error-exitcode=99 --leak-check=full
+        --errors-for-leak-kinds=definite --show-leak-kinds=definite)
+    [ "${VG:-}" = server ] && vs=("${vg[@]}")
+    [ "${VG:-}" = client ] && vc=("${vg[@]}")
     KRB5_KTNAME=FILE:$KDC/server.keytab KRB5_CLIENT_KTNAME=FILE:$KDC/server.keytab \
-        KRB5CCNAME=MEMORY:server timeout -k 5 60 "$OUT/gssapi-peer-$slib" server \
+        KRB5CCNAME=MEMORY:server timeout -k 5 60 "${vs[@]}" "$OUT/gssapi-peer-$slib" server \
         "${common[@]}" "${sargs[@]}" >"$d/server.out" 2>&1 &
     local sp=$!
     KRB5_KTNAME=FILE:$ckt KRB5_CLIENT_KTNAME=FILE:$ckt KRB5CCNAME=$ccache \
-        timeout -k 5 60 "$OUT/gssapi-peer-$clib" client "${common[@]}" "${cargs[@]}" \
+        timeout -k 5 60 "${vc[@]}" "$OUT/gssapi-peer-$clib" client "${common[@]}" "${cargs[@]}" \
         >"$d/client.out" 2>&1
     local crc=$? src=0
     wait $sp || src=$?
@@ -204,6 +210,19 @@ for pairing in libzmq/libzmq ours/libzmq libzmq/ours ours/ours; do
             "server:event HANDSHAKE_FAILED_AUTH 0x190" "client:event HANDSHAKE_FAILED"
     fi
 done
+# Ours under valgrind (definite leaks and memory errors fail): the bindings'
+# buffers, names, credentials and contexts, on success and on failure.
+for side in server client; do
+    if [ $side = server ]; then pair=(ours libzmq); else pair=(libzmq ours); fi
+    VG=$side run_case "valgrind: ours as $side, encrypted" ok "${pair[@]}" \
+        "${SVC_KRB[@]}" count=6 timeout=20000 userid="$USERID" -- \
+        service="zmqtest/$HOST" stype=2 principal=zmqclient ptype=1 count=6 timeout=20000 -- \
+        "server:result ok messages=6" "client:result ok messages=6"
+    VG=$side run_case "valgrind: ours as $side, service principal whose key the server lacks" fail \
+        "${pair[@]}" "${SVC_KRB[@]}" -- service="zmqtest2/$HOST" stype=2 principal=zmqclient ptype=1 -- \
+        "server:event HANDSHAKE_FAILED_NO_DETAIL" "client:event HANDSHAKE_FAILED_NO_DETAIL"
+done
+
 # Hostile input on the wire: each ends only its own connection.
 for s in libzmq ours; do
     run_attack "server=$s hostile INITIATE token (not Kerberos): hung up at the handshake timeout, next client served" \
