@@ -70,6 +70,7 @@ test: deps build
 	scripts/libzmq-tests.sh
 	scripts/interop.sh
 	scripts/ws-browser.sh
+	scripts/gssapi-tests.sh
 	scripts/fuzz-smoke.sh
 	scripts/pyzmq-tests.sh
 	SOAK_SECONDS=90 scripts/soak.sh

@@ -116,6 +116,17 @@ SEEDS = {
         b"\x10\x05\xff",
         b"\x11\x05\x02\x01\x01",
     ],
+    # byte 0: side under test (bit 1: client), plaintext (bit 0), the ZAP
+    # answer (bits 2-3); byte 1: which commands come from the honest peer;
+    # then commands as 2-byte length + body (a 0 length takes the honest one).
+    "gssapi_framing": [
+        bytes([sel, 0xFF]) + b"\0\0" * 6 for sel in (0, 1, 2, 3, 4, 8, 12)
+    ] + [
+        b"\x00\x00\x00\x0d\x08INITIATE\x00\x00\x00\x00",
+        b"\x00\xfe\x00\x00\x00\x0c\x07MESSAGE\x00\x00\x00\x00\x00\x00",
+        b"\x02\x00\x00\x0d\x08INITIATE\xff\xff\xff\xff",
+        b"\x00\x03\x00\x00\x00\x00\x00\x06\x05READY\x00\x00",
+    ],
 }
 
 for target, seeds in SEEDS.items():

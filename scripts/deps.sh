@@ -13,10 +13,15 @@
 #                   which also needs PyPI)
 #   chromium        the real browser of scripts/ws-browser.sh (headless: a page's
 #                   WebSocket to ws:// of each library)
+#   libkrb5-dev krb5-kdc krb5-admin-server krb5-user  GSSAPI: gssapi.h for the bindings' check
+#                   (src/util/gssapi/abi_check.rs) and libgssapi_krb5.so.2, which ours
+#                   loads at run time; a throwaway MIT KDC for scripts/gssapi-tests.sh
+#                   and libzmq's test_security_gssapi (scripts/gssapi-kdc.sh), kinit for
+#                   an expired ticket
 # Missing packages are installed with apt-get when we are root; otherwise
 # this stops at once with the one command to run.
 set -euo pipefail
-PACKAGES="libzmq3-dev valgrind pkg-config gcc g++ make cmake libsodium-dev cppzmq-dev iproute2 python3-dev python3-venv chromium"
+PACKAGES="libzmq3-dev valgrind pkg-config gcc g++ make cmake libsodium-dev cppzmq-dev iproute2 python3-dev python3-venv chromium libkrb5-dev krb5-kdc krb5-admin-server krb5-user"
 need=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need="$need $p"

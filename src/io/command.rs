@@ -33,6 +33,20 @@ pub enum Command {
     Io(Box<IoCommand>),
 }
 
+/// The ZMQ_GSSAPI_* options (libzmq's defaults: host-based names, encrypted).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GssapiOptions {
+    /// ZMQ_GSSAPI_PRINCIPAL: our own principal (empty: default credentials).
+    pub principal: Vec<u8>,
+    /// ZMQ_GSSAPI_SERVICE_PRINCIPAL: the server a client authenticates to.
+    pub service_principal: Vec<u8>,
+    /// ZMQ_GSSAPI_PRINCIPAL_NAMETYPE and _SERVICE_PRINCIPAL_NAMETYPE (0..=2).
+    pub principal_nt: i32,
+    pub service_principal_nt: i32,
+    /// ZMQ_GSSAPI_PLAINTEXT: no gss_wrap of READY and messages.
+    pub plaintext: bool,
+}
+
 /// What a session needs to know of its socket, copied at bind/connect time.
 pub struct SessionOptions {
     pub socket_id: u64,
@@ -89,6 +103,7 @@ pub struct SessionOptions {
     pub curve_server_key: [u8; 32],
     pub zap_domain: Vec<u8>,
     pub zap_enforce_domain: bool,
+    pub gssapi: GssapiOptions,
     pub transport: TransportOptions,
     pub monitor: Arc<dyn EventSink>,
     /// The context, to look for a ZAP handler (inproc://zeromq.zap.01).

@@ -18,7 +18,8 @@ use super::command::{SessionOptions, SocketMailbox};
 use crate::constants::*;
 use crate::msg::Msg;
 use crate::pipe::{pipe_pair, PipeEnd, PipeRef};
-use crate::zmtp::mechanism::{curve, plain, Mechanism, NullMechanism};
+use crate::util::gssapi::{self as gss, SecContext};
+use crate::zmtp::mechanism::{curve, gssapi, plain, Mechanism, NullMechanism};
 use crate::zmtp::zap::{self, ZapGate};
 use crate::zmtp::{self as proto, ProtocolError};
 
@@ -36,6 +37,7 @@ pub fn mechanism(o: &SessionOptions, config: &proto::Config) -> Box<dyn Mechanis
             o.curve_secret_key,
             o.curve_server_key,
         )),
+        ZMQ_GSSAPI => gssapi_mechanism(o, config),
         ZMQ_PLAIN if o.as_server => Box::new(plain::PlainServer::new(config, gate())),
         ZMQ_PLAIN => Box::new(plain::PlainClient::new(
             config,
@@ -45,6 +47,37 @@ pub fn mechanism(o: &SessionOptions, config: &proto::Config) -> Box<dyn Mechanis
         // libzmq's NULL asks ZAP whenever a domain is set, on either side.
         _ if !o.zap_domain.is_empty() => Box::new(NullMechanism::with_zap(config, gate())),
         _ => Box::new(NullMechanism::new(config)),
+    }
+}
+
+/// The GSSAPI mechanism with its Kerberos context, made as libzmq's
+/// constructors do: credentials for ZMQ_GSSAPI_PRINCIPAL when set (their
+/// failure leaves the mechanism without a context: it stalls, as libzmq's),
+/// the service principal imported for a client. libzmq's GSSAPI server
+/// never requires a ZAP handler, ZMQ_ZAP_ENFORCE_DOMAIN or not.
+fn gssapi_mechanism(o: &SessionOptions, config: &proto::Config) -> Box<dyn Mechanism> {
+    let g = &o.gssapi;
+    let encrypt = !g.plaintext;
+    let cred = if g.principal.is_empty() {
+        Ok(None)
+    } else {
+        gss::Cred::acquire(&g.principal, gss::NameType::from_option(g.principal_nt)).map(Some)
+    };
+    if o.as_server {
+        let ctx = cred.map(|c| Box::new(gss::Context::acceptor(c)) as Box<dyn SecContext>);
+        Box::new(gssapi::GssapiServer::new(
+            config,
+            ctx,
+            encrypt,
+            ZapGate::new(false),
+        ))
+    } else {
+        let ctx = cred.and_then(|c| {
+            let kind = gss::NameType::from_option(g.service_principal_nt);
+            gss::Context::initiator(&g.service_principal, kind, c)
+                .map(|x| Box::new(x) as Box<dyn SecContext>)
+        });
+        Box::new(gssapi::GssapiClient::new(config, ctx, encrypt))
     }
 }
 

@@ -3,8 +3,9 @@
 //! Pattern-specific options (ROUTER_MANDATORY, SUBSCRIBE, ...) are handled by
 //! the pattern modules; what is stored here is what every socket has.
 //!
-//! Every option libzmq 4.3.5 (built with the draft API, CURVE and IPC peer
-//! credentials, without GSSAPI, VMCI, WSS or NORM) accepts generically is
+//! Every option libzmq 4.3.5 (built with the draft API, CURVE, IPC peer
+//! credentials and GSSAPI when libgssapi_krb5 loads, without VMCI, WSS or
+//! NORM) accepts generically is
 //! stored here, even when the transport that reads it comes later: the fields
 //! are public and named after libzmq's `options_t` members.
 
@@ -14,6 +15,7 @@ use std::net::IpAddr;
 use crate::constants::*;
 use crate::ctx::CtxOptions;
 use crate::error::{Errno, Result};
+use crate::io::command::GssapiOptions;
 use crate::util::z85;
 
 // Draft option numbers. constants.rs declares them only with the "draft"
@@ -187,12 +189,14 @@ pub struct Options {
     pub multicast_loop: bool,
 
     // Security.
-    /// ZMQ_NULL, ZMQ_PLAIN or ZMQ_CURVE.
+    /// ZMQ_NULL, ZMQ_PLAIN, ZMQ_CURVE or ZMQ_GSSAPI.
     pub mechanism: i32,
-    /// The server side of PLAIN/CURVE.
+    /// The server side of PLAIN/CURVE/GSSAPI.
     pub as_server: bool,
     pub zap_domain: Vec<u8>,
     pub zap_enforce_domain: bool,
+    /// ZMQ_GSSAPI_*: only settable when libgssapi_krb5 loads.
+    pub gssapi: GssapiOptions,
     pub plain_username: Vec<u8>,
     pub plain_password: Vec<u8>,
     pub curve_public_key: [u8; CURVE_KEY_LEN],
@@ -306,6 +310,7 @@ impl Options {
             as_server: false,
             zap_domain: Vec::new(),
             zap_enforce_domain: false,
+            gssapi: GssapiOptions::default(),
             plain_username: Vec::new(),
             plain_password: Vec::new(),
             curve_public_key: [0; CURVE_KEY_LEN],
@@ -486,8 +491,61 @@ impl Options {
 
             ZMQ_INVERT_MATCHING => self.invert_matching = bool_relaxed(val)?,
 
-            // Not built in (as libzmq without them): GSSAPI, VMCI, WSS, NORM.
+            // GSSAPI exists when its library loads; without it, as a libzmq
+            // built without GSSAPI, the options are EINVAL (below).
+            ZMQ_GSSAPI_SERVER
+            | ZMQ_GSSAPI_PRINCIPAL
+            | ZMQ_GSSAPI_SERVICE_PRINCIPAL
+            | ZMQ_GSSAPI_PLAINTEXT
+            | ZMQ_GSSAPI_PRINCIPAL_NAMETYPE
+            | ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE
+                if crate::util::gssapi::available() =>
+            {
+                self.set_gssapi(option, val)?
+            }
+
+            // Not built in (as libzmq without them): VMCI, WSS, NORM.
             // Read-only options and unknown numbers are EINVAL too.
+            _ => return Err(Errno::EINVAL),
+        }
+        Ok(())
+    }
+
+    /// libzmq's rules: SERVER takes 0 or 1 and selects GSSAPI either way;
+    /// the principals take 1..=255 bytes (kept as given, NUL and all) and
+    /// select GSSAPI, SERVICE_PRINCIPAL making the socket a client; the
+    /// name types take 0, 1 or 2.
+    fn set_gssapi(&mut self, option: i32, val: &[u8]) -> Result<()> {
+        let g = &mut self.gssapi;
+        match option {
+            ZMQ_GSSAPI_PLAINTEXT => g.plaintext = bool_int(val)?,
+            ZMQ_GSSAPI_PRINCIPAL_NAMETYPE | ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE => {
+                let nt = int_value(val)?;
+                if !(ZMQ_GSSAPI_NT_HOSTBASED..=ZMQ_GSSAPI_NT_KRB5_PRINCIPAL).contains(&nt) {
+                    return Err(Errno::EINVAL);
+                }
+                if option == ZMQ_GSSAPI_PRINCIPAL_NAMETYPE {
+                    g.principal_nt = nt;
+                } else {
+                    g.service_principal_nt = nt;
+                }
+            }
+            ZMQ_GSSAPI_SERVER => {
+                self.as_server = bool_int(val)?;
+                self.mechanism = ZMQ_GSSAPI;
+            }
+            ZMQ_GSSAPI_PRINCIPAL | ZMQ_GSSAPI_SERVICE_PRINCIPAL => {
+                if val.is_empty() || val.len() > 255 {
+                    return Err(Errno::EINVAL);
+                }
+                if option == ZMQ_GSSAPI_PRINCIPAL {
+                    self.gssapi.principal = val.to_vec();
+                } else {
+                    self.gssapi.service_principal = val.to_vec();
+                    self.as_server = false;
+                }
+                self.mechanism = ZMQ_GSSAPI;
+            }
             _ => return Err(Errno::EINVAL),
         }
         Ok(())
@@ -556,6 +614,26 @@ impl Options {
             ZMQ_CURVE_SERVERKEY => out.curve_key(&self.curve_server_key),
             ZMQ_ZAP_DOMAIN => out.cstr(&self.zap_domain),
             OPT_ZAP_ENFORCE_DOMAIN => out.int(self.zap_enforce_domain as i32),
+            ZMQ_GSSAPI_SERVER
+            | ZMQ_GSSAPI_PRINCIPAL
+            | ZMQ_GSSAPI_SERVICE_PRINCIPAL
+            | ZMQ_GSSAPI_PLAINTEXT
+            | ZMQ_GSSAPI_PRINCIPAL_NAMETYPE
+            | ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE
+                if crate::util::gssapi::available() =>
+            {
+                let g = &self.gssapi;
+                match option {
+                    ZMQ_GSSAPI_SERVER => {
+                        out.int((self.as_server && self.mechanism == ZMQ_GSSAPI) as i32)
+                    }
+                    ZMQ_GSSAPI_PRINCIPAL => out.cstr(&g.principal),
+                    ZMQ_GSSAPI_SERVICE_PRINCIPAL => out.cstr(&g.service_principal),
+                    ZMQ_GSSAPI_PLAINTEXT => out.int(g.plaintext as i32),
+                    ZMQ_GSSAPI_PRINCIPAL_NAMETYPE => out.int(g.principal_nt),
+                    _ => out.int(g.service_principal_nt),
+                }
+            }
 
             ZMQ_INVERT_MATCHING => out.int(self.invert_matching as i32),
             OPT_ROUTER_NOTIFY => out.int(self.router_notify),

@@ -74,6 +74,7 @@ impl Socket {
             curve_server_key: o.curve_server_key,
             zap_domain: o.zap_domain.clone(),
             zap_enforce_domain: o.zap_enforce_domain,
+            gssapi: o.gssapi.clone(),
             transport: TransportOptions {
                 sndbuf: o.sndbuf,
                 rcvbuf: o.rcvbuf,

@@ -14,6 +14,7 @@
 //! `next_handshake_command` until [`Mechanism::zap_reply`] brings the answer.
 
 pub mod curve;
+pub mod gssapi;
 pub mod null;
 pub mod plain;
 
