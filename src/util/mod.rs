@@ -1,9 +1,10 @@
-//! Utilities behind the C API: z85, CURVE keys, atomic counters, stopwatch, timers, threads.
+//! Utilities behind the C API: z85, CURVE keys, the Salsa20 keystream, atomic counters, stopwatch, timers, threads.
 
 pub mod atomic_counter;
 pub mod capabilities;
 pub mod clock;
 pub mod curve_keys;
+pub mod salsa20;
 pub mod stopwatch;
 pub mod thread;
 pub mod timers;
