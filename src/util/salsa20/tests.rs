@@ -137,6 +137,23 @@ fn published_salsa20_vectors() {
 }
 
 #[test]
+fn published_xsalsa20_vector() {
+    let v = vectors();
+    let (_, f) = v.iter().find(|(kind, _)| kind == "xsalsa20").expect("vector");
+    let key: [u8; 32] = hex(&f["key"]).try_into().unwrap();
+    let nonce: [u8; 24] = hex(&f["nonce"]).try_into().unwrap();
+    let want = hex(&f["stream"]);
+    for b in backends() {
+        // Short (one scalar block) and long (the backend's widest kernel).
+        for len in [want.len(), 1024] {
+            let mut out = vec![0u8; len];
+            super::secretbox::xsalsa20(&key, &nonce, b).apply(0, &mut out);
+            assert_eq!(&out[..want.len()], &want[..], "{b:?} len {len}");
+        }
+    }
+}
+
+#[test]
 fn published_box_vectors() {
     let v = vectors();
     let find = |k: &str| {
