@@ -139,7 +139,10 @@ fn published_salsa20_vectors() {
 #[test]
 fn published_xsalsa20_vector() {
     let v = vectors();
-    let (_, f) = v.iter().find(|(kind, _)| kind == "xsalsa20").expect("vector");
+    let (_, f) = v
+        .iter()
+        .find(|(kind, _)| kind == "xsalsa20")
+        .expect("vector");
     let key: [u8; 32] = hex(&f["key"]).try_into().unwrap();
     let nonce: [u8; 24] = hex(&f["nonce"]).try_into().unwrap();
     let want = hex(&f["stream"]);
