@@ -20,6 +20,8 @@
 #   z85_decode          Z85 text (keys, zmq_z85_decode)
 #   socks_reply         a SOCKS5 proxy's replies
 #   gssapi_framing      GSSAPI INITIATE/READY/MESSAGE, both roles, every ZAP answer
+#   salsa20_simd        the SIMD Salsa20 keystream and CURVE box against
+#                       RustCrypto (not a parser: a differential check)
 set -u
 cd "$(dirname "$0")/.."
 if [ $# -lt 1 ]; then
@@ -28,7 +30,7 @@ fi
 HOURS=$1; shift
 TARGETS=${*:-"greeting frame_decoder zmtp_connection command_metadata
     mechanism_raw mechanism_handshake udp_datagram z85_decode socks_reply
-    gssapi_framing"}
+    gssapi_framing salsa20_simd"}
 set -- $TARGETS
 EACH=$(awk -v h="$HOURS" -v n=$# 'BEGIN { s = int(h * 3600 / n); print (s < 1 ? 1 : s) }')
 JOBS=$(nproc)

@@ -108,6 +108,19 @@ SEEDS = {
         b"abc",
         b"#####",
     ],
+    # key (32), nonce (24), counter (8, LE), offset, damage, message: empty,
+    # one byte, one block, the 4- and 8-block kernels' edges, and a
+    # counter about to carry from word 8 into word 9.
+    "salsa20_simd": [
+        bytes(range(32)) + bytes(24) + bytes(8) + b"\x00\x00",
+        bytes(range(32)) + bytes(range(24)) + bytes(8) + b"\x01\x05" + b"x",
+        b"\x80" + bytes(31) + bytes(24) + bytes(8) + b"\x03\x90" + bytes(64),
+        bytes(range(1, 33)) + bytes(range(100, 124)) + struct.pack("<Q", 2**32 - 3)
+        + b"\x07\x21" + bytes(range(256)) + bytes(1),
+        bytes(range(7, 39)) + bytes(range(50, 74)) + struct.pack("<Q", 5)
+        + b"\x3f\xff" + bytes(range(256)) * 2 + b"tail",
+        bytes(32) + bytes(24) + struct.pack("<Q", 2**32 - 9) + b"\x10\x41" + bytes(1100),
+    ],
     # byte 0: credentials (bit 0) and chunk; then the proxy's replies.
     "socks_reply": [
         b"\x10\x05\x00\x05\x00\x00\x01\x7f\x00\x00\x01\x15\xb3",

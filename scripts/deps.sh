@@ -5,7 +5,8 @@
 #   valgrind        the C tests' memory checks
 #   pkg-config gcc g++ make   building the C tests and the install checks
 #   cmake libsodium-dev       libzmq 4.3.5 built with drafts (scripts/libzmq-ref.sh) for
-#                   libzmq's own test suite and the draft interop stage; cmake also
+#                   libzmq's own test suite and the draft interop stage; libsodium also
+#                   as the oracle of tests/salsa20_libsodium.rs (CURVE's cipher); cmake also
 #                   for the find_package(ZeroMQ) check of scripts/check-install.sh
 #   cppzmq-dev      zmq.hpp, the C++ binding that check builds
 #   iproute2        network namespaces (ip netns) and ss for libzmq's test suite

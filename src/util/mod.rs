@@ -1,11 +1,12 @@
-//! Utilities behind the C API: z85, CURVE keys, GSS-API (loaded at run time), atomic counters,
-//! stopwatch, timers, threads.
+//! Utilities behind the C API: z85, CURVE keys, the Salsa20 keystream, GSS-API (loaded at
+//! run time), atomic counters, stopwatch, timers, threads.
 
 pub mod atomic_counter;
 pub mod capabilities;
 pub mod clock;
 pub mod curve_keys;
 pub mod gssapi;
+pub mod salsa20;
 pub mod stopwatch;
 pub mod thread;
 pub mod timers;

@@ -170,27 +170,36 @@ impl Encoder {
         }
     }
 
-    /// Queue one frame of `size` body bytes that `fill` writes in place in
-    /// the batch buffer (CURVE seals each MESSAGE straight into it: no
-    /// buffer per message). Returns what `fill` returns.
-    pub fn push_frame_with<R>(
+    /// Queue one frame of `size` body bytes that `fill` appends to the
+    /// batch buffer (CURVE seals each MESSAGE straight into it: no buffer
+    /// per message, and no zero fill before the ciphertext is written).
+    /// `fill` must append exactly `size` bytes. Returns what `fill` returns.
+    pub fn push_frame_append<R>(
         &mut self,
         more: bool,
         command: bool,
         size: usize,
-        fill: impl FnOnce(&mut [u8]) -> R,
+        fill: impl FnOnce(&mut Vec<u8>) -> R,
     ) -> R {
         let mut h = [0u8; 10];
         let n = self.header(more, command, size, &mut h);
         self.append(&h[..n]);
         let at = self.batch.len();
+        self.batch.reserve(size);
+        let r = fill(&mut self.batch);
+        debug_assert_eq!(
+            self.batch.len(),
+            at + size,
+            "push_frame_append: wrong length"
+        );
+        // Keep the frame its announced length whatever `fill` did.
         self.batch.resize(at + size, 0);
         self.pending += size;
         match self.segs.back_mut() {
             Some(Seg::Batch(len)) => *len += size,
             _ => self.segs.push_back(Seg::Batch(size)),
         }
-        fill(&mut self.batch[at..])
+        r
     }
 
     /// Queue one frame with a small body given as bytes (commands).

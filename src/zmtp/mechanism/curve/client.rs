@@ -26,7 +26,7 @@ pub struct CurveClient {
     /// Our properties, sent in INITIATE.
     properties: Vec<u8>,
     /// Box key C'/S (HELLO, WELCOME).
-    hello_box: Option<SalsaBox>,
+    hello_box: Option<SecretBox>,
     cn_server: [u8; KEY],
     cookie: [u8; COOKIE_SIZE],
     /// Short nonce for HELLO and INITIATE; the codec continues from it.

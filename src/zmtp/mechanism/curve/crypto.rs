@@ -1,5 +1,6 @@
 //! CURVE's cryptography: random bytes, nonces, precomputed NaCl boxes
-//! sealed and opened (in place where the message path allows), the
+//! sealed and opened (each body read once, by the cipher: encrypted or
+//! decrypted in place or straight into its destination), the
 //! MESSAGE codec both sides use after the handshake, and key wiping.
 
 use super::*;
@@ -25,63 +26,64 @@ pub(super) fn nonce(prefix: &[u8], rest: &[u8]) -> [u8; 24] {
 pub(super) fn precompute(
     public: &[u8; KEY],
     secret: &[u8; KEY],
-) -> Result<SalsaBox, ProtocolError> {
-    let check = StaticSecret::from(*secret).diffie_hellman(&DhPublic::from(*public));
-    if !check.was_contributory() {
+) -> Result<SecretBox, ProtocolError> {
+    let shared = StaticSecret::from(*secret).diffie_hellman(&DhPublic::from(*public));
+    if !shared.was_contributory() {
         return Err(crypto_error());
     }
-    Ok(SalsaBox::new(
-        &PublicKey::from(*public),
-        &SecretKey::from(*secret),
-    ))
+    // `shared` wipes itself when dropped.
+    Ok(SecretBox::from_shared(shared.as_bytes()))
 }
 
 /// Append `Box[plaintext]` (tag, then ciphertext) to `out`.
-pub(super) fn seal(b: &SalsaBox, n: &[u8; 24], plaintext: &[u8], out: &mut Vec<u8>) {
+pub(super) fn seal(b: &SecretBox, n: &[u8; 24], plaintext: &[u8], out: &mut Vec<u8>) {
     let at = out.len();
     out.extend_from_slice(&[0u8; TAG]);
-    out.extend_from_slice(plaintext);
-    seal_in_place(b, n, &mut out[at..]);
-}
-
-/// `buf` = 16 bytes of room for the tag, then the plaintext, which is
-/// encrypted in place.
-pub(super) fn seal_in_place(b: &SalsaBox, n: &[u8; 24], buf: &mut [u8]) {
-    let (tag, body) = buf.split_at_mut(TAG);
-    // Encryption only fails when associated data is given; we give none.
-    if let Ok(t) = b.encrypt_in_place_detached(GenericArray::from_slice(n), b"", body) {
-        tag.copy_from_slice(&t);
-    }
+    let tag = b.seal_append(n, plaintext, out);
+    out[at..at + TAG].copy_from_slice(&tag);
 }
 
 /// Open a box (tag, then ciphertext) into a new buffer.
-pub(super) fn open(b: &SalsaBox, n: &[u8; 24], boxed: &[u8]) -> Result<Vec<u8>, ProtocolError> {
+pub(super) fn open(b: &SecretBox, n: &[u8; 24], boxed: &[u8]) -> Result<Vec<u8>, ProtocolError> {
     if boxed.len() < TAG {
         return Err(crypto_error());
     }
-    let mut plain = boxed[TAG..].to_vec();
-    open_in_place(b, n, &boxed[..TAG], &mut plain)?;
+    let (tag, body) = boxed.split_at(TAG);
+    let mut plain = vec![0u8; body.len()];
+    open_into(b, n, tag, body, &mut plain)?;
     Ok(plain)
 }
 
+fn tag_of(tag: &[u8]) -> Result<&[u8; TAG], ProtocolError> {
+    tag.try_into().map_err(|_| crypto_error())
+}
+
+/// Check and decrypt `body` where it lies.
 pub(super) fn open_in_place(
-    b: &SalsaBox,
+    b: &SecretBox,
     n: &[u8; 24],
     tag: &[u8],
     body: &mut [u8],
 ) -> Result<(), ProtocolError> {
-    b.decrypt_in_place_detached(
-        GenericArray::from_slice(n),
-        b"",
-        body,
-        GenericArray::from_slice(tag),
-    )
-    .map_err(|_| crypto_error())
+    b.open_in_place(n, tag_of(tag)?, body)
+        .map_err(|_| crypto_error())
+}
+
+/// Check `body` and decrypt it into `dst` (one pass, no copy first).
+pub(super) fn open_into(
+    b: &SecretBox,
+    n: &[u8; 24],
+    tag: &[u8],
+    body: &[u8],
+    dst: &mut [u8],
+) -> Result<(), ProtocolError> {
+    b.open_into(n, tag_of(tag)?, body, dst)
+        .map_err(|_| crypto_error())
 }
 
 /// The per-message transform shared by both sides once READY is done.
 pub(super) struct MessageCodec {
-    pub(super) precom: SalsaBox,
+    pub(super) precom: SecretBox,
     pub(super) send_prefix: &'static [u8; 16],
     pub(super) recv_prefix: &'static [u8; 16],
     /// Our next short nonce.
@@ -116,12 +118,15 @@ impl MessageCodec {
             flags |= 0x02;
         }
         let precom = &self.precom;
-        out.push_frame_with(false, false, MESSAGE_HEADER + 1 + payload.len(), |buf| {
-            buf[..8].copy_from_slice(b"\x07MESSAGE");
-            buf[8..16].copy_from_slice(&n.to_be_bytes());
-            buf[MESSAGE_HEADER] = flags;
-            buf[MESSAGE_HEADER + 1..].copy_from_slice(payload);
-            seal_in_place(precom, &full, &mut buf[16..]);
+        // The payload is read once, by the encryption, which writes the
+        // ciphertext straight into the encoder's batch.
+        out.push_frame_append(false, false, MESSAGE_HEADER + 1 + payload.len(), |buf| {
+            buf.extend_from_slice(b"\x07MESSAGE");
+            buf.extend_from_slice(&n.to_be_bytes());
+            let at = buf.len();
+            buf.extend_from_slice(&[0u8; TAG]);
+            let tag = precom.seal_append_parts(&full, &[flags], payload, buf);
+            buf[at..at + TAG].copy_from_slice(&tag);
         });
         Ok(())
     }
@@ -184,8 +189,15 @@ impl MessageCodec {
             let buf = Self::plain_room(&mut self.plain, body_len)?;
             let start = buf.len();
             let body = &mut buf.spare_mut()[..body_len];
-            body.copy_from_slice(&msg.data()[MESSAGE_HEADER..]);
-            open_in_place(&self.precom, &full, &tag, body)?;
+            // Decrypted from the receive buffer into the plaintext buffer:
+            // the one copy is the decryption.
+            open_into(
+                &self.precom,
+                &full,
+                &tag,
+                &msg.data()[MESSAGE_HEADER..],
+                body,
+            )?;
             let flags = body[0];
             buf.commit(body_len);
             (buf.slice(start + 1..start + body_len), flags)

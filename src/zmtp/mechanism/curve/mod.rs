@@ -28,18 +28,19 @@
 //! accept MESSAGE in command frames too (RFC 25's form).
 
 //!
+//! The boxes are util/salsa20/'s: its SIMD Salsa20 keystream with
+//! RustCrypto's HSalsa20 and Poly1305.
+//!
 //! The files: crypto.rs holds the box and nonce helpers and the MESSAGE
 //! codec both sides share once the handshake is done; client.rs and
 //! server.rs hold the two handshakes.
 
-use crypto_box::aead::generic_array::GenericArray;
-use crypto_box::aead::AeadInPlace;
-use crypto_box::{PublicKey, SalsaBox, SecretKey};
 use x25519_dalek::{PublicKey as DhPublic, StaticSecret};
 
 use super::{basic_properties, parse_peer_properties, Mechanism, PeerProperties, Status};
 use crate::constants as c;
 use crate::msg::{Msg, SharedBuf};
+use crate::util::salsa20::secretbox::SecretBox;
 use crate::zmtp::codec::Encoder;
 use crate::zmtp::command::{self, ERROR, READY};
 use crate::zmtp::zap::{self, Verdict, ZapGate, ZapReply, ZapRequest};

@@ -28,9 +28,9 @@ pub struct CurveServer {
     /// The client's long-term key, once INITIATE proved it.
     client_key: [u8; KEY],
     /// Box key C'/s (HELLO, WELCOME).
-    hello_box: Option<SalsaBox>,
+    hello_box: Option<SecretBox>,
     /// This connection's cookie key (see the module comment).
-    cookie_box: Option<SalsaBox>,
+    cookie_box: Option<SecretBox>,
     properties: Vec<u8>,
     zap: ZapGate,
     codec: Option<MessageCodec>,
@@ -99,8 +99,9 @@ impl CurveServer {
 
     fn produce_welcome(&mut self) -> Result<Vec<u8>, ProtocolError> {
         // cookie = Box[C' + s'](K), K fresh for this connection.
-        let k = random::<KEY>()?;
-        let kb = SalsaBox::new(&SecretKey::from(k).public_key(), &SecretKey::from(k));
+        let mut k = random::<KEY>()?;
+        let kb = SecretBox::new(&k);
+        wipe(&mut k);
         let cookie_suffix = random::<16>()?;
         let mut cookie_plain = [0u8; 2 * KEY];
         cookie_plain[..KEY].copy_from_slice(&self.cn_client);

@@ -446,7 +446,9 @@ fn unhex(s: &str) -> Vec<u8> {
 /// RFC 26's box: NaCl crypto_box, Poly1305 tag first, here built with
 /// the RustCrypto AEAD's one-shot API (which produces NaCl's layout).
 fn rfc_box(public: &[u8; KEY], secret: &[u8; KEY], n: &[u8; 24], plain: &[u8]) -> Vec<u8> {
+    use crypto_box::aead::generic_array::GenericArray;
     use crypto_box::aead::Aead;
+    use crypto_box::{PublicKey, SalsaBox, SecretKey};
     let b = SalsaBox::new(&PublicKey::from(*public), &SecretKey::from(*secret));
     b.encrypt(GenericArray::from_slice(n), plain).unwrap()
 }
