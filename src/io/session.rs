@@ -95,7 +95,7 @@ fn notify_lost(s: &Session, pipes: &mut Pipes) {
     let (Some(e), Some(slot)) = (&s.engine, s.pipe) else {
         return;
     };
-    if e.connecting || e.metadata.is_none() || !matches!(e.zmtp, raw::Wire::Zmtp(_)) {
+    if e.connecting || e.metadata.is_none() || !e.zmtp.is_zmtp() {
         return;
     }
     let note = if s.target.is_none() {
@@ -147,7 +147,7 @@ fn notify_router_disconnect(s: &Session, pipes: &mut Pipes) {
     let (Some(e), Some(slot)) = (&s.engine, s.pipe) else {
         return;
     };
-    if e.connecting || e.metadata.is_none() || !matches!(e.zmtp, raw::Wire::Zmtp(_)) {
+    if e.connecting || e.metadata.is_none() || !e.zmtp.is_zmtp() {
         return;
     }
     let pipe = pipes.get(slot);
@@ -472,9 +472,9 @@ impl Sessions {
             let e = s.engine.as_mut().expect("engine");
             let stream = &e.stream;
             let peer = || stream.peer_address();
-            let zap = match &mut e.zmtp {
-                raw::Wire::Zmtp(conn) => e.zap.drive(conn, &s.opts, &self.mailbox, key, peer),
-                _ => Ok(()),
+            let zap = match e.zmtp.connection_mut() {
+                Some(conn) => e.zap.drive(conn, &s.opts, &self.mailbox, key, peer),
+                None => Ok(()),
             };
             if let Err(p) = zap {
                 flush_best_effort(e);

@@ -4,6 +4,7 @@ pub mod atomic_counter;
 pub mod capabilities;
 pub mod clock;
 pub mod curve_keys;
+pub mod sha1;
 pub mod stopwatch;
 pub mod thread;
 pub mod timers;

@@ -66,6 +66,10 @@ pub struct Connection {
     out_batch: usize,
     /// Decoding stopped at `decode_batch` with complete frames left.
     paused: bool,
+    /// ZWS 2.0 (ZMTP over WebSocket): frames come in whole through
+    /// [`accept_ws_frame`](Self::accept_ws_frame) and go out as WebSocket
+    /// messages; heartbeats are WebSocket pings (see `zmtp::ws`).
+    ws: bool,
 }
 
 impl Connection {
@@ -81,6 +85,42 @@ impl Connection {
     /// If the receive buffer cannot be allocated, the connection starts out
     /// failed (every call reports [`ProtocolError::OutOfMemory`]).
     pub fn with_mechanism(config: Config, mechanism: Box<dyn Mechanism>) -> Connection {
+        let mut conn = Connection::unstarted(config, mechanism);
+        conn.encoder
+            .push_raw(&greeting::signature(conn.config.routing_id.len()));
+        conn
+    }
+
+    /// A ZWS 2.0 connection whose WebSocket upgrade chose its subprotocol:
+    /// no greeting; with `mechanism_commands` the mechanism's handshake runs
+    /// as command frames, else (plain "ZWS2.0") each side's first message is
+    /// its routing id. `client`: our frames are masked.
+    pub fn websocket(
+        config: Config,
+        mechanism: Box<dyn Mechanism>,
+        client: bool,
+        mechanism_commands: bool,
+    ) -> Connection {
+        let mut conn = Connection::unstarted(config, mechanism);
+        conn.ws = true;
+        conn.encoder.set_websocket(client);
+        conn.protocol = Some(Protocol::V31);
+        if conn.failed().is_err() {
+            return conn;
+        }
+        if mechanism_commands {
+            conn.state = State::Handshake;
+            let r = conn.pump_handshake();
+            let _ = conn.fail(r);
+        } else {
+            let id = Msg::from_slice(&conn.config.routing_id);
+            conn.encoder.push_frame(false, false, b"", id);
+            conn.state = State::AwaitIdentity;
+        }
+        conn
+    }
+
+    fn unstarted(config: Config, mechanism: Box<dyn Mechanism>) -> Connection {
         let handshake_batch = config.in_batch_size.min(HANDSHAKE_IN_BATCH);
         let (decoder, state) = match Decoder::new(handshake_batch, config.maxmsgsize) {
             Ok(d) => (d, State::Greeting),
@@ -92,8 +132,7 @@ impl Connection {
                 State::Failed(e),
             ),
         };
-        let mut encoder = Encoder::new();
-        encoder.push_raw(&greeting::signature(config.routing_id.len()));
+        let encoder = Encoder::new();
         let groups = (config.socket_type == c::ZMQ_DISH).then(Default::default);
         Connection {
             config,
@@ -117,7 +156,56 @@ impl Connection {
             decode_batch: usize::MAX,
             out_batch: OUT_BATCH_SIZE,
             paused: false,
+            ws: false,
         }
+    }
+
+    /// A whole ZWS message (its flags byte and body), from the WebSocket
+    /// layer: handshake command, command or message part, as a ZMTP frame
+    /// would be.
+    pub fn accept_ws_frame(
+        &mut self,
+        flags: u8,
+        mut body: Msg,
+        now: &mut dyn FnMut() -> u64,
+    ) -> Result<(), ProtocolError> {
+        self.failed()?;
+        use super::ws::frame::{ZWS_COMMAND, ZWS_MORE};
+        let mut f = 0;
+        if flags & ZWS_MORE != 0 {
+            f |= Msg::MORE;
+        }
+        if flags & ZWS_COMMAND != 0 {
+            f |= Msg::COMMAND;
+        }
+        body.set_flags(f);
+        let r = if self.state == State::Ready
+            && f & Msg::COMMAND == 0
+            && self.groups.is_none()
+            && !self.mechanism.transforms_messages()
+        {
+            self.peer_alive();
+            self.inbox.push_back(body);
+            Ok(())
+        } else {
+            self.on_frame(body, now)
+        };
+        self.fail(r)
+    }
+
+    /// Queue a WebSocket control frame (a pong, an echoed close).
+    pub fn ws_control(&mut self, opcode: u8, payload: &[u8]) {
+        self.encoder.push_ws_control(opcode, payload);
+    }
+
+    /// A WebSocket control frame came: the peer is alive.
+    pub fn ws_peer_alive(&mut self) {
+        self.peer_alive();
+    }
+
+    /// Message parts decoded and not yet taken.
+    pub fn queued_messages(&self) -> usize {
+        self.inbox.len()
     }
 
     /// Once ready, decode at most this many messages ahead of
@@ -377,7 +465,15 @@ impl Connection {
                     peer: Arc::new(Metadata::new()),
                     peer_routing_id: rid,
                 });
-                self.decoder.set_batch_size(self.config.in_batch_size)?;
+                if self.ws {
+                    // Plain ZWS 2.0 has no mechanism but heartbeats all
+                    // the same (libzmq arms them when it picks it).
+                    if self.config.heartbeat_ivl > 0 {
+                        self.hb_ivl_at = Some(now() + self.config.heartbeat_ivl as u64);
+                    }
+                } else {
+                    self.decoder.set_batch_size(self.config.in_batch_size)?;
+                }
                 self.enter_ready();
                 if self.subscription_required {
                     self.inbox.push_back(Msg::from_slice(&[1]));
@@ -468,8 +564,11 @@ impl Connection {
             peer,
             peer_routing_id: self.mechanism.peer_routing_id().map(<[u8]>::to_vec),
         });
-        // The handshake is over: now the full receive buffer.
-        self.decoder.set_batch_size(self.config.in_batch_size)?;
+        // The handshake is over: now the full receive buffer (ZWS has its
+        // own, see zmtp::ws).
+        if !self.ws {
+            self.decoder.set_batch_size(self.config.in_batch_size)?;
+        }
         self.enter_ready();
         if self.config.heartbeat_ivl > 0 {
             self.hb_ivl_at = Some(now + self.config.heartbeat_ivl as u64);
@@ -593,8 +692,13 @@ impl Connection {
         let first = !self.send_more;
         let more = msg.more();
         self.send_more = more;
+        // Over ZWS a subscription is a message with its 0x01/0x00 byte, as
+        // libzmq's ws encoder writes it, but inside CURVE a command (its ws
+        // engine does not downgrade them).
+        let sub_commands = !self.ws || self.mechanism.transforms_messages();
         if first
             && !more
+            && sub_commands
             && self.protocol == Some(Protocol::V31)
             && matches!(self.config.socket_type, c::ZMQ_SUB | c::ZMQ_XSUB)
             && matches!(msg.data().first(), Some(0) | Some(1))
@@ -675,8 +779,13 @@ impl Connection {
         if due(self.hb_ivl_at) {
             let ivl = self.config.heartbeat_ivl.max(1) as u64;
             self.hb_ivl_at = Some(now_ms + ivl);
-            let r = self.queue_command(&command::ping(self.config.heartbeat_ttl));
-            self.fail(r)?;
+            if self.ws {
+                // A WebSocket ping (libzmq's ws engine sends no TTL).
+                self.encoder.push_ws_control(super::ws::frame::OP_PING, b"");
+            } else {
+                let r = self.queue_command(&command::ping(self.config.heartbeat_ttl));
+                self.fail(r)?;
+            }
             let timeout = match self.config.heartbeat_timeout {
                 -1 => self.config.heartbeat_ivl,
                 t => t,
