@@ -658,6 +658,17 @@ fn deliver(
     pipe_owner: &mut HashMap<usize, usize>,
     key: usize,
 ) -> Result<(), Down> {
+    if s.engine.as_mut().is_some_and(|e| e.zmtp.take_upgraded()) {
+        // libzmq's ws engine reports the WebSocket upgrade as a handshake
+        // of its own (and the mechanism's, if any, again when it is done).
+        let e = s.engine.as_ref().expect("engine");
+        emit_at(
+            &s.opts,
+            ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
+            0,
+            engine_ends(e, s.target.is_none()),
+        );
+    }
     loop {
         let e = s.engine.as_mut().expect("engine");
         if e.read_blocked {

@@ -137,6 +137,14 @@ impl Wire {
         matches!(self, Wire::Zmtp(_) | Wire::Ws(_))
     }
 
+    /// Whether a WebSocket upgrade finished since last asked.
+    pub fn take_upgraded(&mut self) -> bool {
+        match self {
+            Wire::Ws(w) => w.take_upgraded(),
+            _ => false,
+        }
+    }
+
     /// The ZMTP state machine, where there is one yet (a ws connection
     /// makes it when its upgrade is done).
     pub fn connection_mut(&mut self) -> Option<&mut zmtp::Connection> {

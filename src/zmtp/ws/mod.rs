@@ -67,6 +67,9 @@ pub struct WsConnection {
     paused: bool,
     /// The peer's close was echoed: the connection ends once that is out.
     closing: bool,
+    /// The upgrade finished and nobody was told yet (see
+    /// [`take_upgraded`](Self::take_upgraded)).
+    upgraded: bool,
     error: Option<ProtocolError>,
 }
 
@@ -97,8 +100,16 @@ impl WsConnection {
             out_batch: None,
             paused: false,
             closing: false,
+            upgraded: false,
             error: None,
         }
+    }
+
+    /// Whether the upgrade finished since last asked (libzmq reports it as
+    /// a handshake of its own: HANDSHAKE_SUCCEEDED, and again when a
+    /// mechanism is ready).
+    pub fn take_upgraded(&mut self) -> bool {
+        std::mem::take(&mut self.upgraded)
     }
 
     /// See `Connection::set_decode_batch`.
@@ -241,6 +252,7 @@ impl WsConnection {
             return Err(e.clone());
         }
         self.conn = Some(conn);
+        self.upgraded = true;
         // Towards a client nothing is masked; towards a server everything.
         self.frames = Some(FrameDecoder::new(!client, maxmsgsize));
         Ok(true)
