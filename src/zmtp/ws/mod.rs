@@ -160,12 +160,24 @@ impl WsConnection {
         now: &mut dyn FnMut() -> u64,
     ) -> Result<(), ProtocolError> {
         if let Some(e) = &self.error {
+            if self.conn.as_ref().is_some_and(|c| c.queued_messages() > 0) {
+                self.paused = true;
+                return Ok(());
+            }
             return Err(e.clone());
         }
         self.end = (self.end + n).min(self.inbuf.len());
         let r = self.process(now);
         if let Err(e) = &r {
             self.error = Some(e.clone());
+            // The whole messages before the bad frame (or the close) still
+            // count, as libzmq's engine pushes each one as it decodes it:
+            // the error waits until they are taken (`has_pending_frames`
+            // makes the engine come back for it).
+            if self.conn.as_ref().is_some_and(|c| c.queued_messages() > 0) {
+                self.paused = true;
+                return Ok(());
+            }
         }
         r
     }
