@@ -19,6 +19,8 @@
 #   udp_datagram        RADIO/DISH datagrams, DGRAM address frames
 #   z85_decode          Z85 text (keys, zmq_z85_decode)
 #   socks_reply         a SOCKS5 proxy's replies
+#   ws_upgrade          WebSocket upgrade heads, both sides, and what follows
+#   ws_frame_decoder    WebSocket frames: lengths, masks, fragments, control
 set -u
 cd "$(dirname "$0")/.."
 if [ $# -lt 1 ]; then
@@ -26,7 +28,8 @@ if [ $# -lt 1 ]; then
 fi
 HOURS=$1; shift
 TARGETS=${*:-"greeting frame_decoder zmtp_connection command_metadata
-    mechanism_raw mechanism_handshake udp_datagram z85_decode socks_reply"}
+    mechanism_raw mechanism_handshake udp_datagram z85_decode socks_reply
+    ws_upgrade ws_frame_decoder"}
 set -- $TARGETS
 EACH=$(awk -v h="$HOURS" -v n=$# 'BEGIN { s = int(h * 3600 / n); print (s < 1 ? 1 : s) }')
 JOBS=$(nproc)
