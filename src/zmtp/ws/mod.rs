@@ -67,6 +67,8 @@ pub struct WsConnection {
     paused: bool,
     /// The peer's close was echoed: the connection ends once that is out.
     closing: bool,
+    /// Bare "ZWS2.0" was chosen: no mechanism (see `peer_version`).
+    bare: bool,
     /// The upgrade finished and nobody was told yet (see
     /// [`take_upgraded`](Self::take_upgraded)).
     upgraded: bool,
@@ -101,6 +103,7 @@ impl WsConnection {
             paused: false,
             closing: false,
             upgraded: false,
+            bare: false,
             error: None,
         }
     }
@@ -253,6 +256,7 @@ impl WsConnection {
             }
         };
         self.start = from + len;
+        self.bare = protocol == Subprotocol::Plain;
         let client = self.key.is_some();
         let maxmsgsize = config.maxmsgsize;
         let mut conn =
@@ -341,8 +345,14 @@ impl WsConnection {
         !self.closing && self.conn.as_ref().is_some_and(|c| c.is_ready())
     }
 
+    /// ZMTP 3.1 once a subprotocol with a mechanism is chosen. Bare
+    /// "ZWS2.0" runs no mechanism, so it is reported as a ZMTP 2.0 peer,
+    /// whose sessions libzmq treats alike: no HANDSHAKE_SUCCEEDED when it
+    /// is ready (only the upgrade's), no ROUTER_NOTIFY connect notice, and
+    /// its end reported as a failed handshake.
     pub fn peer_version(&self) -> Option<(u8, u8)> {
-        self.conn.as_ref()?.peer_version()
+        let v = self.conn.as_ref()?.peer_version()?;
+        Some(if self.bare { (2, 0) } else { v })
     }
 }
 
