@@ -693,9 +693,12 @@ impl Connection {
         let more = msg.more();
         self.send_more = more;
         // Over ZWS a subscription is a message with its 0x01/0x00 byte, as
-        // libzmq's ws encoder writes it, but inside CURVE a command (its ws
-        // engine does not downgrade them).
-        let sub_commands = !self.ws || self.mechanism.transforms_messages();
+        // libzmq's ws encoder writes it, inside CURVE too: libzmq's ws
+        // engine seals SUBSCRIBE commands in CURVE but drops them when they
+        // arrive (only its ZMTP engine recognises the command), so its own
+        // PUB/SUB over ws with CURVE gets no subscriptions; a message it
+        // takes. Both forms are taken here.
+        let sub_commands = !self.ws;
         if first
             && !more
             && sub_commands

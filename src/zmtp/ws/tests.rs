@@ -93,6 +93,7 @@ fn null_pair_moves_messages_of_every_size_both_ways() {
     ready(&mut cl);
     ready(&mut sv);
     assert!(cl.is_ready() && sv.is_ready());
+    assert_eq!(sv.peer_version(), Some((3, 1)));
     for size in [
         0usize,
         1,
@@ -170,6 +171,8 @@ fn bare_zws_exchanges_routing_ids() {
         }) => assert_eq!(peer_routing_id.as_deref(), Some(&b"peer"[..])),
         e => panic!("{e:?}"),
     }
+    // No mechanism: the session treats it as libzmq does a ZMTP 2.0 peer.
+    assert_eq!(sv.peer_version(), Some((2, 0)));
     feed(&mut sv, &frame_bytes(b"\x00hello")).unwrap();
     assert_eq!(sv.next_message().unwrap().data(), b"hello");
 }
@@ -276,4 +279,23 @@ fn decode_batch_pauses_and_resumes() {
         sv.commit_read(0, &mut || 0).unwrap();
     }
     assert_eq!(got, [0, 1, 2, 3, 4]);
+}
+
+/// A SUB's subscription goes out as a message with its 0x01 byte (libzmq's
+/// ws encoder writes it so), not as a SUBSCRIBE command.
+#[test]
+fn subscriptions_are_messages() {
+    let (mut cl, mut sv) = (client(c::ZMQ_SUB), server(c::ZMQ_PUB));
+    pump(&mut cl, &mut sv);
+    ready(&mut cl);
+    ready(&mut sv);
+    cl.send(Msg::from_slice(b"\x01topic")).unwrap();
+    let wire = drain(&mut cl);
+    // Masked: header 2 + key 4, then flags 0 and the body, unmasked here.
+    let key = [wire[2], wire[3], wire[4], wire[5]];
+    let mut payload = wire[6..].to_vec();
+    mask_in_place(&mut payload, key, 0);
+    assert_eq!(payload, b"\x00\x01topic");
+    feed(&mut sv, &wire).unwrap();
+    assert_eq!(sv.next_message().unwrap().data(), b"\x01topic");
 }
