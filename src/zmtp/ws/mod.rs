@@ -243,6 +243,11 @@ impl WsConnection {
             self.scanned = self.end;
             return Ok(false);
         };
+        // Searched from where the last read ended: the head as a whole
+        // must still be within the limit.
+        if from + len - self.start > MAX_HEAD {
+            return Err(ws_error(handshake::UpgradeError::TooLarge));
+        }
         let head = &self.inbuf[self.start..from + len];
         let (config, mechanism) = self.pending.take().expect("upgrade runs once");
         let mech = std::str::from_utf8(mechanism.name()).unwrap_or("NULL");

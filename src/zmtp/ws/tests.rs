@@ -228,6 +228,22 @@ fn hostile_upgrades_end_the_connection() {
     }
     assert_eq!(r, Err(ProtocolError::WsHandshake));
     assert!(fed <= MAX_HEAD + line.len());
+    // A head that ends, but past the limit, across two reads.
+    let mut sv = server(c::ZMQ_PAIR);
+    let filler = format!("X-Filler: {}\r\n", "a".repeat(MAX_HEAD - 100));
+    feed(&mut sv, format!("GET / HTTP/1.1\r\n{filler}").as_bytes()).unwrap();
+    let rest = String::from_utf8(handshake::request(
+        "/",
+        "h",
+        "dGhlIHNhbXBsZSBub25jZQ==",
+        "ZWS2.0",
+    ))
+    .unwrap()
+    .replace("GET / HTTP/1.1\r\n", "");
+    assert_eq!(
+        feed(&mut sv, rest.as_bytes()),
+        Err(ProtocolError::WsHandshake)
+    );
     // Not HTTP at all (a ZMTP greeting).
     let mut sv = server(c::ZMQ_PAIR);
     let mut greeting = vec![0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f];
