@@ -149,6 +149,50 @@ impl FrameDecoder {
         self.cur.map_or(0, |c| c.len - c.got)
     }
 
+    /// Where the rest of the current frame's payload goes, when that is
+    /// straight into its message (an unfragmented binary frame past its
+    /// flags byte): a large body is then read in place, with no copy from
+    /// the receive buffer. None otherwise.
+    pub fn body_space(&mut self) -> Option<&mut [u8]> {
+        let cur = self.cur.as_ref()?;
+        let m = self.msg.as_mut()?;
+        m.flags?;
+        let rem = usize::try_from(cur.len - cur.got).ok()?;
+        match m.body.as_mut()? {
+            Body::Direct(msg, filled) => msg.data_mut()?.get_mut(*filled..*filled + rem),
+            _ => None,
+        }
+    }
+
+    /// `n` bytes were read into [`body_space`](Self::body_space): unmask
+    /// them; the frame they complete, if any.
+    pub fn body_filled(&mut self, n: usize) -> Result<Option<Frame>, ProtocolError> {
+        let cur = self.cur.as_mut().ok_or(ProtocolError::MalformedFrame)?;
+        let n = n.min(usize::try_from(cur.len - cur.got).unwrap_or(usize::MAX));
+        let offset = cur.got as usize;
+        cur.got += n as u64;
+        let (mask, done) = (cur.mask, cur.got == cur.len);
+        let m = self.msg.as_mut().ok_or(ProtocolError::MalformedFrame)?;
+        m.size += n as u64;
+        let Some(Body::Direct(msg, filled)) = m.body.as_mut() else {
+            return malformed();
+        };
+        let d = msg.data_mut().ok_or(ProtocolError::OutOfMemory)?;
+        let d = d
+            .get_mut(*filled..*filled + n)
+            .ok_or(ProtocolError::MalformedFrame)?;
+        if let Some(k) = mask {
+            mask_in_place(d, k, offset);
+        }
+        *filled += n;
+        if !done {
+            return Ok(None);
+        }
+        let cur = self.cur.take().expect("a frame");
+        self.head_len = 0;
+        self.end_frame(cur)
+    }
+
     /// Decode from `input`: returns how many bytes were used and the frame
     /// they completed, if any (call again with the rest). After an error
     /// the connection is to be dropped.
@@ -463,6 +507,34 @@ mod tests {
                 assert_eq!(frames.len(), 1);
             }
         }
+    }
+
+    /// A body read in place: the same message as through `decode`.
+    #[test]
+    fn body_read_in_place() {
+        let body: Vec<u8> = (0..5000).map(|i| (i % 253) as u8).collect();
+        let mut payload = vec![0u8];
+        payload.extend_from_slice(&body);
+        let bytes = frame(true, OP_BINARY, &payload, K);
+        let mut d = FrameDecoder::new(true, -1);
+        // Header, flags and a little body the usual way.
+        let (n, f) = d.decode(&bytes[..20]).unwrap();
+        assert_eq!((n, f.is_none()), (20, true));
+        let mut at = 20;
+        let mut got = None;
+        while got.is_none() {
+            let space = d.body_space().expect("in place");
+            let k = space.len().min(777);
+            space[..k].copy_from_slice(&bytes[at..at + k]);
+            at += k;
+            got = d.body_filled(k).unwrap();
+        }
+        assert_eq!(at, bytes.len());
+        match got {
+            Some(Frame::Message { flags: 0, body: m }) => assert_eq!(m.data(), &body[..]),
+            f => panic!("{f:?}"),
+        }
+        assert!(d.body_space().is_none());
     }
 
     #[test]

@@ -35,6 +35,10 @@ use handshake::{Subprotocol, MAX_HEAD};
 /// are read this much at a time.
 const IN_BUF: usize = 2 * MAX_HEAD;
 
+/// A body with at least this much left to come is read straight into its
+/// message (see `FrameDecoder::body_space`), not through the buffer.
+const DIRECT_MIN: u64 = 8192;
+
 /// Which end of the upgrade we are.
 pub enum Role {
     /// We connected: our request goes to `path` on `host` (the Host header).
@@ -57,6 +61,10 @@ pub struct WsConnection {
     /// (always its length).
     inbuf: Vec<u8>,
     inbuf_init: usize,
+    /// The last read went into a message body in place (see
+    /// `read_spaces`); its watermark (the body is zero-filled).
+    direct: bool,
+    direct_init: usize,
     start: usize,
     end: usize,
     /// How far the upgrade head has been searched for its end.
@@ -94,6 +102,8 @@ impl WsConnection {
             http_off: 0,
             inbuf: vec![0; IN_BUF],
             inbuf_init: IN_BUF,
+            direct: false,
+            direct_init: 0,
             start: 0,
             end: 0,
             scanned: 0,
@@ -135,6 +145,17 @@ impl WsConnection {
 
     /// Where the next read goes.
     pub fn read_spaces(&mut self) -> (ReadBuf<'_>, Option<ReadBuf<'_>>) {
+        self.direct = self.start == self.end
+            && self.error.is_none()
+            && self
+                .frames
+                .as_mut()
+                .is_some_and(|f| f.payload_remaining() >= DIRECT_MIN && f.body_space().is_some());
+        if self.direct {
+            let space = self.frames.as_mut().and_then(|f| f.body_space());
+            let space = space.expect("checked just above");
+            return (ReadBuf::from_bytes(space, 0, &mut self.direct_init), None);
+        }
         if self.end == self.inbuf.len() && self.start > 0 {
             self.compact();
         }
@@ -169,8 +190,12 @@ impl WsConnection {
             }
             return Err(e.clone());
         }
-        self.end = (self.end + n).min(self.inbuf.len());
-        let r = self.process(now);
+        let r = if std::mem::take(&mut self.direct) {
+            self.body_read(n, now)
+        } else {
+            self.end = (self.end + n).min(self.inbuf.len());
+            self.process(now)
+        };
         if let Err(e) = &r {
             self.error = Some(e.clone());
             // The whole messages before the bad frame (or the close) still
@@ -183,6 +208,17 @@ impl WsConnection {
             }
         }
         r
+    }
+
+    /// `n` bytes of a body were read in place.
+    fn body_read(&mut self, n: usize, now: &mut dyn FnMut() -> u64) -> Result<(), ProtocolError> {
+        let (Some(conn), Some(frames)) = (self.conn.as_mut(), self.frames.as_mut()) else {
+            return Err(ProtocolError::NotReady);
+        };
+        if let Some(frame) = frames.body_filled(n)? {
+            on_frame(conn, &mut self.closing, frame, now)?;
+        }
+        Ok(())
     }
 
     fn process(&mut self, now: &mut dyn FnMut() -> u64) -> Result<(), ProtocolError> {
@@ -202,18 +238,7 @@ impl WsConnection {
             self.start += used;
             match frame {
                 None => break,
-                Some(Frame::Message { flags, body }) => conn.accept_ws_frame(flags, body, now)?,
-                Some(Frame::Ping(p)) => {
-                    conn.ws_peer_alive();
-                    conn.ws_control(OP_PONG, &p);
-                }
-                Some(Frame::Pong(_)) => conn.ws_peer_alive(),
-                Some(Frame::Close(p)) => {
-                    // Echo it, as RFC 6455 and libzmq do; the engine
-                    // ends the connection once it is written.
-                    conn.ws_control(OP_CLOSE, &p);
-                    self.closing = true;
-                }
+                Some(f) => on_frame(conn, &mut self.closing, f, now)?,
             }
         }
         if self.start == self.end {
@@ -359,6 +384,30 @@ impl WsConnection {
         let v = self.conn.as_ref()?.peer_version()?;
         Some(if self.bare { (2, 0) } else { v })
     }
+}
+
+/// Hand one decoded frame to the ZMTP connection, or answer it.
+fn on_frame(
+    conn: &mut Connection,
+    closing: &mut bool,
+    frame: Frame,
+    now: &mut dyn FnMut() -> u64,
+) -> Result<(), ProtocolError> {
+    match frame {
+        Frame::Message { flags, body } => conn.accept_ws_frame(flags, body, now)?,
+        Frame::Ping(p) => {
+            conn.ws_peer_alive();
+            conn.ws_control(OP_PONG, &p);
+        }
+        Frame::Pong(_) => conn.ws_peer_alive(),
+        Frame::Close(p) => {
+            // Echo it, as RFC 6455 and libzmq do; the engine ends the
+            // connection once it is written.
+            conn.ws_control(OP_CLOSE, &p);
+            *closing = true;
+        }
+    }
+    Ok(())
 }
 
 fn ws_error(_: handshake::UpgradeError) -> ProtocolError {
