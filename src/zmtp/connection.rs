@@ -16,6 +16,10 @@ use super::radio_dish;
 use super::zap::{ZapReply, ZapRequest};
 use super::{Config, Event, ProtocolError};
 
+// ZWS 2.0: the WebSocket entry points (constructor, whole frames in,
+// control frames out).
+mod zws;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum State {
     /// Waiting for (the rest of) the peer's greeting.
@@ -91,35 +95,6 @@ impl Connection {
         conn
     }
 
-    /// A ZWS 2.0 connection whose WebSocket upgrade chose its subprotocol:
-    /// no greeting; with `mechanism_commands` the mechanism's handshake runs
-    /// as command frames, else (plain "ZWS2.0") each side's first message is
-    /// its routing id. `client`: our frames are masked.
-    pub fn websocket(
-        config: Config,
-        mechanism: Box<dyn Mechanism>,
-        client: bool,
-        mechanism_commands: bool,
-    ) -> Connection {
-        let mut conn = Connection::unstarted(config, mechanism);
-        conn.ws = true;
-        conn.encoder.set_websocket(client);
-        conn.protocol = Some(Protocol::V31);
-        if conn.failed().is_err() {
-            return conn;
-        }
-        if mechanism_commands {
-            conn.state = State::Handshake;
-            let r = conn.pump_handshake();
-            let _ = conn.fail(r);
-        } else {
-            let id = Msg::from_slice(&conn.config.routing_id);
-            conn.encoder.push_frame(false, false, b"", id);
-            conn.state = State::AwaitIdentity;
-        }
-        conn
-    }
-
     fn unstarted(config: Config, mechanism: Box<dyn Mechanism>) -> Connection {
         let handshake_batch = config.in_batch_size.min(HANDSHAKE_IN_BATCH);
         let (decoder, state) = match Decoder::new(handshake_batch, config.maxmsgsize) {
@@ -158,49 +133,6 @@ impl Connection {
             paused: false,
             ws: false,
         }
-    }
-
-    /// A whole ZWS message (its flags byte and body), from the WebSocket
-    /// layer: handshake command, command or message part, as a ZMTP frame
-    /// would be.
-    pub fn accept_ws_frame(
-        &mut self,
-        flags: u8,
-        mut body: Msg,
-        now: &mut dyn FnMut() -> u64,
-    ) -> Result<(), ProtocolError> {
-        self.failed()?;
-        use super::ws::frame::{ZWS_COMMAND, ZWS_MORE};
-        let mut f = 0;
-        if flags & ZWS_MORE != 0 {
-            f |= Msg::MORE;
-        }
-        if flags & ZWS_COMMAND != 0 {
-            f |= Msg::COMMAND;
-        }
-        body.set_flags(f);
-        let r = if self.state == State::Ready
-            && f & Msg::COMMAND == 0
-            && self.groups.is_none()
-            && !self.mechanism.transforms_messages()
-        {
-            self.peer_alive();
-            self.inbox.push_back(body);
-            Ok(())
-        } else {
-            self.on_frame(body, now)
-        };
-        self.fail(r)
-    }
-
-    /// Queue a WebSocket control frame (a pong, an echoed close).
-    pub fn ws_control(&mut self, opcode: u8, payload: &[u8]) {
-        self.encoder.push_ws_control(opcode, payload);
-    }
-
-    /// A WebSocket control frame came: the peer is alive.
-    pub fn ws_peer_alive(&mut self) {
-        self.peer_alive();
     }
 
     /// Message parts decoded and not yet taken.
