@@ -72,6 +72,23 @@ pub fn mask_in_place(buf: &mut [u8], key: [u8; 4], offset: usize) {
     }
 }
 
+/// Copy `src` into `dst` (the same length) XORed with the mask `key`,
+/// `src[0]` being payload byte `offset`.
+pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4], offset: usize) {
+    let r = offset % 4;
+    let k = [key[r], key[(r + 1) % 4], key[(r + 2) % 4], key[(r + 3) % 4]];
+    let k8 = u64::from_ne_bytes([k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3]]);
+    let mut d = dst.chunks_exact_mut(8);
+    let mut s = src.chunks_exact(8);
+    for (dc, sc) in (&mut d).zip(&mut s) {
+        let v = u64::from_ne_bytes(sc.try_into().expect("8 bytes")) ^ k8;
+        dc.copy_from_slice(&v.to_ne_bytes());
+    }
+    for (i, (db, sb)) in d.into_remainder().iter_mut().zip(s.remainder()).enumerate() {
+        *db = sb ^ k[i % 4];
+    }
+}
+
 /// What the decoder hands up.
 #[derive(Debug)]
 pub enum Frame {
@@ -371,17 +388,18 @@ impl FrameDecoder {
                     .get_mut(*filled..*filled + bytes.len())
                     .ok_or(ProtocolError::MalformedFrame)?;
                 *filled += bytes.len();
-                dst.copy_from_slice(bytes);
                 dst
             }
             Body::Staged(v, _) | Body::Growing(v) => {
                 let at = v.len();
-                v.extend_from_slice(bytes);
+                v.resize(at + bytes.len(), 0);
                 &mut v[at..]
             }
         };
-        if let Some(k) = mask {
-            mask_in_place(dst, k, offset);
+        // One pass: copy and unmask together.
+        match mask {
+            Some(k) => copy_masked(dst, bytes, k, offset),
+            None => dst.copy_from_slice(bytes),
         }
         // A staged body a quarter in: allocate it whole from here on.
         if let Body::Staged(v, total) = body {
@@ -476,6 +494,9 @@ mod tests {
                 .enumerate()
                 .map(|(i, b)| b ^ key[(i + off) % 4])
                 .collect();
+            let mut b = vec![0u8; a.len()];
+            copy_masked(&mut b, &a, key, off);
+            assert_eq!(b, want);
             mask_in_place(&mut a, key, off);
             assert_eq!(a, want);
         }
