@@ -23,7 +23,9 @@ static void test_has_table (void)
     CHECK (zmq_has ("ipc") == 1);
     CHECK (zmq_has ("curve") == 1); /* the CURVE mechanism, as Debian's libzmq */
     CHECK (zmq_has ("draft") == 1);
-    const char *absent[] = {"pgm", "tipc", "norm", "gssapi", "vmci", "WS", "WSS"};
+    CHECK (zmq_has ("WS") == 1); /* ws://, spelled as libzmq spells it */
+    CHECK (zmq_has ("ws") == 0);
+    const char *absent[] = {"pgm", "tipc", "norm", "gssapi", "vmci", "WSS"};
     for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
         CHECK (zmq_has (absent[i]) == 0);
     CHECK (zmq_has (NULL) == 0);
