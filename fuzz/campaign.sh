@@ -22,6 +22,8 @@
 #   gssapi_framing      GSSAPI INITIATE/READY/MESSAGE, both roles, every ZAP answer
 #   salsa20_simd        the SIMD Salsa20 keystream and CURVE box against
 #                       RustCrypto (not a parser: a differential check)
+#   ws_upgrade          WebSocket upgrade heads, both sides, and what follows
+#   ws_frame_decoder    WebSocket frames: lengths, masks, fragments, control
 set -u
 cd "$(dirname "$0")/.."
 if [ $# -lt 1 ]; then
@@ -30,7 +32,7 @@ fi
 HOURS=$1; shift
 TARGETS=${*:-"greeting frame_decoder zmtp_connection command_metadata
     mechanism_raw mechanism_handshake udp_datagram z85_decode socks_reply
-    gssapi_framing salsa20_simd"}
+    gssapi_framing salsa20_simd ws_upgrade ws_frame_decoder"}
 set -- $TARGETS
 EACH=$(awk -v h="$HOURS" -v n=$# 'BEGIN { s = int(h * 3600 / n); print (s < 1 ? 1 : s) }')
 JOBS=$(nproc)

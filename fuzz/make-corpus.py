@@ -142,6 +142,51 @@ SEEDS = {
     ],
 }
 
+
+def ws_frame(payload, opcode=2, fin=True, key=None):
+    """A WebSocket frame (RFC 6455), masked with `key` if given."""
+    head = bytes([(0x80 if fin else 0) | opcode])
+    m = 0x80 if key else 0
+    n = len(payload)
+    if n <= 125:
+        head += bytes([m | n])
+    elif n <= 0xFFFF:
+        head += bytes([m | 126]) + struct.pack(">H", n)
+    else:
+        head += bytes([m | 127]) + struct.pack(">Q", n)
+    if key:
+        payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        head += key
+    return head + payload
+
+
+WS_REQUEST = (b"GET /p HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              b"Sec-WebSocket-Protocol: ZWS2.0/NULL,ZWS2.0\r\nSec-WebSocket-Version: 13\r\n\r\n")
+WS_RESPONSE = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+               b"Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+               b"Sec-WebSocket-Protocol: ZWS2.0/NULL\r\n\r\n")
+KEY = b"\x12\x34\x56\x78"
+WS_READY = b"\x02" + bytes([5]) + b"READY" + prop(b"Socket-Type", b"PAIR")
+
+# ws_upgrade: byte 0 role (bit 0: server), mechanism, chunk; then the bytes.
+SEEDS["ws_upgrade"] = [
+    b"\x01" + WS_REQUEST + ws_frame(WS_READY, key=KEY) + ws_frame(b"\x00hi", key=KEY),
+    b"\x09" + WS_REQUEST.replace(b"ZWS2.0/NULL,ZWS2.0", b"ZWS2.0") + ws_frame(b"\x00", key=KEY),
+    b"\x00" + WS_RESPONSE + ws_frame(WS_READY) + ws_frame(b"\x01a") + ws_frame(b"\x00b"),
+    b"\x11" + WS_REQUEST.replace(b"Upgrade: websocket", b"Upgrade: h2c"),
+    b"\x00" + b"HTTP/1.1 404 Not Found\r\n\r\n",
+]
+# ws_frame_decoder: byte 0 masked (bit 0), maxmsgsize (bit 1), chunk.
+SEEDS["ws_frame_decoder"] = [
+    b"\x01" + ws_frame(b"\x01head", key=KEY) + ws_frame(b"\x00" + bytes(300), key=KEY),
+    b"\x05" + ws_frame(b"\x02x", fin=False, key=KEY) + ws_frame(b"p", opcode=9, key=KEY)
+    + ws_frame(b"yz", opcode=0, key=KEY),
+    b"\x00" + ws_frame(b"\x00" + bytes(70000)) + ws_frame(b"\x03\xe8", opcode=8),
+    b"\x02" + ws_frame(b"\x00" + bytes(5000)),
+    b"\x01" + bytes([0x82, 0xFF]) + struct.pack(">Q", 1 << 40) + KEY + bytes(64),
+]
+
 for target, seeds in SEEDS.items():
     d = os.path.join(ROOT, target)
     os.makedirs(d, exist_ok=True)

@@ -151,6 +151,16 @@ pub(super) enum Down {
     Protocol(zmtp::ProtocolError),
 }
 
+/// How a failed read ends the connection: a WebSocket close (echoed by
+/// now) as a hang-up, as libzmq's ws engine ends it; the rest as the
+/// protocol errors they are.
+fn protocol_down(p: zmtp::ProtocolError) -> Down {
+    match p {
+        zmtp::ProtocolError::WsClosed => Down::Closed,
+        p => Down::Protocol(p),
+    }
+}
+
 /// Write what the state machine has queued, without waiting.
 pub(super) fn flush_best_effort(e: &mut Engine) {
     while e.zmtp.has_output() {
@@ -201,6 +211,20 @@ impl Engine {
         let handshake_deadline = (o.handshake_ivl > 0).then(|| now_ms() + o.handshake_ivl as u64);
         let wire = if stream.is_datagram() {
             raw::Wire::Udp(Default::default())
+        } else if let Some(end) = stream.websocket() {
+            // libzmq's ws listener and connecter always make a ws engine.
+            let role = if end.client {
+                zmtp::ws::Role::Client {
+                    host: end.host.clone(),
+                    path: end.path.clone(),
+                }
+            } else {
+                zmtp::ws::Role::Server
+            };
+            let mut ws = zmtp::ws::WsConnection::new(config, mechanism, role);
+            ws.set_decode_batch(DECODE_BATCH);
+            ws.set_out_batch(o.out_batch_size);
+            raw::Wire::Ws(Box::new(ws))
         } else if o.raw_socket {
             raw::Wire::Raw(raw::RawConnection::new(
                 o.in_batch_size,
@@ -214,7 +238,7 @@ impl Engine {
             conn.set_zero_copy_recv(o.zero_copy_recv);
             raw::Wire::Zmtp(conn)
         };
-        let hello_due = !o.hello_msg.is_empty() && matches!(wire, raw::Wire::Zmtp(_));
+        let hello_due = !o.hello_msg.is_empty() && wire.is_zmtp();
         let segment = if connecting { 0 } else { stream.segment_size() };
         Engine {
             stream,
@@ -289,7 +313,7 @@ impl Engine {
                     }
                 }
                 flush_best_effort(e);
-                return Err(Down::Protocol(p));
+                return Err(protocol_down(p));
             }
             return Ok(true);
         }
@@ -318,7 +342,7 @@ impl Engine {
                     // out first, so it learns why, as from libzmq, whose
                     // engine writes each handshake step at once.
                     flush_best_effort(e);
-                    return Err(Down::Protocol(p));
+                    return Err(protocol_down(p));
                 }
                 Ok(true)
             }

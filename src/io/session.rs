@@ -95,7 +95,7 @@ fn notify_lost(s: &Session, pipes: &mut Pipes) {
     let (Some(e), Some(slot)) = (&s.engine, s.pipe) else {
         return;
     };
-    if e.connecting || e.metadata.is_none() || !matches!(e.zmtp, raw::Wire::Zmtp(_)) {
+    if e.connecting || e.metadata.is_none() || !e.zmtp.is_zmtp() {
         return;
     }
     let note = if s.target.is_none() {
@@ -147,7 +147,7 @@ fn notify_router_disconnect(s: &Session, pipes: &mut Pipes) {
     let (Some(e), Some(slot)) = (&s.engine, s.pipe) else {
         return;
     };
-    if e.connecting || e.metadata.is_none() || !matches!(e.zmtp, raw::Wire::Zmtp(_)) {
+    if e.connecting || e.metadata.is_none() || !e.zmtp.is_zmtp() {
         return;
     }
     let pipe = pipes.get(slot);
@@ -472,9 +472,9 @@ impl Sessions {
             let e = s.engine.as_mut().expect("engine");
             let stream = &e.stream;
             let peer = || stream.peer_address();
-            let zap = match &mut e.zmtp {
-                raw::Wire::Zmtp(conn) => e.zap.drive(conn, &s.opts, &self.mailbox, key, peer),
-                _ => Ok(()),
+            let zap = match e.zmtp.connection_mut() {
+                Some(conn) => e.zap.drive(conn, &s.opts, &self.mailbox, key, peer),
+                None => Ok(()),
             };
             if let Err(p) = zap {
                 flush_best_effort(e);
@@ -658,6 +658,17 @@ fn deliver(
     pipe_owner: &mut HashMap<usize, usize>,
     key: usize,
 ) -> Result<(), Down> {
+    if s.engine.as_mut().is_some_and(|e| e.zmtp.take_upgraded()) {
+        // libzmq's ws engine reports the WebSocket upgrade as a handshake
+        // of its own (and the mechanism's, if any, again when it is done).
+        let e = s.engine.as_ref().expect("engine");
+        emit_at(
+            &s.opts,
+            ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
+            0,
+            engine_ends(e, s.target.is_none()),
+        );
+    }
     loop {
         let e = s.engine.as_mut().expect("engine");
         if e.read_blocked {

@@ -65,7 +65,8 @@ impl AcceptFilters {
                 }
             }
             Stream::Ipc(_) => self.admits_ipc(stream.fd()),
-            Stream::Udp(_) => true,
+            // libzmq's ws listener applies no ZMQ_TCP_ACCEPT_FILTER.
+            Stream::Udp(_) | Stream::Ws(_) => true,
         }
     }
 

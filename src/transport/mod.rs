@@ -12,6 +12,7 @@ pub mod socks;
 pub mod stream;
 pub mod tcp;
 pub mod udp;
+pub mod ws;
 
 /// The socket options the transports apply, copied from the socket's
 /// options when a listener or connection is made.

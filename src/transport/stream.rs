@@ -61,6 +61,11 @@ pub trait Conn: Source + AsRawFd {
     fn is_datagram(&self) -> bool {
         false
     }
+    /// A WebSocket (ws): the engine runs ZWS over the bytes, starting with
+    /// the upgrade this says how to make.
+    fn websocket(&self) -> Option<&super::ws::WsEnd> {
+        None
+    }
 }
 
 /// A transport's listening socket.
@@ -152,6 +157,7 @@ transports! {
     Tcp(mio::net::TcpStream, mio::net::TcpListener) = super::tcp::SCHEME,
     Ipc(mio::net::UnixStream, super::ipc::IpcListener) = super::ipc::SCHEME,
     Udp(mio::net::UdpSocket) = super::udp::SCHEME,
+    Ws(super::ws::WsStream, super::ws::WsListener) = super::ws::SCHEME,
 }
 
 impl Stream {
@@ -318,6 +324,11 @@ impl Stream {
     /// Apply the socket's options to a connection just accepted.
     pub fn accepted(&self, opts: &TransportOptions) {
         self.conn().accepted(opts)
+    }
+
+    /// See [`Conn::websocket`].
+    pub fn websocket(&self) -> Option<&super::ws::WsEnd> {
+        self.conn().websocket()
     }
 }
 

@@ -110,6 +110,14 @@ fn apply_stream_options(sock: &Socket, opts: &TransportOptions) -> io::Result<()
 /// Bind and listen; returns the listener and the address actually bound
 /// (the real port for `*`).
 pub fn listen(addr: SocketAddr, opts: &TransportOptions) -> io::Result<(Listener, SocketAddr)> {
+    listen_socket(addr, opts).map(|(l, bound)| (Listener::Tcp(l), bound))
+}
+
+/// [`listen`], the bare socket (for transports over tcp: ws).
+pub fn listen_socket(
+    addr: SocketAddr,
+    opts: &TransportOptions,
+) -> io::Result<(mio::net::TcpListener, SocketAddr)> {
     let sock = new_socket(&addr, opts)?;
     sock.set_reuse_address(true)?;
     if addr.is_ipv6() {
@@ -123,21 +131,20 @@ pub fn listen(addr: SocketAddr, opts: &TransportOptions) -> io::Result<(Listener
         .as_socket()
         .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
     let std_listener: std::net::TcpListener = sock.into();
-    Ok((
-        Listener::Tcp(mio::net::TcpListener::from_std(std_listener)),
-        bound,
-    ))
+    Ok((mio::net::TcpListener::from_std(std_listener), bound))
 }
 
 /// Listen on a socket the application bound itself (ZMQ_USE_FD); returns
 /// the listener and its bound address, as libzmq names the endpoint.
 pub fn adopt(fd: std::os::fd::RawFd) -> io::Result<(Listener, SocketAddr)> {
+    adopt_socket(fd).map(|(l, bound)| (Listener::Tcp(l), bound))
+}
+
+/// [`adopt`], the bare socket.
+pub fn adopt_socket(fd: std::os::fd::RawFd) -> io::Result<(mio::net::TcpListener, SocketAddr)> {
     let std_listener = std::net::TcpListener::from(super::stream::adopt_listener_fd(fd, true)?);
     let bound = std_listener.local_addr()?;
-    Ok((
-        Listener::Tcp(mio::net::TcpListener::from_std(std_listener)),
-        bound,
-    ))
+    Ok((mio::net::TcpListener::from_std(std_listener), bound))
 }
 
 /// Start a non-blocking connect (completion is signalled by writability).
@@ -146,6 +153,15 @@ pub fn connect(
     source: Option<SocketAddr>,
     opts: &TransportOptions,
 ) -> io::Result<Stream> {
+    connect_socket(addr, source, opts).map(Stream::Tcp)
+}
+
+/// [`connect`], the bare socket (for transports over tcp: ws).
+pub fn connect_socket(
+    addr: SocketAddr,
+    source: Option<SocketAddr>,
+    opts: &TransportOptions,
+) -> io::Result<mio::net::TcpStream> {
     let sock = new_socket(&addr, opts)?;
     if let Some(src) = source {
         sock.set_reuse_address(true)?;
@@ -158,7 +174,7 @@ pub fn connect(
         Err(e) => return Err(e),
     }
     let std_stream: std::net::TcpStream = sock.into();
-    Ok(Stream::Tcp(mio::net::TcpStream::from_std(std_stream)))
+    Ok(mio::net::TcpStream::from_std(std_stream))
 }
 
 impl Conn for mio::net::TcpStream {

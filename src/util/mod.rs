@@ -7,6 +7,7 @@ pub mod clock;
 pub mod curve_keys;
 pub mod gssapi;
 pub mod salsa20;
+pub mod sha1;
 pub mod stopwatch;
 pub mod thread;
 pub mod timers;

@@ -16,6 +16,10 @@ use super::radio_dish;
 use super::zap::{ZapReply, ZapRequest};
 use super::{Config, Event, ProtocolError};
 
+// ZWS 2.0: the WebSocket entry points (constructor, whole frames in,
+// control frames out).
+mod zws;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum State {
     /// Waiting for (the rest of) the peer's greeting.
@@ -66,6 +70,10 @@ pub struct Connection {
     out_batch: usize,
     /// Decoding stopped at `decode_batch` with complete frames left.
     paused: bool,
+    /// ZWS 2.0 (ZMTP over WebSocket): frames come in whole through
+    /// [`accept_ws_frame`](Self::accept_ws_frame) and go out as WebSocket
+    /// messages; heartbeats are WebSocket pings (see `zmtp::ws`).
+    ws: bool,
 }
 
 impl Connection {
@@ -81,6 +89,13 @@ impl Connection {
     /// If the receive buffer cannot be allocated, the connection starts out
     /// failed (every call reports [`ProtocolError::OutOfMemory`]).
     pub fn with_mechanism(config: Config, mechanism: Box<dyn Mechanism>) -> Connection {
+        let mut conn = Connection::unstarted(config, mechanism);
+        conn.encoder
+            .push_raw(&greeting::signature(conn.config.routing_id.len()));
+        conn
+    }
+
+    fn unstarted(config: Config, mechanism: Box<dyn Mechanism>) -> Connection {
         let handshake_batch = config.in_batch_size.min(HANDSHAKE_IN_BATCH);
         let (decoder, state) = match Decoder::new(handshake_batch, config.maxmsgsize) {
             Ok(d) => (d, State::Greeting),
@@ -92,8 +107,7 @@ impl Connection {
                 State::Failed(e),
             ),
         };
-        let mut encoder = Encoder::new();
-        encoder.push_raw(&greeting::signature(config.routing_id.len()));
+        let encoder = Encoder::new();
         let groups = (config.socket_type == c::ZMQ_DISH).then(Default::default);
         Connection {
             config,
@@ -117,7 +131,13 @@ impl Connection {
             decode_batch: usize::MAX,
             out_batch: OUT_BATCH_SIZE,
             paused: false,
+            ws: false,
         }
+    }
+
+    /// Message parts decoded and not yet taken.
+    pub fn queued_messages(&self) -> usize {
+        self.inbox.len()
     }
 
     /// Once ready, decode at most this many messages ahead of
@@ -377,7 +397,15 @@ impl Connection {
                     peer: Arc::new(Metadata::new()),
                     peer_routing_id: rid,
                 });
-                self.decoder.set_batch_size(self.config.in_batch_size)?;
+                if self.ws {
+                    // Plain ZWS 2.0 has no mechanism but heartbeats all
+                    // the same (libzmq arms them when it picks it).
+                    if self.config.heartbeat_ivl > 0 {
+                        self.hb_ivl_at = Some(now() + self.config.heartbeat_ivl as u64);
+                    }
+                } else {
+                    self.decoder.set_batch_size(self.config.in_batch_size)?;
+                }
                 self.enter_ready();
                 if self.subscription_required {
                     self.inbox.push_back(Msg::from_slice(&[1]));
@@ -468,8 +496,11 @@ impl Connection {
             peer,
             peer_routing_id: self.mechanism.peer_routing_id().map(<[u8]>::to_vec),
         });
-        // The handshake is over: now the full receive buffer.
-        self.decoder.set_batch_size(self.config.in_batch_size)?;
+        // The handshake is over: now the full receive buffer (ZWS has its
+        // own, see zmtp::ws).
+        if !self.ws {
+            self.decoder.set_batch_size(self.config.in_batch_size)?;
+        }
         self.enter_ready();
         if self.config.heartbeat_ivl > 0 {
             self.hb_ivl_at = Some(now + self.config.heartbeat_ivl as u64);
@@ -593,8 +624,16 @@ impl Connection {
         let first = !self.send_more;
         let more = msg.more();
         self.send_more = more;
+        // Over ZWS a subscription is a message with its 0x01/0x00 byte, as
+        // libzmq's ws encoder writes it, inside CURVE too: libzmq's ws
+        // engine seals SUBSCRIBE commands in CURVE but drops them when they
+        // arrive (only its ZMTP engine recognises the command), so its own
+        // PUB/SUB over ws with CURVE gets no subscriptions; a message it
+        // takes. Both forms are taken here.
+        let sub_commands = !self.ws;
         if first
             && !more
+            && sub_commands
             && self.protocol == Some(Protocol::V31)
             && matches!(self.config.socket_type, c::ZMQ_SUB | c::ZMQ_XSUB)
             && matches!(msg.data().first(), Some(0) | Some(1))
@@ -675,8 +714,13 @@ impl Connection {
         if due(self.hb_ivl_at) {
             let ivl = self.config.heartbeat_ivl.max(1) as u64;
             self.hb_ivl_at = Some(now_ms + ivl);
-            let r = self.queue_command(&command::ping(self.config.heartbeat_ttl));
-            self.fail(r)?;
+            if self.ws {
+                // A WebSocket ping (libzmq's ws engine sends no TTL).
+                self.encoder.push_ws_control(super::ws::frame::OP_PING, b"");
+            } else {
+                let r = self.queue_command(&command::ping(self.config.heartbeat_ttl));
+                self.fail(r)?;
+            }
             let timeout = match self.config.heartbeat_timeout {
                 -1 => self.config.heartbeat_ivl,
                 t => t,

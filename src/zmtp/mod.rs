@@ -20,6 +20,7 @@ pub mod greeting;
 pub mod harness;
 pub mod mechanism;
 pub mod radio_dish;
+pub mod ws;
 pub mod zap;
 
 #[cfg(test)]
@@ -133,6 +134,12 @@ pub enum ProtocolError {
     OutOfMemory,
     /// `send` before the handshake finished, or after a failure.
     NotReady,
+    /// The WebSocket upgrade failed (ZWS: libzmq reports
+    /// ZMQ_PROTOCOL_ERROR_WS_UNSPECIFIED).
+    WsHandshake,
+    /// The WebSocket peer closed (its close frame was echoed): the
+    /// connection ends as if the peer had hung up.
+    WsClosed,
 }
 
 impl ProtocolError {
@@ -152,6 +159,7 @@ impl ProtocolError {
             ProtocolError::UnexpectedCommand => Some(c::ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND),
             ProtocolError::MalformedCommand(code) | ProtocolError::Mechanism(code) => Some(*code),
             ProtocolError::InvalidMetadata => Some(c::ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA),
+            ProtocolError::WsHandshake => Some(c::ZMQ_PROTOCOL_ERROR_WS_UNSPECIFIED),
             _ => None,
         }
     }
@@ -247,6 +255,8 @@ impl fmt::Display for ProtocolError {
             ProtocolError::ZapDenied(code) => write!(f, "refused by ZAP ({code})"),
             ProtocolError::OutOfMemory => f.write_str("out of memory"),
             ProtocolError::NotReady => f.write_str("connection not ready"),
+            ProtocolError::WsHandshake => f.write_str("WebSocket upgrade failed"),
+            ProtocolError::WsClosed => f.write_str("WebSocket closed by the peer"),
         }
     }
 }

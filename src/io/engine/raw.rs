@@ -12,6 +12,7 @@
 use super::Engine;
 use crate::msg::metadata::Metadata;
 use crate::msg::{Msg, ReadBuf};
+use crate::zmtp::ws::WsConnection;
 use crate::zmtp::{self, Event, ProtocolError};
 use std::collections::VecDeque;
 use std::io::IoSlice;
@@ -22,6 +23,8 @@ use std::sync::Arc;
 #[allow(clippy::large_enum_variant)]
 pub enum Wire {
     Zmtp(zmtp::Connection),
+    /// ZMTP over WebSocket (ws): the upgrade, then ZWS 2.0 framing.
+    Ws(Box<WsConnection>),
     Raw(RawConnection),
     /// DGRAM over udp: driven by engine/udp.rs, which does its own I/O.
     Udp(super::udp::UdpState),
@@ -129,10 +132,34 @@ impl Wire {
         matches!(self, Wire::Raw(_))
     }
 
+    /// ZMTP, over a byte stream or a WebSocket.
+    pub fn is_zmtp(&self) -> bool {
+        matches!(self, Wire::Zmtp(_) | Wire::Ws(_))
+    }
+
+    /// Whether a WebSocket upgrade finished since last asked.
+    pub fn take_upgraded(&mut self) -> bool {
+        match self {
+            Wire::Ws(w) => w.take_upgraded(),
+            _ => false,
+        }
+    }
+
+    /// The ZMTP state machine, where there is one yet (a ws connection
+    /// makes it when its upgrade is done).
+    pub fn connection_mut(&mut self) -> Option<&mut zmtp::Connection> {
+        match self {
+            Wire::Zmtp(c) => Some(c),
+            Wire::Ws(w) => w.connection_mut(),
+            _ => None,
+        }
+    }
+
     /// Where the next read goes (see zmtp::Connection::read_spaces).
     pub fn read_spaces(&mut self) -> (ReadBuf<'_>, Option<ReadBuf<'_>>) {
         match self {
             Wire::Zmtp(c) => c.read_spaces(),
+            Wire::Ws(w) => w.read_spaces(),
             Wire::Raw(r) => (ReadBuf::from_bytes(&mut r.buf, 0, &mut r.buf_init), None),
             Wire::Udp(u) => (u.read_space(), None),
         }
@@ -146,6 +173,7 @@ impl Wire {
     ) -> Result<(), ProtocolError> {
         match self {
             Wire::Zmtp(c) => c.commit_read_with(n, now),
+            Wire::Ws(w) => w.commit_read(n, now),
             Wire::Raw(r) => r.commit_read(n),
             Wire::Udp(_) => Ok(()),
         }
@@ -155,7 +183,7 @@ impl Wire {
     pub fn body_remaining(&self) -> usize {
         match self {
             Wire::Zmtp(c) => c.body_remaining(),
-            Wire::Raw(_) | Wire::Udp(_) => 0,
+            Wire::Ws(_) | Wire::Raw(_) | Wire::Udp(_) => 0,
         }
     }
 
@@ -164,6 +192,7 @@ impl Wire {
     pub fn has_pending_frames(&self) -> bool {
         match self {
             Wire::Zmtp(c) => c.has_pending_frames(),
+            Wire::Ws(w) => w.has_pending_frames(),
             Wire::Raw(_) | Wire::Udp(_) => false,
         }
     }
@@ -173,6 +202,7 @@ impl Wire {
     pub fn next_message(&mut self) -> Option<Msg> {
         match self {
             Wire::Zmtp(c) => c.next_message(),
+            Wire::Ws(w) => w.next_message(),
             _ => None,
         }
     }
@@ -180,6 +210,7 @@ impl Wire {
     pub fn next_event(&mut self) -> Option<Event> {
         match self {
             Wire::Zmtp(c) => c.next_event(),
+            Wire::Ws(w) => w.next_event(),
             Wire::Raw(r) => r.events.pop_front(),
             Wire::Udp(_) => None,
         }
@@ -188,6 +219,7 @@ impl Wire {
     pub fn send(&mut self, msg: Msg) -> Result<(), ProtocolError> {
         match self {
             Wire::Zmtp(c) => c.send(msg),
+            Wire::Ws(w) => w.send(msg),
             Wire::Raw(r) => {
                 r.send(msg);
                 Ok(())
@@ -199,6 +231,7 @@ impl Wire {
     pub fn has_output(&self) -> bool {
         match self {
             Wire::Zmtp(c) => c.has_output(),
+            Wire::Ws(w) => w.has_output(),
             Wire::Raw(r) => r.pending > 0,
             Wire::Udp(u) => u.has_output(),
         }
@@ -207,6 +240,7 @@ impl Wire {
     pub fn output<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
         match self {
             Wire::Zmtp(c) => c.output(slices),
+            Wire::Ws(w) => w.output(slices),
             Wire::Raw(r) => r.output(slices),
             Wire::Udp(_) => 0,
         }
@@ -215,6 +249,7 @@ impl Wire {
     pub fn consume_output(&mut self, n: usize) {
         match self {
             Wire::Zmtp(c) => c.consume_output(n),
+            Wire::Ws(w) => w.consume_output(n),
             Wire::Raw(r) => r.consume_output(n),
             Wire::Udp(_) => {}
         }
@@ -224,6 +259,7 @@ impl Wire {
     pub fn pending_output(&self) -> usize {
         match self {
             Wire::Zmtp(c) => c.pending_output(),
+            Wire::Ws(w) => w.pending_output(),
             Wire::Raw(r) => r.pending,
             Wire::Udp(_) => 0,
         }
@@ -232,6 +268,7 @@ impl Wire {
     pub fn want_more_output(&self) -> bool {
         match self {
             Wire::Zmtp(c) => c.want_more_output(),
+            Wire::Ws(w) => w.want_more_output(),
             Wire::Raw(r) => r.pending < r.out_batch,
             Wire::Udp(_) => false,
         }
@@ -240,6 +277,7 @@ impl Wire {
     pub fn next_timer(&self) -> Option<u64> {
         match self {
             Wire::Zmtp(c) => c.next_timer(),
+            Wire::Ws(w) => w.next_timer(),
             Wire::Raw(_) | Wire::Udp(_) => None,
         }
     }
@@ -247,6 +285,7 @@ impl Wire {
     pub fn on_timer(&mut self, now_ms: u64) -> Result<(), ProtocolError> {
         match self {
             Wire::Zmtp(c) => c.on_timer(now_ms),
+            Wire::Ws(w) => w.on_timer(now_ms),
             Wire::Raw(_) | Wire::Udp(_) => Ok(()),
         }
     }
@@ -255,6 +294,7 @@ impl Wire {
     pub fn is_ready(&self) -> bool {
         match self {
             Wire::Zmtp(c) => c.is_ready(),
+            Wire::Ws(w) => w.is_ready(),
             Wire::Raw(_) | Wire::Udp(_) => true,
         }
     }
@@ -262,6 +302,7 @@ impl Wire {
     pub fn peer_version(&self) -> Option<(u8, u8)> {
         match self {
             Wire::Zmtp(c) => c.peer_version(),
+            Wire::Ws(w) => w.peer_version(),
             Wire::Raw(_) | Wire::Udp(_) => None,
         }
     }

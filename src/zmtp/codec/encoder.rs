@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use std::io::IoSlice;
 
 use crate::msg::Msg;
+use crate::zmtp::ws::frame as ws_frame;
 
 use super::*;
 
@@ -25,6 +26,32 @@ pub struct Encoder {
     /// Bytes of the front `Body` segment already written.
     front_off: usize,
     pending: usize,
+    /// Frames go out as WebSocket messages (ZWS 2.0), see
+    /// [`set_websocket`](Encoder::set_websocket).
+    ws: Option<WsOut>,
+}
+
+/// The WebSocket side of an encoder: whether frames are masked (a client's
+/// are), and the generator of mask keys.
+struct WsOut {
+    mask: bool,
+    /// xorshift64* state, seeded from the system: RFC 6455 wants keys the
+    /// peer cannot predict, not secret ones, and a system call per frame
+    /// would cost more than the frame.
+    rng: u64,
+}
+
+impl WsOut {
+    fn key(&mut self) -> Option<[u8; 4]> {
+        if !self.mask {
+            return None;
+        }
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        let v = self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        Some(((v >> 32) as u32).to_ne_bytes())
+    }
 }
 
 impl Default for Encoder {
@@ -44,7 +71,67 @@ impl Encoder {
             segs: VecDeque::with_capacity(16),
             front_off: 0,
             pending: 0,
+            ws: None,
         }
+    }
+
+    /// From now on every frame goes out as one WebSocket binary message
+    /// whose first payload byte is the ZWS flags (RFC 45), masked when
+    /// `mask` (a client's frames are, RFC 6455 5.3). A masked large body is
+    /// copied (masked) into the batch, never masked in place: the message
+    /// may be shared or constant.
+    pub fn set_websocket(&mut self, mask: bool) {
+        let mut seed = [0u8; 8];
+        let _ = getrandom::getrandom(&mut seed);
+        self.ws = Some(WsOut {
+            mask,
+            rng: u64::from_ne_bytes(seed) | 1,
+        });
+    }
+
+    /// Queue a WebSocket control frame (ping, pong, close; at most 125
+    /// bytes of payload, cut there).
+    pub fn push_ws_control(&mut self, opcode: u8, payload: &[u8]) {
+        let payload = &payload[..payload.len().min(ws_frame::MAX_CONTROL)];
+        let key = self.ws.as_mut().and_then(WsOut::key);
+        let mut h = [0u8; ws_frame::MAX_HEADER];
+        let n = ws_frame::header(opcode, payload.len() as u64, key, &mut h);
+        self.append(&h[..n]);
+        self.append(payload);
+        if let Some(k) = key {
+            let at = self.batch.len() - payload.len();
+            ws_frame::mask_in_place(&mut self.batch[at..], k, 0);
+        }
+    }
+
+    /// One ZWS message: flags, `prefix`, `body`. True when the body was
+    /// left for the caller to queue as its own segment (large, unmasked,
+    /// and `may_ref`): no copy.
+    fn push_ws_binary(
+        &mut self,
+        more: bool,
+        command: bool,
+        prefix: &[u8],
+        body: &[u8],
+        may_ref: bool,
+    ) -> bool {
+        let key = self.ws.as_mut().and_then(WsOut::key);
+        let size = 1 + prefix.len() + body.len();
+        let mut h = [0u8; ws_frame::MAX_HEADER];
+        let n = ws_frame::header(ws_frame::OP_BINARY, size as u64, key, &mut h);
+        self.append(&h[..n]);
+        let flags = u8::from(more) * ws_frame::ZWS_MORE + u8::from(command) * ws_frame::ZWS_COMMAND;
+        self.append(&[flags]);
+        self.append(prefix);
+        let by_ref = key.is_none() && body.len() >= LARGE_BODY && may_ref;
+        if !by_ref {
+            self.append(body);
+        }
+        if let Some(k) = key {
+            let at = self.batch.len() - size;
+            ws_frame::mask_in_place(&mut self.batch[at..], k, 0);
+        }
+        by_ref
     }
 
     pub fn set_framing(&mut self, framing: Framing) {
@@ -123,6 +210,13 @@ impl Encoder {
     /// Queue one frame whose body is `prefix` followed by `body`'s bytes
     /// (the prefix carries a command name in front of a topic, say).
     pub fn push_frame(&mut self, more: bool, command: bool, prefix: &[u8], body: Msg) {
+        if self.ws.is_some() {
+            if self.push_ws_binary(more, command, prefix, body.data(), true) {
+                self.pending += body.size();
+                self.segs.push_back(Seg::Body(body));
+            }
+            return;
+        }
         let size = prefix.len() + body.size();
         if let (true, Some(inline)) = (prefix.is_empty(), body.inline_buf()) {
             self.push_inline_frame(more, command, size, inline);
@@ -181,6 +275,33 @@ impl Encoder {
         size: usize,
         fill: impl FnOnce(&mut Vec<u8>) -> R,
     ) -> R {
+        if self.ws.is_some() {
+            let key = self.ws.as_mut().and_then(WsOut::key);
+            let mut h = [0u8; ws_frame::MAX_HEADER];
+            let n = ws_frame::header(ws_frame::OP_BINARY, size as u64 + 1, key, &mut h);
+            self.append(&h[..n]);
+            let flags =
+                u8::from(more) * ws_frame::ZWS_MORE + u8::from(command) * ws_frame::ZWS_COMMAND;
+            self.append(&[flags]);
+            let at = self.batch.len();
+            self.batch.reserve(size);
+            let r = fill(&mut self.batch);
+            debug_assert_eq!(
+                self.batch.len(),
+                at + size,
+                "push_frame_append: wrong length"
+            );
+            // Keep the frame its announced length whatever `fill` did.
+            self.batch.resize(at + size, 0);
+            self.pending += size;
+            if let Some(Seg::Batch(len)) = self.segs.back_mut() {
+                *len += size;
+            }
+            if let Some(k) = key {
+                ws_frame::mask_in_place(&mut self.batch[at - 1..], k, 0);
+            }
+            return r;
+        }
         let mut h = [0u8; 10];
         let n = self.header(more, command, size, &mut h);
         self.append(&h[..n]);
@@ -204,6 +325,10 @@ impl Encoder {
 
     /// Queue one frame with a small body given as bytes (commands).
     pub fn push_bytes_frame(&mut self, more: bool, command: bool, body: &[u8]) {
+        if self.ws.is_some() {
+            self.push_ws_binary(more, command, b"", body, false);
+            return;
+        }
         let mut h = [0u8; 10];
         let n = self.header(more, command, body.len(), &mut h);
         self.append(&h[..n]);
