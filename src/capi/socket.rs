@@ -41,7 +41,10 @@ const TAG_LIVE_SAFE: u32 = 0xbadd_ec5f;
 const TAG_CLOSING: u32 = 0xbadd_c105;
 const TAG_DEAD: u32 = 0xdead_beef;
 
-#[repr(C)]
+// On a cache line (pair) of its own: every classic call writes the busy
+// flag, and two sockets' handles on one line (they are small, and made one
+// after the other) would bounce it between the threads using them.
+#[repr(C, align(128))]
 pub struct SocketHandle {
     /// TAG_LIVE, TAG_LIVE_SAFE (a thread-safe type: every call then holds
     /// `lock`), TAG_CLOSING or TAG_DEAD.
@@ -97,10 +100,22 @@ fn new_handle(socket: Socket) -> *mut SocketHandle {
     }
 }
 
+/// A classic socket's busy flag, held for one call and cleared on drop
+/// (also when the call unwinds). Release: what this call did to the socket
+/// happens before whatever the next caller (or zmq_close) does.
+pub(crate) struct Busy<'a>(&'a AtomicBool);
+
+impl Drop for Busy<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 /// What a `SocketRef` holds that makes the socket its own.
 enum Hold<'a> {
-    /// A classic socket's busy flag, cleared on drop.
-    Busy,
+    /// A classic socket's busy flag.
+    Busy(#[allow(dead_code)] Busy<'a>),
     /// A thread-safe socket's lock (held for its drop, the unlock).
     Lock(#[allow(dead_code)] MutexGuard<'a, ()>),
     /// Nothing any more (a thread-safe call about to sleep).
@@ -133,12 +148,9 @@ impl std::ops::DerefMut for SocketRef<'_> {
 impl Drop for SocketRef<'_> {
     #[inline(always)]
     fn drop(&mut self) {
-        match self.hold {
-            // Release: what this call did to the socket happens before
-            // whatever the next caller (or zmq_close) does.
-            Hold::Busy => self.handle.busy.store(false, Ordering::Release),
-            Hold::Lock(_) => self.release(),
-            Hold::Released => {}
+        // A classic socket's flag clears as the field drops.
+        if let Hold::Lock(_) = self.hold {
+            self.release();
         }
     }
 }
@@ -153,7 +165,7 @@ impl<'a> SocketRef<'a> {
     /// sleeps with its lock released, so other threads can use it.
     #[inline(always)]
     pub(crate) fn send(self, msg: &mut Msg, flags: c_int) -> Result<()> {
-        if let Hold::Busy = self.hold {
+        if let Hold::Busy(_) = self.hold {
             // The classic path: the call owns the socket until it returns.
             return self.socket.send(msg, flags);
         }
@@ -163,7 +175,7 @@ impl<'a> SocketRef<'a> {
     /// Receive, blocking as the socket's options say (see `send`).
     #[inline(always)]
     pub(crate) fn recv(self, flags: c_int) -> Result<Msg> {
-        if let Hold::Busy = self.hold {
+        if let Hold::Busy(_) = self.hold {
             return self.socket.recv(flags);
         }
         self.recv_locked(flags)
@@ -232,10 +244,10 @@ impl<'a> SocketRef<'a> {
     }
 }
 
-/// A handle resolved for one call: a classic socket, held, to use
-/// directly, or a thread-safe one still to be locked.
+/// A handle resolved for one call: a classic socket, held by its busy
+/// flag, to use directly, or a thread-safe one still to be locked.
 pub(crate) enum Resolved<'a> {
-    Classic(SocketRef<'a>),
+    Classic(&'a mut Socket, Busy<'a>),
     ThreadSafe(&'a SocketHandle),
 }
 
@@ -282,11 +294,7 @@ unsafe fn enter_classic(handle: &SocketHandle) -> Result<Resolved<'_>> {
     // socket; a handle whose flag could be taken holds one (zmq_close takes
     // the socket only with the flag, and keeps the flag).
     match unsafe { (*handle.socket.get()).as_deref_mut() } {
-        Some(socket) => Ok(Resolved::Classic(SocketRef {
-            handle,
-            socket,
-            hold: Hold::Busy,
-        })),
+        Some(socket) => Ok(Resolved::Classic(socket, Busy(&handle.busy))),
         None => {
             handle.busy.store(false, Ordering::Release);
             Err(Errno::ENOTSOCK)
@@ -332,7 +340,12 @@ fn lock<'a>(handle: &'a SocketHandle) -> Result<SocketRef<'a>> {
 pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<SocketRef<'a>> {
     // SAFETY: forwarded contract.
     match unsafe { resolve(s)? } {
-        Resolved::Classic(held) => Ok(held),
+        Resolved::Classic(socket, busy) => Ok(SocketRef {
+            // SAFETY: `s` passed the tag check: it is a handle.
+            handle: unsafe { &*(s as *const SocketHandle) },
+            socket,
+            hold: Hold::Busy(busy),
+        }),
         Resolved::ThreadSafe(handle) => lock(handle),
     }
 }
@@ -343,7 +356,8 @@ impl Resolved<'_> {
     #[inline(always)]
     pub(crate) fn send(self, msg: &mut Msg, flags: c_int) -> Result<()> {
         match self {
-            Resolved::Classic(held) => held.send(msg, flags),
+            // `_busy` clears the flag as the call returns.
+            Resolved::Classic(socket, _busy) => socket.send(msg, flags),
             Resolved::ThreadSafe(handle) => send_thread_safe(handle, msg, flags),
         }
     }
@@ -352,7 +366,7 @@ impl Resolved<'_> {
     #[inline(always)]
     pub(crate) fn recv(self, flags: c_int) -> Result<Msg> {
         match self {
-            Resolved::Classic(held) => held.recv(flags),
+            Resolved::Classic(socket, _busy) => socket.recv(flags),
             Resolved::ThreadSafe(handle) => recv_thread_safe(handle, flags),
         }
     }
@@ -362,7 +376,7 @@ impl Resolved<'_> {
     #[inline(always)]
     pub(crate) fn recv_into(self, flags: c_int, out: &mut Msg) -> Result<()> {
         match self {
-            Resolved::Classic(held) => held.socket.recv_into(flags, out),
+            Resolved::Classic(socket, _busy) => socket.recv_into(flags, out),
             Resolved::ThreadSafe(handle) => {
                 *out = recv_thread_safe(handle, flags)?;
                 Ok(())
