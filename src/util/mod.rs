@@ -5,6 +5,7 @@ pub mod capabilities;
 pub mod clock;
 pub mod curve_keys;
 pub mod stopwatch;
+pub(crate) mod sync;
 pub mod thread;
 pub mod timers;
 pub mod z85;
