@@ -62,6 +62,7 @@ test: deps build
 	$(CARGO) test --release 2>&1 | tee $(REL)/cargo-test.log; test $${PIPESTATUS[0]} -eq 0
 	scripts/loom.sh
 	scripts/capi-tests.sh
+	scripts/tsan.sh
 	scripts/scale.sh
 	scripts/check-options.sh
 	scripts/check-header.sh
