@@ -506,6 +506,7 @@ impl SharedBuf {
     ///
     /// # Panics
     /// If `range` is not within the committed bytes.
+    #[inline]
     pub fn slice(&mut self, range: Range<usize>) -> Msg {
         assert!(
             range.start <= range.end && range.end <= self.len,
