@@ -60,7 +60,9 @@ install: build
 # are root, or stops at once with the command to run (never halfway through).
 test: deps build
 	$(CARGO) test --release 2>&1 | tee $(REL)/cargo-test.log; test $${PIPESTATUS[0]} -eq 0
+	scripts/loom.sh
 	scripts/capi-tests.sh
+	scripts/tsan.sh
 	scripts/scale.sh
 	scripts/check-options.sh
 	scripts/check-header.sh

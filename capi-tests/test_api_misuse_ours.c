@@ -4,14 +4,11 @@
  * reads freed memory, and where ours returns an error instead: a socket
  * used after zmq_close, a context after zmq_ctx_term, NULL buffers with a
  * length (zmq_send, zmq_send_const, zmq_recv), NULL option values and
- * lengths, zmq_msg_send of a message never initialised or already closed,
- * and one socket used by several threads at once (the documented misuse:
- * ours stays memory-safe and keeps its messages whole). Every case runs in
- * this process: an abort anywhere fails the test. (test_msg_robust.c has
- * the zmq_msg_* NULL and closed-message cases.) */
+ * lengths, and zmq_msg_send of a message never initialised or already
+ * closed. Every case runs in this process: an abort anywhere fails the
+ * test. (test_msg_robust.c has the zmq_msg_* NULL and closed-message
+ * cases; test_misuse_threads_ours.c the misuse across threads.) */
 #include "testutil.h"
-
-#include <pthread.h>
 
 static void test_closed_socket_handle (void)
 {
@@ -95,71 +92,6 @@ static void test_msg_send_invalid (void)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
-/* ------------------------------------------- one socket, many threads */
-
-#define SENDERS 4
-#define PER_SENDER 20000
-
-static void *push_shared;
-
-static void *send_many (void *arg)
-{
-    long id = (long) arg, i;
-    for (i = 0; i < PER_SENDER; i++) {
-        char part[2][16];
-        snprintf (part[0], sizeof part[0], "h%ld", id);
-        snprintf (part[1], sizeof part[1], "b%ld", id);
-        /* Either part may be refused (another thread's multipart message
-         * may be in progress on the socket): it must fail, not crash. */
-        if (zmq_send (push_shared, part[0], strlen (part[0]), ZMQ_SNDMORE)
-            == -1)
-            continue;
-        while (zmq_send (push_shared, part[1], strlen (part[1]), 0) == -1)
-            CHECK (zmq_errno () == EAGAIN || zmq_errno () == EINTR);
-    }
-    return NULL;
-}
-
-/* Four threads send on one PUSH socket at once, which libzmq forbids (its
- * sockets are not thread-safe; it corrupts or asserts). Ours must not crash
- * or hang, and what the PULL receives must be whole messages.
- * KNOWN FAILURE, so only run with MISUSE_SHARED_SOCKET=1: a classic socket
- * takes no lock (libzmq's one-thread-at-a-time contract), so two senders
- * race on the pipe's single-writer end and the PULL receives an invalid
- * empty message (zmq_msg_recv returns 0, zmq_msg_size then says EFAULT). */
-static void test_concurrent_use_of_one_socket (void)
-{
-    void *ctx = zmq_ctx_new ();
-    push_shared = zmq_socket (ctx, ZMQ_PUSH);
-    void *pull = zmq_socket (ctx, ZMQ_PULL);
-    int hwm = 0;
-    CHECK_OK (zmq_setsockopt (push_shared, ZMQ_SNDHWM, &hwm, sizeof hwm));
-    CHECK_OK (zmq_setsockopt (pull, ZMQ_RCVHWM, &hwm, sizeof hwm));
-    CHECK_OK (zmq_bind (pull, "inproc://shared"));
-    CHECK_OK (zmq_connect (push_shared, "inproc://shared"));
-    pthread_t t[SENDERS];
-    long i;
-    for (i = 0; i < SENDERS; i++)
-        CHECK (pthread_create (&t[i], NULL, send_many, (void *) i) == 0);
-    for (i = 0; i < SENDERS; i++)
-        CHECK (pthread_join (t[i], NULL) == 0);
-    int frames = 0;
-    zmq_msg_t m;
-    CHECK_OK (zmq_msg_init (&m));
-    while (zmq_msg_recv (&m, pull, ZMQ_DONTWAIT) >= 0) {
-        CHECK (zmq_msg_size (&m) == 2);
-        frames++;
-    }
-    CHECK (zmq_errno () == EAGAIN);
-    CHECK_OK (zmq_msg_close (&m));
-    CHECK (frames > 0);
-    printf ("# %d frames through one socket shared by %d threads\n", frames,
-            SENDERS);
-    CHECK_OK (zmq_close (push_shared));
-    CHECK_OK (zmq_close (pull));
-    CHECK_OK (zmq_ctx_term (ctx));
-}
-
 int main (void)
 {
     RUN_TEST (test_closed_socket_handle);
@@ -167,7 +99,5 @@ int main (void)
     RUN_TEST (test_null_buffers);
     RUN_TEST (test_null_option_arguments);
     RUN_TEST (test_msg_send_invalid);
-    if (getenv ("MISUSE_SHARED_SOCKET"))
-        RUN_TEST (test_concurrent_use_of_one_socket);
     return 0;
 }

@@ -35,6 +35,7 @@ impl Errno {
     pub const ENOCOMPATPROTO: Errno = Errno(ENOCOMPATPROTO);
     pub const ETERM: Errno = Errno(ETERM);
     pub const EMTHREAD: Errno = Errno(EMTHREAD);
+    pub const EBUSY: Errno = Errno(libc::EBUSY);
 }
 
 impl fmt::Debug for Errno {

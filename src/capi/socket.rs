@@ -4,6 +4,16 @@
 //! allocator: zmq_close marks it dead and parks it for reuse. So a handle
 //! used after close reads a valid tag and fails with ENOTSOCK, as libzmq's
 //! does (pyzmq relies on this), instead of touching freed memory.
+//!
+//! Misuse across threads gets an errno, never undefined behaviour (libzmq's
+//! is undefined):
+//! - a classic socket takes one call at a time, libzmq's rule, but checked:
+//!   a call swaps the handle's `busy` flag on at entry and stores it off at
+//!   exit, and a call that finds it on fails with EBUSY, touching nothing;
+//! - zmq_close while another thread is inside a call on the socket (blocked
+//!   in zmq_recv, say) makes that call return ENOTSOCK and closes the socket
+//!   only once the call has left it: a classic socket through a Closing
+//!   command and the busy flag, a thread-safe one through its lock.
 // The safety contract of each exported function is libzmq's: valid socket
 // handles and the buffer sizes the C caller passes (see zmq_socket(3) etc.).
 #![allow(clippy::missing_safety_doc)]
@@ -12,27 +22,43 @@ use crate::capi::ffi_try;
 use crate::capi::types::zmq_msg_t;
 use crate::ctx::registry::with_ctx;
 use crate::error::{Errno, Result};
+use crate::io::command::{Command, SocketMailbox};
 use crate::msg::Msg;
 use crate::socket::options::OptOut;
 use crate::socket::Socket;
 use parking_lot::{Mutex, MutexGuard};
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int, c_void, CStr};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TAG_LIVE: u32 = 0xbadd_ecaf;
 /// A live thread-safe socket: one compare tells the classic path from it.
 const TAG_LIVE_SAFE: u32 = 0xbadd_ec5f;
+/// A classic socket in zmq_close, which may be waiting for a call that
+/// another thread has inside it to leave.
+const TAG_CLOSING: u32 = 0xbadd_c105;
 const TAG_DEAD: u32 = 0xdead_beef;
 
-#[repr(C)]
+// On a cache line (pair) of its own: every classic call writes the busy
+// flag, and two sockets' handles on one line (they are small, and made one
+// after the other) would bounce it between the threads using them.
+#[repr(C, align(128))]
 pub struct SocketHandle {
     /// TAG_LIVE, TAG_LIVE_SAFE (a thread-safe type: every call then holds
-    /// `lock`) or TAG_DEAD.
+    /// `lock`), TAG_CLOSING or TAG_DEAD.
     tag: AtomicU32,
+    /// Classic sockets: a call is inside and owns `socket` until it clears
+    /// the flag. zmq_close takes it for good; reuse clears it.
+    busy: AtomicBool,
     lock: Mutex<()>,
     socket: UnsafeCell<Option<Box<Socket>>>,
+    /// The socket's mailbox, for a zmq_close that finds a call inside a
+    /// classic socket: it may not touch the socket, but can tell it to stop.
+    /// Set before the tag goes live; read and cleared only by the zmq_close
+    /// that moved the tag away from live.
+    mailbox: UnsafeCell<Option<Arc<SocketMailbox>>>,
 }
 
 /// Closed handles, kept for reuse so that stale pointers stay readable.
@@ -48,32 +74,62 @@ fn new_handle(socket: Socket) -> *mut SocketHandle {
     } else {
         TAG_LIVE
     };
+    let mailbox = Some(socket.base.mailbox.clone());
     let reused = GRAVEYARD.lock().0.pop();
     match reused {
         Some(h) => {
-            // SAFETY: a graveyard handle is a live allocation no socket uses.
+            // SAFETY: a graveyard handle is a live allocation no socket
+            // uses: its busy flag is held (classic) or its tag dead
+            // (thread-safe), so no call reads these fields until the tag
+            // and the flag say so, with release ordering, below.
             unsafe {
                 *(*h).socket.get() = Some(Box::new(socket));
+                *(*h).mailbox.get() = mailbox;
+                (*h).busy.store(false, Ordering::Release);
                 (*h).tag.store(live, Ordering::Release);
             }
             h
         }
         None => Box::into_raw(Box::new(SocketHandle {
             tag: AtomicU32::new(live),
+            busy: AtomicBool::new(false),
             lock: Mutex::new(()),
             socket: UnsafeCell::new(Some(Box::new(socket))),
+            mailbox: UnsafeCell::new(mailbox),
         })),
     }
 }
 
-/// A socket borrowed for one C call. For a thread-safe socket it holds the
-/// handle's lock, and releasing it wakes the threads blocked on the socket
-/// so they look at its new state; classic sockets carry no lock (libzmq's
-/// rule: one thread at a time).
+/// A classic socket's busy flag, held for one call and cleared on drop
+/// (also when the call unwinds). Release: what this call did to the socket
+/// happens before whatever the next caller (or zmq_close) does.
+pub(crate) struct Busy<'a>(&'a AtomicBool);
+
+impl Drop for Busy<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+/// What a `SocketRef` holds that makes the socket its own.
+enum Hold<'a> {
+    /// A classic socket's busy flag.
+    Busy(#[allow(dead_code)] Busy<'a>),
+    /// A thread-safe socket's lock (held for its drop, the unlock).
+    Lock(#[allow(dead_code)] MutexGuard<'a, ()>),
+    /// Nothing any more (a thread-safe call about to sleep).
+    Released,
+}
+
+/// A socket borrowed for one C call. A classic socket is held by the
+/// handle's busy flag; a thread-safe one by the handle's lock, and
+/// releasing that wakes the threads blocked on the socket so they look at
+/// its new state.
 pub(crate) struct SocketRef<'a> {
     handle: &'a SocketHandle,
     socket: &'a mut Socket,
-    guard: Option<MutexGuard<'a, ()>>,
+    hold: Hold<'a>,
 }
 
 impl std::ops::Deref for SocketRef<'_> {
@@ -92,7 +148,8 @@ impl std::ops::DerefMut for SocketRef<'_> {
 impl Drop for SocketRef<'_> {
     #[inline(always)]
     fn drop(&mut self) {
-        if self.guard.is_some() {
+        // A classic socket's flag clears as the field drops.
+        if let Hold::Lock(_) = self.hold {
             self.release();
         }
     }
@@ -108,8 +165,8 @@ impl<'a> SocketRef<'a> {
     /// sleeps with its lock released, so other threads can use it.
     #[inline(always)]
     pub(crate) fn send(self, msg: &mut Msg, flags: c_int) -> Result<()> {
-        if self.guard.is_none() {
-            // The classic path: no lock, nothing to release.
+        if let Hold::Busy(_) = self.hold {
+            // The classic path: the call owns the socket until it returns.
             return self.socket.send(msg, flags);
         }
         self.send_locked(msg, flags)
@@ -118,19 +175,19 @@ impl<'a> SocketRef<'a> {
     /// Receive, blocking as the socket's options say (see `send`).
     #[inline(always)]
     pub(crate) fn recv(self, flags: c_int) -> Result<Msg> {
-        if self.guard.is_none() {
+        if let Hold::Busy(_) = self.hold {
             return self.socket.recv(flags);
         }
         self.recv_locked(flags)
     }
 
     #[inline(never)]
-    fn send_locked(mut self, msg: &mut Msg, flags: c_int) -> Result<()> {
+    fn send_locked(self, msg: &mut Msg, flags: c_int) -> Result<()> {
         self.blocking(flags, true, |s| s.send_nowait(msg, flags))
     }
 
     #[inline(never)]
-    fn recv_locked(mut self, flags: c_int) -> Result<Msg> {
+    fn recv_locked(self, flags: c_int) -> Result<Msg> {
         self.blocking(flags, false, |s| s.recv_nowait())
     }
 
@@ -138,29 +195,32 @@ impl<'a> SocketRef<'a> {
     #[cold]
     fn release(&mut self) {
         self.socket.base.mailbox.kick_waiters();
-        self.guard = None;
+        self.hold = Hold::Released;
     }
 
     /// The wait loop of a thread-safe socket: try under the lock; on EAGAIN
     /// note the mailbox's sequence number (read before the attempt, so no
     /// command slips by), release the lock without kicking and sleep until
-    /// a command or another thread's call changes the socket.
+    /// a command or another thread's call changes the socket. Asleep, the
+    /// call holds nothing of the socket but its mailbox, so zmq_close in
+    /// another thread may close it meanwhile: ENOTSOCK.
     fn blocking<T>(
-        &mut self,
+        self,
         flags: c_int,
         sending: bool,
         mut attempt: impl FnMut(&mut Socket) -> Result<T>,
     ) -> Result<T> {
         let handle = self.handle;
+        let mut locked = self;
         let mut deadline: Option<Option<Instant>> = None;
         loop {
-            let mailbox = self.socket.base.mailbox.clone();
+            let mailbox = locked.socket.base.mailbox.clone();
             let seen = mailbox.seq();
-            match attempt(&mut *self.socket) {
+            match attempt(&mut *locked.socket) {
                 Err(e) if e == Errno::EAGAIN => {}
                 other => return other,
             }
-            let Some(timeout) = self.socket.wait_timeout(flags, sending) else {
+            let Some(timeout) = locked.socket.wait_timeout(flags, sending) else {
                 return Err(Errno::EAGAIN);
             };
             let until = *deadline.get_or_insert_with(|| deadline_after(timeout));
@@ -168,27 +228,32 @@ impl<'a> SocketRef<'a> {
                 return Err(Errno::EAGAIN);
             }
             mailbox.add_waiter();
-            // Release without the kick of Drop: waking the other waiters
+            // Unlock without the kick of Drop: waking the other waiters
             // for nothing would make blocked threads wake each other forever.
-            self.guard = None;
+            locked.hold = Hold::Released;
+            drop(locked);
             mailbox.wait_change(seen, until);
-            // SAFETY: handles are never freed; the socket may have been
-            // closed meanwhile, which socket_mut reports (ENOTSOCK). The old
-            // borrow holds no lock, so replacing it does not kick.
-            *self = unsafe { socket_mut(handle as *const SocketHandle as *mut c_void)? };
+            locked = lock(handle)?;
+            // Closed meanwhile and the handle reused by a new socket: only
+            // the same mailbox means the same socket.
+            if !Arc::ptr_eq(&locked.socket.base.mailbox, &mailbox) {
+                locked.hold = Hold::Released;
+                return Err(Errno::ENOTSOCK);
+            }
         }
     }
 }
 
-/// A handle resolved for one call: a classic socket to use directly, or
-/// a thread-safe one still to be locked.
+/// A handle resolved for one call: a classic socket, held by its busy
+/// flag, to use directly, or a thread-safe one still to be locked.
 pub(crate) enum Resolved<'a> {
-    Classic(&'a mut Socket),
+    Classic(&'a mut Socket, Busy<'a>),
     ThreadSafe(&'a SocketHandle),
 }
 
 /// The tag check every call starts with: ENOTSOCK for NULL, closed or
-/// foreign pointers (as far as a tag check can tell, exactly like libzmq).
+/// foreign pointers (as far as a tag check can tell, exactly like libzmq);
+/// EBUSY for a classic socket another thread has a call inside.
 ///
 /// # Safety
 /// As `socket_mut`.
@@ -200,19 +265,52 @@ pub(crate) unsafe fn resolve<'a>(s: *mut c_void) -> Result<Resolved<'a>> {
     let h = s as *mut SocketHandle;
     // SAFETY: the caller passes a pointer it got from zmq_socket (or garbage
     // that libzmq would also have dereferenced); handles are never freed.
+    // Only a live tag leads to a write (the busy flag), so garbage is only
+    // ever read.
     unsafe {
         let handle: &'a SocketHandle = &*h;
         let tag = handle.tag.load(Ordering::Acquire);
         if tag == TAG_LIVE {
-            // SAFETY: a classic socket is used by one thread at a time (the
-            // caller's contract); a live tag means the socket is there.
-            if let Some(socket) = (*handle.socket.get()).as_deref_mut() {
-                return Ok(Resolved::Classic(socket));
-            }
+            return enter_classic(handle);
         } else if tag == TAG_LIVE_SAFE {
             return Ok(Resolved::ThreadSafe(handle));
         }
         Err(Errno::ENOTSOCK)
+    }
+}
+
+/// Take a classic socket's busy flag for one call: the one atomic
+/// read-modify-write a classic call pays for being checked.
+///
+/// # Safety
+/// `handle` is a handle (its tag was live when read).
+#[inline(always)]
+unsafe fn enter_classic(handle: &SocketHandle) -> Result<Resolved<'_>> {
+    // Acquire: everything the previous holder did to the socket is visible.
+    if handle.busy.swap(true, Ordering::Acquire) {
+        return Err(busy_or_closed(handle));
+    }
+    // SAFETY: the busy flag makes this thread the only one touching the
+    // socket; a handle whose flag could be taken holds one (zmq_close takes
+    // the socket only with the flag, and keeps the flag).
+    match unsafe { (*handle.socket.get()).as_deref_mut() } {
+        Some(socket) => Ok(Resolved::Classic(socket, Busy(&handle.busy))),
+        None => {
+            handle.busy.store(false, Ordering::Release);
+            Err(Errno::ENOTSOCK)
+        }
+    }
+}
+
+/// Why the busy flag was taken: another thread's call (EBUSY) or a close
+/// (ENOTSOCK).
+#[cold]
+#[inline(never)]
+fn busy_or_closed(handle: &SocketHandle) -> Errno {
+    if handle.tag.load(Ordering::Acquire) == TAG_LIVE {
+        Errno::EBUSY
+    } else {
+        Errno::ENOTSOCK
     }
 }
 
@@ -230,25 +328,23 @@ fn lock<'a>(handle: &'a SocketHandle) -> Result<SocketRef<'a>> {
     Ok(SocketRef {
         handle,
         socket,
-        guard: Some(guard),
+        hold: Hold::Lock(guard),
     })
 }
 
-/// Resolve a C socket handle (see `resolve`). A thread-safe socket is
-/// locked for as long as the returned borrow lives.
+/// Resolve a C socket handle (see `resolve`). The socket is the caller's
+/// (busy flag or lock) for as long as the returned borrow lives.
 ///
 /// # Safety
-/// `s` must be NULL or point to readable memory of at least 4 bytes; a
-/// classic socket is used by one thread at a time (libzmq's rule for
-/// non-thread-safe types).
+/// `s` must be NULL or point to readable memory of at least 4 bytes.
 pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<SocketRef<'a>> {
     // SAFETY: forwarded contract.
     match unsafe { resolve(s)? } {
-        Resolved::Classic(socket) => Ok(SocketRef {
+        Resolved::Classic(socket, busy) => Ok(SocketRef {
             // SAFETY: `s` passed the tag check: it is a handle.
             handle: unsafe { &*(s as *const SocketHandle) },
             socket,
-            guard: None,
+            hold: Hold::Busy(busy),
         }),
         Resolved::ThreadSafe(handle) => lock(handle),
     }
@@ -256,11 +352,12 @@ pub(crate) unsafe fn socket_mut<'a>(s: *mut c_void) -> Result<SocketRef<'a>> {
 
 impl Resolved<'_> {
     /// Send, blocking as the socket's options say: the message path, with
-    /// no lock and no borrow object for classic sockets.
+    /// no lock for classic sockets.
     #[inline(always)]
     pub(crate) fn send(self, msg: &mut Msg, flags: c_int) -> Result<()> {
         match self {
-            Resolved::Classic(socket) => socket.send(msg, flags),
+            // `_busy` clears the flag as the call returns.
+            Resolved::Classic(socket, _busy) => socket.send(msg, flags),
             Resolved::ThreadSafe(handle) => send_thread_safe(handle, msg, flags),
         }
     }
@@ -269,7 +366,7 @@ impl Resolved<'_> {
     #[inline(always)]
     pub(crate) fn recv(self, flags: c_int) -> Result<Msg> {
         match self {
-            Resolved::Classic(socket) => socket.recv(flags),
+            Resolved::Classic(socket, _busy) => socket.recv(flags),
             Resolved::ThreadSafe(handle) => recv_thread_safe(handle, flags),
         }
     }
@@ -279,7 +376,7 @@ impl Resolved<'_> {
     #[inline(always)]
     pub(crate) fn recv_into(self, flags: c_int, out: &mut Msg) -> Result<()> {
         match self {
-            Resolved::Classic(socket) => socket.recv_into(flags, out),
+            Resolved::Classic(socket, _busy) => socket.recv_into(flags, out),
             Resolved::ThreadSafe(handle) => {
                 *out = recv_thread_safe(handle, flags)?;
                 Ok(())
@@ -313,25 +410,88 @@ pub unsafe extern "C" fn zmq_socket(ctx: *mut c_void, type_: c_int) -> *mut c_vo
 #[no_mangle]
 pub unsafe extern "C" fn zmq_close(s: *mut c_void) -> c_int {
     ffi_try!(-1, {
-        // SAFETY: see socket_mut.
-        let locked = unsafe { socket_mut(s)? };
-        let h = s as *mut SocketHandle;
-        // SAFETY: checked live above, and locked if thread-safe; the caller
-        // owns the socket now. Threads blocked on it wake (the kick of
-        // `locked`'s drop) and find the handle dead: ENOTSOCK.
-        let socket = unsafe {
-            (*h).tag.store(TAG_DEAD, Ordering::Release);
-            let mailbox = locked.base.mailbox.clone();
-            drop(locked);
-            mailbox.kick_waiters();
-            (*(*h).socket.get()).take()
-        };
-        if let Some(socket) = socket {
-            socket.close();
+        if s.is_null() {
+            return Err(Errno::ENOTSOCK);
         }
+        let h = s as *mut SocketHandle;
+        // SAFETY: as in `resolve`: handles are never freed.
+        let handle = unsafe { &*h };
+        let socket = match handle.tag.load(Ordering::Acquire) {
+            // SAFETY: a live tag: `handle` is a handle.
+            TAG_LIVE => unsafe { take_classic(handle)? },
+            TAG_LIVE_SAFE => take_thread_safe(handle)?,
+            _ => return Err(Errno::ENOTSOCK),
+        };
+        socket.close();
         GRAVEYARD.lock().0.push(h);
         Ok(0)
     })
+}
+
+/// zmq_close's half for a classic socket: take it out of its handle,
+/// first stopping a call another thread has inside it (a blocked one
+/// returns ENOTSOCK) and waiting for that call to leave.
+///
+/// # Safety
+/// `handle` is a handle (its tag was live when read).
+unsafe fn take_classic(handle: &SocketHandle) -> Result<Box<Socket>> {
+    // One zmq_close wins; a concurrent one finds the socket closed.
+    if handle
+        .tag
+        .compare_exchange(TAG_LIVE, TAG_CLOSING, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
+        return Err(Errno::ENOTSOCK);
+    }
+    if handle.busy.swap(true, Ordering::Acquire) {
+        // SAFETY: the mailbox field is this closer's now (see the field).
+        if let Some(mailbox) = unsafe { (*handle.mailbox.get()).as_ref() } {
+            mailbox.send(Command::Closing);
+        }
+        wait_for_busy(handle);
+    }
+    handle.tag.store(TAG_DEAD, Ordering::Release);
+    // SAFETY: the busy flag is ours for good: no call touches the socket.
+    unsafe {
+        *handle.mailbox.get() = None;
+        (*handle.socket.get()).take().ok_or(Errno::ENOTSOCK)
+    }
+}
+
+/// Take the busy flag of a classic socket another thread has a call
+/// inside; the call was told to stop, so this is short (a blocked call
+/// wakes at once). Rare, so it polls rather than keep a wake-up per handle.
+#[cold]
+fn wait_for_busy(handle: &SocketHandle) {
+    let mut pause = Duration::from_micros(20);
+    let mut spins = 0;
+    while handle.busy.swap(true, Ordering::Acquire) {
+        if spins < 100 {
+            spins += 1;
+            std::thread::yield_now();
+        } else {
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(1));
+        }
+    }
+}
+
+/// zmq_close's half for a thread-safe socket: take it out of its handle
+/// under the lock. Threads blocked on it wake (the kick of the lock's
+/// release) and find the handle dead: ENOTSOCK.
+fn take_thread_safe(handle: &SocketHandle) -> Result<Box<Socket>> {
+    let locked = lock(handle)?;
+    handle.tag.store(TAG_DEAD, Ordering::Release);
+    let mailbox = locked.base.mailbox.clone();
+    drop(locked);
+    mailbox.kick_waiters();
+    // SAFETY: the tag is dead, so no call touches the socket or the mailbox
+    // field any more (a locker checks the tag first); this zmq_close is the
+    // one that killed it.
+    unsafe {
+        *handle.mailbox.get() = None;
+        (*handle.socket.get()).take().ok_or(Errno::ENOTSOCK)
+    }
 }
 
 /// String options libzmq clears only with (NULL, 0): an empty string at a

@@ -23,6 +23,9 @@ pub enum Command {
     Own,
     /// The context is terminating: blocking calls return ETERM from now on.
     Stop,
+    /// zmq_close from another thread while a call is inside the socket:
+    /// that call returns ENOTSOCK (capi/socket.rs waits for it to leave).
+    Closing,
     /// A connecter session gave up on its endpoint (its connection ended
     /// with reconnection off): zmq_disconnect of it is ENOENT from now on.
     EndpointEnded(String),

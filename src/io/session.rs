@@ -269,7 +269,11 @@ impl Sessions {
                     query.answer(inbound, ends);
                 }
             }
-            Command::Bind(..) | Command::Own | Command::Stop | Command::EndpointEnded(_) => {}
+            Command::Bind(..)
+            | Command::Own
+            | Command::Stop
+            | Command::Closing
+            | Command::EndpointEnded(_) => {}
         }
     }
 

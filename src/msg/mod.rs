@@ -37,10 +37,12 @@ use std::sync::Arc;
 use crate::error::{Errno, Result};
 
 pub mod content;
+mod depot;
 mod group;
 pub mod metadata;
 mod pool;
 pub mod read_buf;
+mod refcount;
 
 use content::Content;
 pub use content::{FreeFn, Recycler, SharedBuf};

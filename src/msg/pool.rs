@@ -10,8 +10,8 @@
 //! - each thread has a small cache per class (two lists of up to
 //!   `mag(class)` blocks, as in Bonwick's magazine allocator): taking and
 //!   giving a block there is a few plain loads and stores;
-//! - a full list moves to the class's depot, a bounded lock-free queue shared
-//!   by all threads, where a thread whose cache ran dry picks it up whole:
+//! - a full list moves to the class's depot (msg/depot.rs), a bounded
+//!   lock-free queue shared by all threads, where a thread whose cache ran dry picks it up whole:
 //!   one atomic operation per `mag(class)` messages, so a producer thread
 //!   and a consumer thread trade storage without touching malloc at all;
 //! - the depot is bounded (about [`DEPOT_BYTES`] per class); beyond that and
@@ -28,7 +28,7 @@ use std::cell::Cell;
 use std::ptr::{self, NonNull};
 use std::sync::OnceLock;
 
-use crossbeam_queue::ArrayQueue;
+use super::depot::Depot;
 
 /// The header the content layer (msg/content.rs) keeps in front of a
 /// block's bytes: its `Content`, whose size and alignment content.rs checks
@@ -81,7 +81,7 @@ pub(crate) fn class_of(size: usize) -> Option<usize> {
 }
 
 /// Bytes a block of `class` offers after its header.
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 fn capacity(class: usize) -> usize {
     CAPS[class]
 }
@@ -147,11 +147,11 @@ struct Batch(NonNull<u8>);
 // handed whole from one thread to another through the queue.
 unsafe impl Send for Batch {}
 
-fn depot(class: usize) -> &'static ArrayQueue<Batch> {
-    static DEPOTS: [OnceLock<ArrayQueue<Batch>>; CLASSES] = [const { OnceLock::new() }; CLASSES];
+fn depot(class: usize) -> &'static Depot<Batch> {
+    static DEPOTS: [OnceLock<Depot<Batch>>; CLASSES] = [const { OnceLock::new() }; CLASSES];
     DEPOTS[class].get_or_init(|| {
         let per_batch = mag(class) as usize * CAPS[class];
-        ArrayQueue::new((DEPOT_BYTES / per_batch).clamp(4, 64))
+        Depot::new((DEPOT_BYTES / per_batch).clamp(4, 64))
     })
 }
 
@@ -264,7 +264,7 @@ pub(crate) unsafe fn free(class: usize, b: NonNull<u8>) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

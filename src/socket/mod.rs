@@ -111,7 +111,10 @@ pub struct SocketBase {
     pub wire: Vec<wire::WireEndpoint>,
     /// zmq_socket_monitor's event sink (None inside when not monitoring).
     pub monitor: monitor::MonitorSink,
-    ctx_terminated: bool,
+    /// Why every call fails from now on: ETERM once the context stopped
+    /// us, ENOTSOCK once zmq_close came from another thread while a call
+    /// was inside (capi/socket.rs). None while the socket works.
+    stopped: Option<Errno>,
     rcvmore: bool,
 }
 
@@ -221,7 +224,7 @@ impl Socket {
                 wire: Vec::new(),
                 linger,
                 monitor: Default::default(),
-                ctx_terminated: false,
+                stopped: None,
                 rcvmore: false,
             },
             pattern,
@@ -274,7 +277,13 @@ impl Socket {
             Command::Bind(end, endpoint) => {
                 base.attach_pipe(self.pattern.as_mut(), end, Some(endpoint));
             }
-            Command::Stop => base.ctx_terminated = true,
+            // The first reason sticks: a call learns why it was stopped.
+            Command::Stop => {
+                base.stopped.get_or_insert(Errno::ETERM);
+            }
+            Command::Closing => {
+                base.stopped.get_or_insert(Errno::ENOTSOCK);
+            }
             Command::PipeStats(r, query) => {
                 // An inproc peer asks about the pipe between us.
                 if let Some(slot) = base.pipes.resolve(&r) {
@@ -299,8 +308,9 @@ impl Socket {
         }
     }
 
-    /// Wait for commands until `deadline`; ETERM if the context stopped us,
-    /// EAGAIN on timeout, EINTR if a signal interrupted the wait.
+    /// Wait for commands until `deadline`; ETERM if the context stopped us
+    /// (ENOTSOCK if another thread closed the socket), EAGAIN on timeout,
+    /// EINTR if a signal interrupted the wait.
     fn wait(&mut self, deadline: Option<Instant>) -> Result<()> {
         let left = remaining(deadline);
         if left == 0 && deadline.is_some() {
@@ -315,14 +325,19 @@ impl Socket {
     }
 
     /// Every API call starts here: handle waiting commands, then refuse
-    /// with ETERM once the context has stopped us.
+    /// with ETERM once the context has stopped us (see `stopped`).
     #[inline]
     fn enter(&mut self) -> Result<()> {
         self.process_commands();
-        if self.base.ctx_terminated {
-            return Err(Errno::ETERM);
+        self.check_stopped()
+    }
+
+    #[inline]
+    fn check_stopped(&self) -> Result<()> {
+        match self.base.stopped {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// One attempt at sending: EAGAIN if it would block. Thread-safe
@@ -698,9 +713,7 @@ impl Socket {
         version: i32,
         socket_type: i32,
     ) -> Result<()> {
-        if self.base.ctx_terminated {
-            return Err(Errno::ETERM);
-        }
+        self.check_stopped()?;
         let old = self.base.monitor.lock().take();
         if let Some(old) = old {
             old.stop();
@@ -714,9 +727,7 @@ impl Socket {
     }
 
     pub fn setsockopt(&mut self, option: i32, val: &[u8]) -> Result<()> {
-        if self.base.ctx_terminated {
-            return Err(Errno::ETERM);
-        }
+        self.check_stopped()?;
         if let Some(r) = self.pattern.setsockopt(&mut self.base, option, val) {
             return r;
         }
@@ -739,9 +750,7 @@ impl Socket {
     }
 
     pub fn getsockopt(&mut self, option: i32, out: &mut OptOut) -> Result<()> {
-        if self.base.ctx_terminated {
-            return Err(Errno::ETERM);
-        }
+        self.check_stopped()?;
         match option {
             ZMQ_RCVMORE => return out.int_padded(self.base.rcvmore as i32),
             // Thread-safe sockets have no ZMQ_FD (libzmq: EINVAL); pollers

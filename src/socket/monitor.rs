@@ -176,9 +176,7 @@ impl Socket {
     /// zmq_socket_monitor_pipes_stats (draft): ask the far end of every
     /// pipe for its queue; each answers with a PIPES_STATS event.
     pub fn pipes_stats(&mut self) -> Result<()> {
-        if self.base.ctx_terminated {
-            return Err(Errno::ETERM);
-        }
+        self.check_stopped()?;
         let wanted = self
             .base
             .monitor

@@ -9,6 +9,7 @@ pub mod gssapi;
 pub mod salsa20;
 pub mod sha1;
 pub mod stopwatch;
+pub(crate) mod sync;
 pub mod thread;
 pub mod timers;
 pub mod z85;
