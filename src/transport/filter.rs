@@ -65,7 +65,7 @@ impl AcceptFilters {
                 }
             }
             Stream::Ipc(_) => self.admits_ipc(stream.fd()),
-            Stream::Udp(_) => true,
+            Stream::Udp(_) | Stream::Pgm(_) | Stream::Epgm(_) => true,
         }
     }
 

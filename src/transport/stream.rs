@@ -152,6 +152,8 @@ transports! {
     Tcp(mio::net::TcpStream, mio::net::TcpListener) = super::tcp::SCHEME,
     Ipc(mio::net::UnixStream, super::ipc::IpcListener) = super::ipc::SCHEME,
     Udp(mio::net::UdpSocket) = super::udp::SCHEME,
+    Pgm(Box<super::pgm::PgmConn>) = super::pgm::SCHEME,
+    Epgm(Box<super::pgm::PgmConn>) = super::pgm::SCHEME_EPGM,
 }
 
 impl Stream {

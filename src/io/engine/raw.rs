@@ -25,6 +25,8 @@ pub enum Wire {
     Raw(RawConnection),
     /// DGRAM over udp: driven by engine/udp.rs, which does its own I/O.
     Udp(super::udp::UdpState),
+    /// pgm/epgm: driven by engine/pgm.rs, which does its own I/O.
+    Pgm(Box<super::pgm::PgmState>),
 }
 
 /// A raw (STREAM) connection, sans I/O.
@@ -135,6 +137,7 @@ impl Wire {
             Wire::Zmtp(c) => c.read_spaces(),
             Wire::Raw(r) => (ReadBuf::from_bytes(&mut r.buf, 0, &mut r.buf_init), None),
             Wire::Udp(u) => (u.read_space(), None),
+            Wire::Pgm(p) => (p.read_space(), None),
         }
     }
 
@@ -147,7 +150,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.commit_read_with(n, now),
             Wire::Raw(r) => r.commit_read(n),
-            Wire::Udp(_) => Ok(()),
+            Wire::Udp(_) | Wire::Pgm(_) => Ok(()),
         }
     }
 
@@ -155,7 +158,7 @@ impl Wire {
     pub fn body_remaining(&self) -> usize {
         match self {
             Wire::Zmtp(c) => c.body_remaining(),
-            Wire::Raw(_) | Wire::Udp(_) => 0,
+            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) => 0,
         }
     }
 
@@ -164,7 +167,7 @@ impl Wire {
     pub fn has_pending_frames(&self) -> bool {
         match self {
             Wire::Zmtp(c) => c.has_pending_frames(),
-            Wire::Raw(_) | Wire::Udp(_) => false,
+            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) => false,
         }
     }
 
@@ -181,7 +184,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.next_event(),
             Wire::Raw(r) => r.events.pop_front(),
-            Wire::Udp(_) => None,
+            Wire::Udp(_) | Wire::Pgm(_) => None,
         }
     }
 
@@ -192,7 +195,7 @@ impl Wire {
                 r.send(msg);
                 Ok(())
             }
-            Wire::Udp(_) => Ok(()),
+            Wire::Udp(_) | Wire::Pgm(_) => Ok(()),
         }
     }
 
@@ -201,6 +204,7 @@ impl Wire {
             Wire::Zmtp(c) => c.has_output(),
             Wire::Raw(r) => r.pending > 0,
             Wire::Udp(u) => u.has_output(),
+            Wire::Pgm(p) => p.has_output(),
         }
     }
 
@@ -208,7 +212,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.output(slices),
             Wire::Raw(r) => r.output(slices),
-            Wire::Udp(_) => 0,
+            Wire::Udp(_) | Wire::Pgm(_) => 0,
         }
     }
 
@@ -216,7 +220,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.consume_output(n),
             Wire::Raw(r) => r.consume_output(n),
-            Wire::Udp(_) => {}
+            Wire::Udp(_) | Wire::Pgm(_) => {}
         }
     }
 
@@ -225,7 +229,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.pending_output(),
             Wire::Raw(r) => r.pending,
-            Wire::Udp(_) => 0,
+            Wire::Udp(_) | Wire::Pgm(_) => 0,
         }
     }
 
@@ -233,7 +237,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.want_more_output(),
             Wire::Raw(r) => r.pending < r.out_batch,
-            Wire::Udp(_) => false,
+            Wire::Udp(_) | Wire::Pgm(_) => false,
         }
     }
 
@@ -241,6 +245,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.next_timer(),
             Wire::Raw(_) | Wire::Udp(_) => None,
+            Wire::Pgm(p) => p.deadline,
         }
     }
 
@@ -248,6 +253,10 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.on_timer(now_ms),
             Wire::Raw(_) | Wire::Udp(_) => Ok(()),
+            Wire::Pgm(p) => {
+                p.deadline = None;
+                Ok(())
+            }
         }
     }
 
@@ -255,14 +264,14 @@ impl Wire {
     pub fn is_ready(&self) -> bool {
         match self {
             Wire::Zmtp(c) => c.is_ready(),
-            Wire::Raw(_) | Wire::Udp(_) => true,
+            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) => true,
         }
     }
 
     pub fn peer_version(&self) -> Option<(u8, u8)> {
         match self {
             Wire::Zmtp(c) => c.peer_version(),
-            Wire::Raw(_) | Wire::Udp(_) => None,
+            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) => None,
         }
     }
 }

@@ -1,0 +1,252 @@
+//! The pgm engine of PUB/XPUB senders and SUB/XSUB receivers over pgm:// and
+//! epgm://, as libzmq's pgm_sender and pgm_receiver.
+//!
+//! - Sender: messages from the pipe are ZMTP/1.0-framed (zmtp/v1.rs) into
+//!   APDUs of at most the socket's TSDU; each APDU starts with the 16-bit
+//!   offset of the first message that begins in it (0xffff: none), so a
+//!   receiver can join mid-stream. Over ZMQ_RATE libpgm says when to retry.
+//! - Receiver: per sender (TSI) a decoder; a new or resynchronising sender
+//!   is joined at the first message boundary an APDU announces. Loss
+//!   libpgm cannot repair (PGM_IO_STATUS_RESET) or a malformed APDU ends
+//!   that sender's stream: its partial message is dropped and it is joined
+//!   again at its next boundary. Whole messages only reach the pipe.
+//! - libpgm's timers (NAKs, SPMs, the rate limit) become the engine's
+//!   deadline, which io::timers runs as a pump.
+
+use super::{Down, Session};
+use crate::io::command::SessionOptions;
+use crate::msg::{Msg, ReadBuf};
+use crate::pipe::Pipes;
+use crate::transport::pgm::ffi::Tsi;
+use crate::transport::pgm::{PgmConn, Recv, Sent};
+use crate::util::clock::now_ms;
+use crate::zmtp::v1;
+use std::collections::{HashMap, VecDeque};
+
+/// The offset value meaning "no message starts in this APDU".
+const NO_BOUNDARY: u16 = 0xffff;
+
+/// One sender a receiver hears.
+struct Peer {
+    /// Joined at a message boundary: decoding (None: waiting for one).
+    decoder: Option<v1::Decoder>,
+    /// The parts of the message being decoded.
+    parts: Vec<Msg>,
+}
+
+pub struct PgmState {
+    receiver: bool,
+    maxmsgsize: i64,
+    /// When libpgm wants to be called again (absolute ms).
+    pub(in crate::io) deadline: Option<u64>,
+    // Sender.
+    encoder: v1::Encoder,
+    /// The APDU being sent: its bytes (`out[..write_size]`), kept until
+    /// libpgm takes it whole.
+    out: Vec<u8>,
+    write_size: usize,
+    /// The last part taken from the pipe had MORE set.
+    more: bool,
+    // Receiver.
+    peers: HashMap<Tsi, Peer>,
+    /// Whole messages decoded, waiting for room in the pipe.
+    ready: VecDeque<Msg>,
+    no_buf: Vec<u8>,
+    no_buf_init: usize,
+}
+
+impl PgmState {
+    pub(in crate::io) fn new(o: &SessionOptions, receiver: bool) -> PgmState {
+        PgmState {
+            receiver,
+            maxmsgsize: o.maxmsgsize,
+            deadline: None,
+            encoder: v1::Encoder::default(),
+            out: Vec::new(),
+            write_size: 0,
+            more: false,
+            peers: HashMap::new(),
+            ready: VecDeque::new(),
+            no_buf: Vec::new(),
+            no_buf_init: 0,
+        }
+    }
+
+    /// The engine never reads into a buffer of ours (it pumps itself).
+    pub(in crate::io) fn read_space(&mut self) -> ReadBuf<'_> {
+        ReadBuf::from_bytes(&mut self.no_buf, 0, &mut self.no_buf_init)
+    }
+
+    /// An APDU or part of a message still to go out (linger waits for it).
+    pub(in crate::io) fn has_output(&self) -> bool {
+        self.write_size > 0 || self.encoder.busy()
+    }
+
+    fn later(&mut self, ms: u64) {
+        let at = now_ms() + ms;
+        self.deadline = Some(self.deadline.map_or(at, |d| d.min(at)));
+    }
+
+    /// One APDU from a sender: join, decode, queue whole messages.
+    fn on_apdu(&mut self, tsi: Tsi, apdu: &[u8]) {
+        let peer = self.peers.entry(tsi).or_insert_with(|| Peer {
+            decoder: None,
+            parts: Vec::new(),
+        });
+        let Some((head, mut body)) = apdu.split_first_chunk::<2>() else {
+            // Too short for libzmq's offset: resynchronise.
+            peer.decoder = None;
+            peer.parts.clear();
+            return;
+        };
+        let offset = u16::from_be_bytes(*head);
+        if peer.decoder.is_none() {
+            if offset == NO_BOUNDARY {
+                return;
+            }
+            let Some(rest) = body.get(offset as usize..) else {
+                return;
+            };
+            body = rest;
+            peer.decoder = Some(v1::Decoder::new(self.maxmsgsize));
+            peer.parts.clear();
+        }
+        let Some(decoder) = peer.decoder.as_mut() else {
+            return;
+        };
+        let parts = &mut peer.parts;
+        let ready = &mut self.ready;
+        let r = decoder.decode(body, &mut |m: Msg| {
+            let last = !m.more();
+            parts.push(m);
+            if last {
+                ready.extend(parts.drain(..));
+            }
+        });
+        if r.is_err() {
+            // A malformed stream ends that sender's session only.
+            peer.decoder = None;
+            peer.parts.clear();
+        }
+    }
+}
+
+/// Move messages both ways until nothing more moves without waiting.
+pub(in crate::io) fn pump(s: &mut Session, pipes: &mut Pipes) -> Result<(), Down> {
+    let Some(slot) = s.pipe else { return Ok(()) };
+    let Some(e) = s.engine.as_mut() else {
+        return Ok(());
+    };
+    let super::raw::Wire::Pgm(st) = &mut e.zmtp else {
+        return Ok(());
+    };
+    let Some(conn) = e.stream.pgm_mut() else {
+        return Ok(());
+    };
+    if st.receiver {
+        // Subscriptions have nowhere to go over multicast (libzmq drops
+        // them too): the SUB filters what arrives.
+        let pipe = pipes.get(slot);
+        while pipe.read().is_some() {}
+        receive(st, conn, pipes, slot, &mut e.read_blocked);
+    } else {
+        if let Some(ms) = conn.process_upstream() {
+            st.later(ms);
+        }
+        send(st, conn, pipes, slot);
+    }
+    Ok(())
+}
+
+fn receive(
+    st: &mut PgmState,
+    conn: &mut PgmConn,
+    pipes: &mut Pipes,
+    slot: usize,
+    blocked: &mut bool,
+) {
+    loop {
+        let pipe = pipes.get(slot);
+        let mut wrote = false;
+        while let Some(m) = st.ready.front() {
+            // A whole message at a time: its parts go in together.
+            if !m.more() || st.ready.iter().any(|m| !m.more()) {
+                if !pipe.check_write() {
+                    break;
+                }
+            }
+            let m = st.ready.pop_front().expect("front");
+            pipe.write(m);
+            wrote = true;
+        }
+        if wrote {
+            pipe.flush();
+        }
+        if !st.ready.is_empty() {
+            *blocked = true;
+            return;
+        }
+        match conn.recv() {
+            Recv::Data => {
+                let mut apdus = Vec::new();
+                conn.for_each_apdu(|tsi, bytes| apdus.push((tsi, bytes.to_vec())));
+                for (tsi, bytes) in apdus {
+                    st.on_apdu(tsi, &bytes);
+                }
+            }
+            Recv::Reset(tsi) => {
+                // Unrecoverable loss: that sender's stream restarts at its
+                // next message boundary.
+                if let Some(p) = st.peers.get_mut(&tsi) {
+                    p.decoder = None;
+                    p.parts.clear();
+                }
+            }
+            Recv::Later(ms) => {
+                st.later(ms);
+                return;
+            }
+            Recv::WouldBlock => return,
+        }
+    }
+}
+
+fn send(st: &mut PgmState, conn: &mut PgmConn, pipes: &mut Pipes, slot: usize) {
+    let tsdu = conn.max_tsdu();
+    if st.out.len() != tsdu {
+        st.out.resize(tsdu, 0);
+    }
+    loop {
+        if st.write_size == 0 {
+            let buf = &mut st.out[2..];
+            let room = buf.len();
+            let mut offset = NO_BOUNDARY;
+            let mut bytes = st.encoder.encode(buf);
+            while bytes < room {
+                if !st.more && offset == NO_BOUNDARY {
+                    offset = bytes as u16;
+                }
+                let Some(m) = pipes.get(slot).read() else {
+                    break;
+                };
+                st.more = m.more();
+                st.encoder.load(m);
+                bytes += st.encoder.encode(&mut buf[bytes..]);
+            }
+            if bytes == 0 {
+                return;
+            }
+            st.out[..2].copy_from_slice(&offset.to_be_bytes());
+            st.write_size = 2 + bytes;
+        }
+        match conn.send(&st.out[..st.write_size]) {
+            Sent::Done => st.write_size = 0,
+            Sent::RateLimited(ms) => {
+                st.later(ms);
+                return;
+            }
+            // The send descriptor's writability (in the epoll set) wakes us.
+            Sent::WouldBlock => return,
+        }
+    }
+}
