@@ -69,6 +69,7 @@ test: deps build
 	scripts/check-swap.sh
 	scripts/libzmq-tests.sh
 	scripts/interop.sh
+	scripts/pgm-tests.sh
 	scripts/fuzz-smoke.sh
 	scripts/pyzmq-tests.sh
 	SOAK_SECONDS=90 scripts/soak.sh

@@ -12,7 +12,8 @@
  *       Prints "got N bad B first F last L" and exits 0 unless a message
  *       was malformed or out of order.
  *
- * Both print "ready" once bound/connected. ZMQ_RATE is the sender's; the
+ * Both print "ready" once bound/connected. Environment: PGM_RATE (a SUB's
+ * ZMQ_RATE), PGM_RCVHWM, PGM_PUB_WAIT_MS, PGM_MAXTPDU, PGM_RECOVERY_IVL. ZMQ_RATE is the sender's; the
  * receiver gets the same RATE so its window (RATE x RECOVERY_IVL) matches.
  */
 #include <zmq.h>
@@ -49,6 +50,19 @@ int main(int argc, char **argv)
     int rate = is_pub ? atoi(argv[6]) : (getenv("PGM_RATE") ? atoi(getenv("PGM_RATE")) : 100000);
     if (zmq_setsockopt(s, ZMQ_RATE, &rate, sizeof rate) != 0)
         return die("ZMQ_RATE");
+    /* PGM_MAXTPDU, PGM_RECOVERY_IVL: ZMQ_MULTICAST_MAXTPDU and
+     * ZMQ_RECOVERY_IVL on both ends (the TPDU size and the send and
+     * receive windows, RATE x RECOVERY_IVL). */
+    if (getenv("PGM_MAXTPDU")) {
+        int v = atoi(getenv("PGM_MAXTPDU"));
+        if (zmq_setsockopt(s, ZMQ_MULTICAST_MAXTPDU, &v, sizeof v) != 0)
+            return die("ZMQ_MULTICAST_MAXTPDU");
+    }
+    if (getenv("PGM_RECOVERY_IVL")) {
+        int v = atoi(getenv("PGM_RECOVERY_IVL"));
+        if (zmq_setsockopt(s, ZMQ_RECOVERY_IVL, &v, sizeof v) != 0)
+            return die("ZMQ_RECOVERY_IVL");
+    }
     int bind = (is_pub && argc > 7) || (!is_pub && argc > 8);
     char *buf = malloc(size ? size : 1);
     if (is_pub) {
@@ -74,6 +88,11 @@ int main(int argc, char **argv)
                     return die("send");
             }
         }
+        /* PGM_PUB_WAIT_MS: time for the last messages to leave before the
+         * close (Debian's libzmq can drop the tail of its queue at close:
+         * its pgm engine is torn down without waiting for the pipe). */
+        if (getenv("PGM_PUB_WAIT_MS"))
+            usleep((useconds_t) atoi(getenv("PGM_PUB_WAIT_MS")) * 1000);
         zmq_close(s);
         zmq_ctx_term(ctx);
         printf("sent %ld\n", count);

@@ -168,14 +168,15 @@ fn receive(
     loop {
         let pipe = pipes.get(slot);
         let mut wrote = false;
-        while let Some(m) = st.ready.front() {
-            // A whole message at a time: its parts go in together.
-            if !m.more() || st.ready.iter().any(|m| !m.more()) {
-                if !pipe.check_write() {
-                    break;
-                }
+        // Whole messages only: room is asked for before a message's first
+        // part, and its other parts follow it in (as libzmq's pipes allow).
+        let mut first = true;
+        while let Some(m) = st.ready.pop_front() {
+            if first && !pipe.check_write() {
+                st.ready.push_front(m);
+                break;
             }
-            let m = st.ready.pop_front().expect("front");
+            first = !m.more();
             pipe.write(m);
             wrote = true;
         }
