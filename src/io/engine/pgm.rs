@@ -188,13 +188,7 @@ fn receive(
             return;
         }
         match conn.recv() {
-            Recv::Data => {
-                let mut apdus = Vec::new();
-                conn.for_each_apdu(|tsi, bytes| apdus.push((tsi, bytes.to_vec())));
-                for (tsi, bytes) in apdus {
-                    st.on_apdu(tsi, &bytes);
-                }
-            }
+            Recv::Data => conn.for_each_apdu(|tsi, bytes| st.on_apdu(tsi, bytes)),
             Recv::Reset(tsi) => {
                 // Unrecoverable loss: that sender's stream restarts at its
                 // next message boundary.
