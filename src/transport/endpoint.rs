@@ -109,7 +109,8 @@ pub enum Opened {
 /// Transports whose library is loaded at run time, and whether it is
 /// there: without it the scheme is unknown (EPROTONOSUPPORT), as in a
 /// libzmq built without it.
-const LOADED: &[(&str, fn() -> bool)] = &[
+type Loaded = fn() -> bool;
+const LOADED: &[(&str, Loaded)] = &[
     ("pgm", super::pgm::available),
     ("epgm", super::pgm::available),
 ];

@@ -145,52 +145,68 @@ pub struct Msgv {
     pub msgv_skb: [*mut SkBuff; PGM_MAX_FRAGMENTS],
 }
 
-/// The functions used, with the types of their declarations in the headers
-/// (`bool` is C99's, one byte).
+// The C types of the functions used, as the headers declare them (`bool`
+// is C99's, one byte).
+pub type InitFn = unsafe extern "C" fn(*mut *mut PgmError) -> bool;
+pub type GetAddrInfoFn = unsafe extern "C" fn(
+    *const c_char,
+    *const AddrInfo,
+    *mut *mut AddrInfo,
+    *mut *mut PgmError,
+) -> bool;
+pub type FreeAddrInfoFn = unsafe extern "C" fn(*mut AddrInfo);
+pub type SocketFn = unsafe extern "C" fn(
+    *mut *mut PgmSock,
+    libc::sa_family_t,
+    c_int,
+    c_int,
+    *mut *mut PgmError,
+) -> bool;
+pub type SetSockOptFn =
+    unsafe extern "C" fn(*mut PgmSock, c_int, c_int, *const c_void, socklen_t) -> bool;
+pub type GetSockOptFn =
+    unsafe extern "C" fn(*mut PgmSock, c_int, c_int, *mut c_void, *mut socklen_t) -> bool;
+pub type GsiFromDataFn = unsafe extern "C" fn(*mut [u8; 6], *const u8, size_t) -> bool;
+pub type Bind3Fn = unsafe extern "C" fn(
+    *mut PgmSock,
+    *const SockAddr,
+    socklen_t,
+    *const InterfaceReq,
+    socklen_t,
+    *const InterfaceReq,
+    socklen_t,
+    *mut *mut PgmError,
+) -> bool;
+pub type ConnectFn = unsafe extern "C" fn(*mut PgmSock, *mut *mut PgmError) -> bool;
+pub type CloseFn = unsafe extern "C" fn(*mut PgmSock, bool) -> bool;
+pub type SendFn = unsafe extern "C" fn(*mut PgmSock, *const c_void, size_t, *mut size_t) -> c_int;
+pub type RecvMsgvFn = unsafe extern "C" fn(
+    *mut PgmSock,
+    *mut Msgv,
+    size_t,
+    c_int,
+    *mut size_t,
+    *mut *mut PgmError,
+) -> c_int;
+pub type ErrorFreeFn = unsafe extern "C" fn(*mut PgmError);
+pub type FreeFn = unsafe extern "C" fn(*mut c_void);
+
+/// The functions used.
 pub struct Lib {
-    pub init: unsafe extern "C" fn(*mut *mut PgmError) -> bool,
-    pub getaddrinfo: unsafe extern "C" fn(
-        *const c_char,
-        *const AddrInfo,
-        *mut *mut AddrInfo,
-        *mut *mut PgmError,
-    ) -> bool,
-    pub freeaddrinfo: unsafe extern "C" fn(*mut AddrInfo),
-    pub socket: unsafe extern "C" fn(
-        *mut *mut PgmSock,
-        libc::sa_family_t,
-        c_int,
-        c_int,
-        *mut *mut PgmError,
-    ) -> bool,
-    pub setsockopt:
-        unsafe extern "C" fn(*mut PgmSock, c_int, c_int, *const c_void, socklen_t) -> bool,
-    pub getsockopt:
-        unsafe extern "C" fn(*mut PgmSock, c_int, c_int, *mut c_void, *mut socklen_t) -> bool,
-    pub gsi_create_from_data: unsafe extern "C" fn(*mut [u8; 6], *const u8, size_t) -> bool,
-    pub bind3: unsafe extern "C" fn(
-        *mut PgmSock,
-        *const SockAddr,
-        socklen_t,
-        *const InterfaceReq,
-        socklen_t,
-        *const InterfaceReq,
-        socklen_t,
-        *mut *mut PgmError,
-    ) -> bool,
-    pub connect: unsafe extern "C" fn(*mut PgmSock, *mut *mut PgmError) -> bool,
-    pub close: unsafe extern "C" fn(*mut PgmSock, bool) -> bool,
-    pub send: unsafe extern "C" fn(*mut PgmSock, *const c_void, size_t, *mut size_t) -> c_int,
-    pub recvmsgv: unsafe extern "C" fn(
-        *mut PgmSock,
-        *mut Msgv,
-        size_t,
-        c_int,
-        *mut size_t,
-        *mut *mut PgmError,
-    ) -> c_int,
-    pub error_free: unsafe extern "C" fn(*mut PgmError),
-    pub free: unsafe extern "C" fn(*mut c_void),
+    pub init: InitFn,
+    pub getaddrinfo: GetAddrInfoFn,
+    pub freeaddrinfo: FreeAddrInfoFn,
+    pub socket: SocketFn,
+    pub setsockopt: SetSockOptFn,
+    pub getsockopt: GetSockOptFn,
+    pub gsi_create_from_data: GsiFromDataFn,
+    pub bind3: Bind3Fn,
+    pub connect: ConnectFn,
+    pub close: CloseFn,
+    pub send: SendFn,
+    pub recvmsgv: RecvMsgvFn,
+    pub error_free: ErrorFreeFn,
+    pub free: FreeFn,
 }
 
 /// OpenPGM, loaded and initialised (pgm_init) on first use; None when the
@@ -217,34 +233,35 @@ fn load() -> Option<Lib> {
         (!p.is_null()).then_some(p)
     };
     macro_rules! f {
-        ($name:literal) => {
+        ($name:literal, $t:ty) => {
             // SAFETY: the symbol is the function of that name in libpgm,
             // whose C type the field's type mirrors (checked against the
             // headers by the layout test).
-            unsafe { std::mem::transmute::<*mut c_void, _>(sym($name)?) }
+            unsafe { std::mem::transmute::<*mut c_void, $t>(sym($name)?) }
         };
     }
     let lib = Lib {
-        init: f!("pgm_init"),
-        getaddrinfo: f!("pgm_getaddrinfo"),
-        freeaddrinfo: f!("pgm_freeaddrinfo"),
-        socket: f!("pgm_socket"),
-        setsockopt: f!("pgm_setsockopt"),
-        getsockopt: f!("pgm_getsockopt"),
-        gsi_create_from_data: f!("pgm_gsi_create_from_data"),
-        bind3: f!("pgm_bind3"),
-        connect: f!("pgm_connect"),
-        close: f!("pgm_close"),
-        send: f!("pgm_send"),
-        recvmsgv: f!("pgm_recvmsgv"),
-        error_free: f!("pgm_error_free"),
-        free: f!("pgm_free"),
+        init: f!("pgm_init", InitFn),
+        getaddrinfo: f!("pgm_getaddrinfo", GetAddrInfoFn),
+        freeaddrinfo: f!("pgm_freeaddrinfo", FreeAddrInfoFn),
+        socket: f!("pgm_socket", SocketFn),
+        setsockopt: f!("pgm_setsockopt", SetSockOptFn),
+        getsockopt: f!("pgm_getsockopt", GetSockOptFn),
+        gsi_create_from_data: f!("pgm_gsi_create_from_data", GsiFromDataFn),
+        bind3: f!("pgm_bind3", Bind3Fn),
+        connect: f!("pgm_connect", ConnectFn),
+        close: f!("pgm_close", CloseFn),
+        send: f!("pgm_send", SendFn),
+        recvmsgv: f!("pgm_recvmsgv", RecvMsgvFn),
+        error_free: f!("pgm_error_free", ErrorFreeFn),
+        free: f!("pgm_free", FreeFn),
     };
     let mut err: *mut PgmError = std::ptr::null_mut();
     // SAFETY: pgm_init takes an error out-pointer; it may be called more
     // than once (reference counted), we call it once.
     if !unsafe { (lib.init)(&mut err) } {
-        lib.free_error(err);
+        // SAFETY: null or the error pgm_init just gave us.
+        unsafe { lib.free_error(err) };
         return None;
     }
     Some(lib)
@@ -252,9 +269,12 @@ fn load() -> Option<Lib> {
 
 impl Lib {
     /// Free an error pgm filled in (nothing if none).
-    pub fn free_error(&self, err: *mut PgmError) {
+    ///
+    /// # Safety
+    /// `err` is null or a pgm_error_t libpgm handed us, not yet freed.
+    pub unsafe fn free_error(&self, err: *mut PgmError) {
         if !err.is_null() {
-            // SAFETY: a pgm_error_t libpgm allocated and handed us, freed once.
+            // SAFETY (caller): libpgm's, freed once.
             unsafe { (self.error_free)(err) }
         }
     }

@@ -8,7 +8,7 @@ use super::*;
 use std::mem::{offset_of, size_of};
 use std::process::Command;
 
-/// The C side of each [`Lib`] field, as ffi.rs declares it.
+/// The C side of each function type of ffi.rs (`InitFn`, ...), in the same order.
 const SIGNATURES: &[(&str, &str)] = &[
     ("pgm_init", "bool (*)(pgm_error_t **)"),
     (

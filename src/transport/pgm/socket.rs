@@ -66,8 +66,11 @@ pub struct PgmConn {
 // locks its own shared state.
 unsafe impl Send for PgmConn {}
 
+/// A failed call's error freed, as libzmq's EINVAL. `err` is what the
+/// failed call left in its out-pointer (null or its error).
 fn pgm_error(lib: &Lib, err: *mut PgmError) -> Errno {
-    lib.free_error(err);
+    // SAFETY: null or the error the call just gave us, freed once here.
+    unsafe { lib.free_error(err) };
     Errno::EINVAL
 }
 
@@ -442,7 +445,8 @@ impl PgmConn {
         // SAFETY: one msgv slot and out-pointers we own.
         let status =
             unsafe { (self.lib.recvmsgv)(self.sock, &mut dummy, 1, 0x2000, &mut n, &mut err) };
-        self.lib.free_error(err);
+        // SAFETY: null or the error the call just gave us.
+        unsafe { self.lib.free_error(err) };
         match status {
             ffi::PGM_IO_STATUS_TIMER_PENDING => Some(self.remain(ffi::PGM_TIME_REMAIN)),
             ffi::PGM_IO_STATUS_RATE_LIMITED => Some(self.remain(ffi::PGM_RATE_REMAIN)),
@@ -467,7 +471,8 @@ impl PgmConn {
                 &mut err,
             )
         };
-        self.lib.free_error(err);
+        // SAFETY: null or the error the call just gave us.
+        unsafe { self.lib.free_error(err) };
         match status {
             ffi::PGM_IO_STATUS_NORMAL => {}
             ffi::PGM_IO_STATUS_TIMER_PENDING => {
