@@ -58,10 +58,14 @@ if [ "${PGM_IN_NS:-}" != 1 ]; then
     PGM_IN_NS=1 PGM_ROOT=0 exec unshare -rn "$0" "$@"
 fi
 
-# PGM repairs loss only while the sender's socket is open: a PUB closing
-# right after its last send can leave a gap at the end unrepaired (either
-# library), so the PUBs stay open 1.5 s after their last send.
-export PGM_PUB_WAIT_MS=${PGM_PUB_WAIT_MS:-1500}
+# PGM repairs loss only while the sender's socket is open, and a PUB's
+# zmq_send returns long before ZMQ_RATE lets the bytes out: a PUB closing
+# right after its last send can leave a gap near the end unrepaired (in
+# either library). So each PUB stays open for the time its messages take at
+# ZMQ_RATE, half as much again, and 2 s (PGM_PUB_WAIT_MS overrides).
+pub_wait() { # COUNT SIZE PARTS RATE_KBPS
+    echo $((2000 + $1 * ($2 * ($3 - 1) + 4) * 8 * 3 / 2 / $4))
+}
 
 ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo || {
     echo "FAIL: cannot set up multicast on lo"; exit 1; }
@@ -84,9 +88,11 @@ run() {
             pids+=($!)
         done
         sleep 0.3
-        timeout 120 "$OUT/peer-$pub" pub "$ep" "$count" "$size" "$parts" "$rate" $bind >"$dir/pub" 2>/dev/null
+        PGM_PUB_WAIT_MS=${PGM_PUB_WAIT_MS:-$(pub_wait "$count" "$size" "$parts" "$rate")} \
+            timeout 120 "$OUT/peer-$pub" pub "$ep" "$count" "$size" "$parts" "$rate" $bind >"$dir/pub" 2>/dev/null
     else
-        timeout 120 "$OUT/peer-$pub" pub "$ep" "$count" "$size" "$parts" "$rate" $bind >"$dir/pub" 2>/dev/null &
+        PGM_PUB_WAIT_MS=${PGM_PUB_WAIT_MS:-$(pub_wait "$count" "$size" "$parts" "$rate")} \
+            timeout 120 "$OUT/peer-$pub" pub "$ep" "$count" "$size" "$parts" "$rate" $bind >"$dir/pub" 2>/dev/null &
         local p=$!
         sleep "$late"
         PGM_RATE=$rate timeout 120 "$OUT/peer-$sub" sub "$ep" "$count" "$size" "$parts" "$idle" "$slow" $bind >"$dir/sub0" 2>/dev/null &

@@ -57,9 +57,13 @@ pub struct PgmState {
 
 impl PgmState {
     pub(in crate::io) fn new(o: &SessionOptions, receiver: bool) -> PgmState {
+        PgmState::with_maxmsgsize(o.maxmsgsize, receiver)
+    }
+
+    fn with_maxmsgsize(maxmsgsize: i64, receiver: bool) -> PgmState {
         PgmState {
             receiver,
-            maxmsgsize: o.maxmsgsize,
+            maxmsgsize,
             deadline: None,
             encoder: v1::Encoder::default(),
             out: Vec::new(),
@@ -243,5 +247,78 @@ fn send(st: &mut PgmState, conn: &mut PgmConn, pipes: &mut Pipes, slot: usize) {
             // The send descriptor's writability (in the epoll set) wakes us.
             Sent::WouldBlock => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tsi(n: u8) -> Tsi {
+        Tsi {
+            gsi: [n; 6],
+            sport: 1,
+        }
+    }
+
+    /// An APDU: the boundary offset, then the bytes.
+    fn apdu(offset: u16, bytes: &[u8]) -> Vec<u8> {
+        let mut v = offset.to_be_bytes().to_vec();
+        v.extend_from_slice(bytes);
+        v
+    }
+
+    fn bodies(st: &mut PgmState) -> Vec<(Vec<u8>, bool)> {
+        st.ready
+            .drain(..)
+            .map(|m| (m.data().to_vec(), m.more()))
+            .collect()
+    }
+
+    #[test]
+    fn joins_at_a_boundary_and_keeps_messages_whole() {
+        let mut st = PgmState::with_maxmsgsize(-1, true);
+        // Mid-message with no boundary: ignored until one comes.
+        st.on_apdu(tsi(1), &apdu(NO_BOUNDARY, b"\x04\x00abc"));
+        assert!(st.ready.is_empty());
+        // The tail of an earlier message, then [topic, body] split across
+        // two APDUs: joined at offset 2.
+        st.on_apdu(tsi(1), &apdu(2, b"zz\x02\x01t\x05\x00he"));
+        assert!(st.ready.is_empty(), "half a message is held back");
+        st.on_apdu(tsi(1), &apdu(NO_BOUNDARY, b"ll"));
+        assert_eq!(
+            bodies(&mut st),
+            vec![(b"t".to_vec(), true), (b"hell".to_vec(), false)]
+        );
+        // Another sender is joined on its own.
+        st.on_apdu(tsi(2), &apdu(0, b"\x01\x00"));
+        assert_eq!(bodies(&mut st), vec![(vec![], false)]);
+    }
+
+    #[test]
+    fn hostile_apdus_end_only_that_senders_stream() {
+        let mut st = PgmState::with_maxmsgsize(10, true);
+        st.on_apdu(tsi(2), &apdu(0, b"\x02\x01a"));
+        // Too short for the offset; an offset past the end; a zero
+        // length; over MAXMSGSIZE: each drops the sender's partial message
+        // and it is joined again at its next boundary.
+        st.on_apdu(tsi(1), b"\x00");
+        st.on_apdu(tsi(1), &apdu(9, b"\x01\x00"));
+        assert!(st.peers[&tsi(1)].decoder.is_none());
+        st.on_apdu(tsi(1), &apdu(0, b"\x02\x01a\x00"));
+        assert!(st.peers[&tsi(1)].decoder.is_none());
+        st.on_apdu(tsi(1), &apdu(0, b"\x20\x00"));
+        assert!(st.peers[&tsi(1)].decoder.is_none());
+        assert!(st.ready.is_empty());
+        st.on_apdu(tsi(1), &apdu(0, b"\x02\x00b"));
+        st.on_apdu(tsi(2), &apdu(NO_BOUNDARY, b"\x02\x00c"));
+        assert_eq!(
+            bodies(&mut st),
+            vec![
+                (b"b".to_vec(), false),
+                (b"a".to_vec(), true),
+                (b"c".to_vec(), false)
+            ]
+        );
     }
 }
