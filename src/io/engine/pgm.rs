@@ -169,6 +169,7 @@ fn receive(
     slot: usize,
     blocked: &mut bool,
 ) {
+    let mut batches = 0;
     loop {
         let pipe = pipes.get(slot);
         let mut wrote = false;
@@ -191,6 +192,13 @@ fn receive(
             *blocked = true;
             return;
         }
+        if batches == 1 {
+            // One batch per reactor round, as libzmq's receiver reads one
+            // per event: the next round comes at once (a deadline now).
+            st.later(0);
+            return;
+        }
+        batches += 1;
         match conn.recv() {
             Recv::Data => conn.for_each_apdu(|tsi, bytes| st.on_apdu(tsi, bytes)),
             Recv::Reset(tsi) => {
@@ -210,43 +218,45 @@ fn receive(
     }
 }
 
+/// Send at most one APDU: one per reactor round, as libzmq's out_event
+/// sends one per POLLOUT (back-to-back bursts overrun receivers' socket
+/// buffers at high ZMQ_RATE); the next round comes at once (a deadline
+/// now), after the thread's other work.
 fn send(st: &mut PgmState, conn: &mut PgmConn, pipes: &mut Pipes, slot: usize) {
     let tsdu = conn.max_tsdu();
     if st.out.len() != tsdu {
         st.out.resize(tsdu, 0);
     }
-    loop {
-        if st.write_size == 0 {
-            let buf = &mut st.out[2..];
-            let room = buf.len();
-            let mut offset = NO_BOUNDARY;
-            let mut bytes = st.encoder.encode(buf);
-            while bytes < room {
-                if !st.more && offset == NO_BOUNDARY {
-                    offset = bytes as u16;
-                }
-                let Some(m) = pipes.get(slot).read() else {
-                    break;
-                };
-                st.more = m.more();
-                st.encoder.load(m);
-                bytes += st.encoder.encode(&mut buf[bytes..]);
+    if st.write_size == 0 {
+        let buf = &mut st.out[2..];
+        let room = buf.len();
+        let mut offset = NO_BOUNDARY;
+        let mut bytes = st.encoder.encode(buf);
+        while bytes < room {
+            if !st.more && offset == NO_BOUNDARY {
+                offset = bytes as u16;
             }
-            if bytes == 0 {
-                return;
-            }
-            st.out[..2].copy_from_slice(&offset.to_be_bytes());
-            st.write_size = 2 + bytes;
+            let Some(m) = pipes.get(slot).read() else {
+                break;
+            };
+            st.more = m.more();
+            st.encoder.load(m);
+            bytes += st.encoder.encode(&mut buf[bytes..]);
         }
-        match conn.send(&st.out[..st.write_size]) {
-            Sent::Done => st.write_size = 0,
-            Sent::RateLimited(ms) => {
-                st.later(ms);
-                return;
-            }
-            // The send descriptor's writability (in the epoll set) wakes us.
-            Sent::WouldBlock => return,
+        if bytes == 0 {
+            return;
         }
+        st.out[..2].copy_from_slice(&offset.to_be_bytes());
+        st.write_size = 2 + bytes;
+    }
+    match conn.send(&st.out[..st.write_size]) {
+        Sent::Done => {
+            st.write_size = 0;
+            st.later(0);
+        }
+        Sent::RateLimited(ms) => st.later(ms),
+        // The send descriptor's writability (in the epoll set) wakes us.
+        Sent::WouldBlock => {}
     }
 }
 
