@@ -18,7 +18,9 @@
 #              per message, 1000 messages); raw pgm:// (as root)
 #   refusals   capi-tests/pgm/pgm_refusals.c on both libraries: zmq_has
 #              ("pgm") is 1, other socket types get ENOCOMPATPROTO, an
-#              address without a port or with an unknown interface EINVAL
+#              address without a port or with an unknown interface EINVAL;
+#              a bind is undone by zmq_unbind or zmq_disconnect, and
+#              ZMQ_LAST_ENDPOINT is the endpoint as given
 #   late       a SUB that starts while the PUB is sending: it must get
 #              some messages, the first it gets whole (joined at a message
 #              boundary), none malformed

@@ -2,10 +2,14 @@
  * builds it against ours and Debian's libzmq): zmq_has("pgm") is 1; only
  * PUB, XPUB, SUB and XSUB may use pgm (ENOCOMPATPROTO, bind or connect);
  * an address without a port, or with an interface that does not exist, is
- * EINVAL. Prints one line per failed check and exits 1 if any failed. */
+ * EINVAL. And what is accepted: a bind (which is a connect for pgm) is
+ * undone by zmq_unbind or zmq_disconnect, a connect by zmq_disconnect, and
+ * ZMQ_LAST_ENDPOINT is the endpoint as given. Prints one line per failed
+ * check and exits 1 if any failed. */
 #include <zmq.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 static int failures;
 
@@ -38,6 +42,20 @@ int main(void)
     void *sub = zmq_socket(ctx, ZMQ_SUB);
     expect("no port", zmq_connect(sub, "epgm://127.0.0.1;239.192.1.1"), EINVAL);
     expect("no such interface", zmq_connect(sub, "epgm://no-such-nic0;239.192.1.1:5599"), EINVAL);
+    const char *ep = "epgm://127.0.0.1;239.192.1.1:5598";
+    int ok = zmq_bind(sub, ep) == 0;
+    char last[256];
+    size_t len = sizeof last;
+    ok = ok && zmq_getsockopt(sub, ZMQ_LAST_ENDPOINT, last, &len) == 0 && strcmp(last, ep) == 0;
+    ok = ok && zmq_unbind(sub, ep) == 0 && zmq_bind(sub, ep) == 0 && zmq_disconnect(sub, ep) == 0;
+    void *pub = zmq_socket(ctx, ZMQ_PUB);
+    ok = ok && zmq_connect(pub, ep) == 0 && zmq_disconnect(pub, ep) == 0;
+    if (!ok) {
+        printf("FAIL bind/unbind/disconnect of %s: errno %d (%s)\n", ep, zmq_errno(),
+               zmq_strerror(zmq_errno()));
+        failures++;
+    }
+    zmq_close(pub);
     zmq_close(sub);
     zmq_ctx_term(ctx);
     return failures ? 1 : 0;

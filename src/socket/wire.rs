@@ -294,8 +294,11 @@ impl Socket {
             // (A RADIO's udp connect disconnects like any connect.)
             return Err(Errno::ENOENT);
         }
+        // A pgm/epgm bind is a connect (as in libzmq, whose unbind and
+        // disconnect both find it).
+        let either = endpoint.starts_with("pgm://") || endpoint.starts_with("epgm://");
         let pos = self.base.wire.iter().position(|w| {
-            w.bound == unbind
+            (w.bound == unbind || either)
                 && (w.resolved == endpoint || (w.given == endpoint && !w.given.contains('*')))
         });
         // libzmq also resolves a tcp unbind address, so a host name
