@@ -21,6 +21,8 @@
 #              address without a port or with an unknown interface EINVAL;
 #              a bind is undone by zmq_unbind or zmq_disconnect, and
 #              ZMQ_LAST_ENDPOINT is the endpoint as given
+#   absent     ours with libpgm hidden (root: a mount namespace): zmq_has
+#              ("pgm") 0 and EPROTONOSUPPORT, as a libzmq built without it
 #   late       a SUB that starts while the PUB is sending: it must get
 #              some messages, the first it gets whole (joined at a message
 #              boundary), none malformed
@@ -55,6 +57,8 @@ if [ "${PGM_IN_NS:-}" != 1 ]; then
         /usr/lib/x86_64-linux-gnu/libzmq.so.5 || { echo "FAIL build refusals-libzmq"; exit 1; }
     gcc $CF -Iinclude capi-tests/pgm/pgm_refusals.c -o "$OUT/refusals-ours" -Ltarget/release \
         -Wl,-rpath,"$ROOT/target/release" -lzmq || { echo "FAIL build refusals-ours"; exit 1; }
+    gcc $CF -Iinclude capi-tests/pgm/pgm_absent.c -o "$OUT/absent-ours" -Ltarget/release \
+        -Wl,-rpath,"$ROOT/target/release" -lzmq || { echo "FAIL build absent-ours"; exit 1; }
     # Root: a plain network namespace (raw pgm too); otherwise a user
     # namespace, where raw sockets are refused and pgm:// is skipped.
     if [ "$(id -u)" = 0 ]; then
@@ -120,6 +124,20 @@ for lib in libzmq ours; do
     [ -n "$FILTER" ] && [[ "$d" != *"$FILTER"* ]] && continue
     if r=$("$OUT/refusals-$lib" 2>&1); then ok "$d"; else bad "$d: $r"; fi
 done
+# Without OpenPGM (hidden by an empty file mounted over it, in a mount
+# namespace of this check's own; root only): zmq_has 0, EPROTONOSUPPORT.
+d="without libpgm ours"
+if [ -n "$FILTER" ] && [[ "$d" != *"$FILTER"* ]]; then :
+elif [ "${PGM_ROOT:-0}" = 1 ]; then
+    so=$(ldconfig -p | awk '/libpgm-5.3.so.0 / {print $NF; exit}')
+    if r=$(unshare -m sh -c "mount --bind /dev/null '$so' && '$OUT/absent-ours'" 2>&1); then
+        ok "$d"
+    else
+        bad "$d: $r"
+    fi
+else
+    echo "skip $d (needs root)"
+fi
 
 # envelope DESC NSUBS COUNT SIZE PARTS RATE SLOW_US SCHEME [bind]
 envelope() {
