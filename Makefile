@@ -71,6 +71,7 @@ test: deps build
 	scripts/check-swap.sh
 	scripts/libzmq-tests.sh
 	scripts/interop.sh
+	scripts/pgm-tests.sh
 	scripts/ws-browser.sh
 	scripts/gssapi-tests.sh
 	scripts/fuzz-smoke.sh

@@ -10,6 +10,8 @@
 #                   for the find_package(ZeroMQ) check of scripts/check-install.sh
 #   cppzmq-dev      zmq.hpp, the C++ binding that check builds
 #   iproute2        network namespaces (ip netns) and ss for libzmq's test suite
+#   libpgm-5.3-0 libpgm-dev   OpenPGM, which ours loads at run time for pgm:// and
+#                   epgm:// (the headers for the binding's layout test)
 #   python3-dev python3-venv  building pyzmq from its sdist (scripts/pyzmq-tests.sh,
 #                   which also needs PyPI)
 #   chromium        the real browser of scripts/ws-browser.sh (headless: a page's
@@ -22,7 +24,7 @@
 # Missing packages are installed with apt-get when we are root; otherwise
 # this stops at once with the one command to run.
 set -euo pipefail
-PACKAGES="libzmq3-dev valgrind pkg-config gcc g++ make cmake libsodium-dev cppzmq-dev iproute2 python3-dev python3-venv chromium libkrb5-dev krb5-kdc krb5-admin-server krb5-user"
+PACKAGES="libzmq3-dev valgrind pkg-config gcc g++ make cmake libsodium-dev cppzmq-dev iproute2 libpgm-5.3-0 libpgm-dev python3-dev python3-venv chromium libkrb5-dev krb5-kdc krb5-admin-server krb5-user"
 need=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need="$need $p"

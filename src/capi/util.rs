@@ -69,7 +69,10 @@ pub unsafe extern "C" fn zmq_has(capability: *const c_char) -> c_int {
         }
         // SAFETY: non-NULL, and the caller promises a NUL-terminated string.
         let name = unsafe { CStr::from_ptr(capability) };
-        Ok(c_int::from(capabilities::has(name.to_bytes())))
+        let name = name.to_bytes();
+        // pgm is there when OpenPGM loads (at run time, see transport/pgm).
+        let loaded = name == b"pgm" && crate::transport::pgm::available();
+        Ok(c_int::from(capabilities::has(name) || loaded))
     })
 }
 

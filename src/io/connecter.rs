@@ -14,6 +14,7 @@ use crate::constants::*;
 use crate::pipe::PipeEnd;
 use crate::transport::address::tcp_endpoint_string;
 use crate::transport::endpoint::Dest;
+use crate::transport::stream::Stream;
 use crate::util::clock::now_ms;
 use std::sync::Arc;
 
@@ -89,6 +90,18 @@ impl Sessions {
         let stream = match &target {
             Target::Dial(d) => d.dial(&s.opts.transport),
             Target::TcpHost(_) | Target::Socks(_) => return,
+            Target::Pgm(conn) => {
+                // One engine for the life of the endpoint: nothing to redo.
+                if let Some(c) = conn.lock().take() {
+                    let stream = if c.name().starts_with("epgm") {
+                        Stream::Epgm(c)
+                    } else {
+                        Stream::Pgm(c)
+                    };
+                    self.start_engine(r, key, stream, false);
+                }
+                return;
+            }
             Target::Udp(sock) => {
                 match sock.try_clone() {
                     Ok(dup) => self.start_engine(r, key, udp::stream(dup), false),
@@ -199,6 +212,7 @@ pub fn target(dest: Dest, ipv6: bool, socks_username: &[u8], socks_password: &[u
             ipv6,
         ))),
         Dest::Session(sock) => Target::Udp(Arc::new(sock)),
+        Dest::Pgm(conn) => Target::Pgm(Arc::new(parking_lot::Mutex::new(Some(conn)))),
     }
 }
 
@@ -215,6 +229,7 @@ pub(super) fn resolved_endpoint(t: &Target) -> String {
             None => String::new(),
         },
         Target::Socks(st) => st.endpoint.clone(),
+        Target::Pgm(_) => String::new(),
     }
 }
 

@@ -21,6 +21,7 @@ use mio::{Interest, Registry, Token};
 use std::io::{self, IoSlice};
 use std::sync::Arc;
 
+pub(super) mod pgm;
 pub(super) mod raw;
 pub(super) mod udp;
 // udp.rs pumps a DGRAM/RADIO/DISH session's datagrams straight between its
@@ -209,7 +210,9 @@ impl Engine {
         };
         let mechanism = super::security::mechanism(o, &config);
         let handshake_deadline = (o.handshake_ivl > 0).then(|| now_ms() + o.handshake_ivl as u64);
-        let wire = if stream.is_datagram() {
+        let wire = if let Some(receiver) = stream.pgm_receiver() {
+            raw::Wire::Pgm(Box::new(pgm::PgmState::new(o, receiver)))
+        } else if stream.is_datagram() {
             raw::Wire::Udp(Default::default())
         } else if let Some(end) = stream.websocket() {
             // libzmq's ws listener and connecter always make a ws engine.

@@ -17,7 +17,7 @@ use super::command::{Command, IoCommand, SessionOptions, Target};
 use super::connecter::{
     connect_result, endpoint_ends, endpoint_forgotten, resolved_endpoint, Phase,
 };
-use super::engine::{engine_ends, flush_best_effort, raw, udp, Down, Engine};
+use super::engine::{engine_ends, flush_best_effort, pgm, raw, udp, Down, Engine};
 use super::monitor::Ends;
 use super::thread::{token, Reactor};
 use crate::constants::*;
@@ -466,6 +466,9 @@ impl Sessions {
         }
         if let raw::Wire::Udp(_) = e.zmtp {
             return udp::pump(s, &mut self.pipes);
+        }
+        if let raw::Wire::Pgm(_) = e.zmtp {
+            return pgm::pump(s, &mut self.pipes);
         }
         let pipes = &mut self.pipes;
         // Inbound: socket stream -> ZMTP -> pipe.

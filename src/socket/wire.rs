@@ -126,6 +126,8 @@ impl Socket {
             Ok(Bound::Session(sock, bound_at)) => {
                 return self.start_udp(sock, addr, endpoint, Some(bound_at))
             }
+            // libzmq: "bind can be used interchangeably with connect" here.
+            Ok(Bound::AsConnect) => return self.connect_wire(proto, addr, endpoint),
             Err(BindError::Quiet(e)) => return Err(e),
             Err(BindError::Failed(e, opened)) => {
                 // The socket it had opened, if any, is closed first.
@@ -176,9 +178,22 @@ impl Socket {
             multicast_loop: o.multicast_loop,
             multicast_hops: o.multicast_hops,
             socks_proxy: &o.socks_proxy_address,
+            pgm: crate::transport::pgm::PgmOptions {
+                rate: o.rate,
+                recovery_ivl: o.recovery_ivl,
+                multicast_hops: o.multicast_hops,
+                multicast_maxtpdu: o.multicast_maxtpdu,
+                sndbuf: o.sndbuf,
+                rcvbuf: o.rcvbuf,
+                in_batch_size: o.in_batch_size.max(1) as usize,
+            },
         };
         let target = match (scheme.connect)(addr, &args)? {
             Dest::Session(sock) => return self.start_udp(sock, addr, endpoint, None),
+            Dest::Pgm(conn) => {
+                let target = connecter::target(Dest::Pgm(conn), false, &[], &[]);
+                return self.start_session(target, endpoint, endpoint, None);
+            }
             dest => connecter::target(
                 dest,
                 o.ipv6,
@@ -228,6 +243,20 @@ impl Socket {
         endpoint: &str,
         bound_at: Option<String>,
     ) -> Result<()> {
+        self.start_session(Target::Udp(Arc::new(sock)), addr, endpoint, bound_at)
+    }
+
+    /// The pipe and I/O thread session of a socket that is its own session
+    /// (udp, pgm): the pipe is made now whatever ZMQ_IMMEDIATE says, and a
+    /// connecting PUB/RADIO sends it everything (libzmq's subscribe_to_all).
+    /// ZMQ_LAST_ENDPOINT becomes `last`.
+    fn start_session(
+        &mut self,
+        target: Target,
+        last: &str,
+        endpoint: &str,
+        bound_at: Option<String>,
+    ) -> Result<()> {
         let bound = bound_at.is_some();
         let io = self.base.ctx.io_thread(self.base.options.affinity)?;
         let o = &self.base.options;
@@ -240,7 +269,7 @@ impl Socket {
             .attach_pipe(self.pattern.as_mut(), mine, Some(endpoint.to_owned()));
         io.send(crate::io::command::Command::Io(Box::new(
             IoCommand::Connect {
-                target: Target::Udp(Arc::new(sock)),
+                target,
                 endpoint: endpoint.to_owned(),
                 opts: self.session_options(),
                 pipe: Some(theirs),
@@ -252,7 +281,7 @@ impl Socket {
             io,
             bound,
         });
-        self.base.options.last_endpoint = addr.to_owned();
+        self.base.options.last_endpoint = last.to_owned();
         Ok(())
     }
 
@@ -266,8 +295,11 @@ impl Socket {
             // (A RADIO's udp connect disconnects like any connect.)
             return Err(Errno::ENOENT);
         }
+        // A pgm/epgm bind is a connect (as in libzmq, whose unbind and
+        // disconnect both find it).
+        let either = endpoint.starts_with("pgm://") || endpoint.starts_with("epgm://");
         let pos = self.base.wire.iter().position(|w| {
-            w.bound == unbind
+            (w.bound == unbind || either)
                 && (w.resolved == endpoint || (w.given == endpoint && !w.given.contains('*')))
         });
         // libzmq also resolves a tcp unbind address, so a host name

@@ -32,6 +32,8 @@ pub struct ConnectArgs<'a> {
     pub multicast_hops: i32,
     /// ZMQ_SOCKS_PROXY (empty: none).
     pub socks_proxy: &'a [u8],
+    /// ZMQ_RATE, ZMQ_RECOVERY_IVL and the rest a pgm socket is made with.
+    pub pgm: super::pgm::PgmOptions,
 }
 
 /// How a connecter reaches an endpoint.
@@ -46,6 +48,8 @@ pub enum Dest {
     Socks { proxy: String, dest: String },
     /// A datagram socket made now that is its own session at once (udp).
     Session(std::net::UdpSocket),
+    /// A pgm socket made now, its own session at once (pgm, epgm).
+    Pgm(Box<super::pgm::PgmConn>),
 }
 
 /// An address a connecter connects to.
@@ -80,6 +84,8 @@ pub enum Bound {
     /// A datagram socket that is its own session at once (udp), and the
     /// address it is bound to, named as monitor events name it.
     Session(std::net::UdpSocket, String),
+    /// Binding is connecting (pgm, epgm: libzmq's bind calls connect).
+    AsConnect,
 }
 
 /// Why a bind failed, and which monitor events say so.
@@ -100,8 +106,22 @@ pub enum Opened {
     Named,
 }
 
+/// Transports whose library is loaded at run time, and whether it is
+/// there: without it the scheme is unknown (EPROTONOSUPPORT), as in a
+/// libzmq built without it.
+type Loaded = fn() -> bool;
+const LOADED: &[(&str, Loaded)] = &[
+    ("pgm", super::pgm::available),
+    ("epgm", super::pgm::available),
+];
+
 /// The transport registered under `name`.
 pub fn scheme(name: &str) -> Option<&'static Scheme> {
+    if let Some((_, loaded)) = LOADED.iter().find(|(n, _)| *n == name) {
+        if !loaded() {
+            return None;
+        }
+    }
     super::stream::SCHEMES
         .iter()
         .copied()

@@ -8,6 +8,7 @@ pub mod address;
 pub mod endpoint;
 pub mod filter;
 pub mod ipc;
+pub mod pgm;
 pub mod socks;
 pub mod stream;
 pub mod tcp;

@@ -158,6 +158,8 @@ transports! {
     Ipc(mio::net::UnixStream, super::ipc::IpcListener) = super::ipc::SCHEME,
     Udp(mio::net::UdpSocket) = super::udp::SCHEME,
     Ws(super::ws::WsStream, super::ws::WsListener) = super::ws::SCHEME,
+    Pgm(Box<super::pgm::PgmConn>) = super::pgm::SCHEME,
+    Epgm(Box<super::pgm::PgmConn>) = super::pgm::SCHEME_EPGM,
 }
 
 impl Stream {

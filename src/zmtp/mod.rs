@@ -20,6 +20,7 @@ pub mod greeting;
 pub mod harness;
 pub mod mechanism;
 pub mod radio_dish;
+pub mod v1;
 pub mod ws;
 pub mod zap;
 

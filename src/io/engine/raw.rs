@@ -28,6 +28,8 @@ pub enum Wire {
     Raw(RawConnection),
     /// DGRAM over udp: driven by engine/udp.rs, which does its own I/O.
     Udp(super::udp::UdpState),
+    /// pgm/epgm: driven by engine/pgm.rs, which does its own I/O.
+    Pgm(Box<super::pgm::PgmState>),
 }
 
 /// A raw (STREAM) connection, sans I/O.
@@ -162,6 +164,7 @@ impl Wire {
             Wire::Ws(w) => w.read_spaces(),
             Wire::Raw(r) => (ReadBuf::from_bytes(&mut r.buf, 0, &mut r.buf_init), None),
             Wire::Udp(u) => (u.read_space(), None),
+            Wire::Pgm(p) => (p.read_space(), None),
         }
     }
 
@@ -175,7 +178,7 @@ impl Wire {
             Wire::Zmtp(c) => c.commit_read_with(n, now),
             Wire::Ws(w) => w.commit_read(n, now),
             Wire::Raw(r) => r.commit_read(n),
-            Wire::Udp(_) => Ok(()),
+            Wire::Udp(_) | Wire::Pgm(_) => Ok(()),
         }
     }
 
@@ -183,7 +186,7 @@ impl Wire {
     pub fn body_remaining(&self) -> usize {
         match self {
             Wire::Zmtp(c) => c.body_remaining(),
-            Wire::Ws(_) | Wire::Raw(_) | Wire::Udp(_) => 0,
+            Wire::Ws(_) | Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) => 0,
         }
     }
 
@@ -193,7 +196,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.has_pending_frames(),
             Wire::Ws(w) => w.has_pending_frames(),
-            Wire::Raw(_) | Wire::Udp(_) => false,
+            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) => false,
         }
     }
 
@@ -212,7 +215,7 @@ impl Wire {
             Wire::Zmtp(c) => c.next_event(),
             Wire::Ws(w) => w.next_event(),
             Wire::Raw(r) => r.events.pop_front(),
-            Wire::Udp(_) => None,
+            Wire::Udp(_) | Wire::Pgm(_) => None,
         }
     }
 
@@ -224,7 +227,7 @@ impl Wire {
                 r.send(msg);
                 Ok(())
             }
-            Wire::Udp(_) => Ok(()),
+            Wire::Udp(_) | Wire::Pgm(_) => Ok(()),
         }
     }
 
@@ -234,6 +237,7 @@ impl Wire {
             Wire::Ws(w) => w.has_output(),
             Wire::Raw(r) => r.pending > 0,
             Wire::Udp(u) => u.has_output(),
+            Wire::Pgm(p) => p.has_output(),
         }
     }
 
@@ -242,7 +246,7 @@ impl Wire {
             Wire::Zmtp(c) => c.output(slices),
             Wire::Ws(w) => w.output(slices),
             Wire::Raw(r) => r.output(slices),
-            Wire::Udp(_) => 0,
+            Wire::Udp(_) | Wire::Pgm(_) => 0,
         }
     }
 
@@ -251,7 +255,7 @@ impl Wire {
             Wire::Zmtp(c) => c.consume_output(n),
             Wire::Ws(w) => w.consume_output(n),
             Wire::Raw(r) => r.consume_output(n),
-            Wire::Udp(_) => {}
+            Wire::Udp(_) | Wire::Pgm(_) => {}
         }
     }
 
@@ -261,7 +265,7 @@ impl Wire {
             Wire::Zmtp(c) => c.pending_output(),
             Wire::Ws(w) => w.pending_output(),
             Wire::Raw(r) => r.pending,
-            Wire::Udp(_) => 0,
+            Wire::Udp(_) | Wire::Pgm(_) => 0,
         }
     }
 
@@ -270,7 +274,7 @@ impl Wire {
             Wire::Zmtp(c) => c.want_more_output(),
             Wire::Ws(w) => w.want_more_output(),
             Wire::Raw(r) => r.pending < r.out_batch,
-            Wire::Udp(_) => false,
+            Wire::Udp(_) | Wire::Pgm(_) => false,
         }
     }
 
@@ -279,6 +283,7 @@ impl Wire {
             Wire::Zmtp(c) => c.next_timer(),
             Wire::Ws(w) => w.next_timer(),
             Wire::Raw(_) | Wire::Udp(_) => None,
+            Wire::Pgm(p) => p.deadline,
         }
     }
 
@@ -287,6 +292,10 @@ impl Wire {
             Wire::Zmtp(c) => c.on_timer(now_ms),
             Wire::Ws(w) => w.on_timer(now_ms),
             Wire::Raw(_) | Wire::Udp(_) => Ok(()),
+            Wire::Pgm(p) => {
+                p.deadline = None;
+                Ok(())
+            }
         }
     }
 
@@ -295,7 +304,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.is_ready(),
             Wire::Ws(w) => w.is_ready(),
-            Wire::Raw(_) | Wire::Udp(_) => true,
+            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) => true,
         }
     }
 
@@ -303,7 +312,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.peer_version(),
             Wire::Ws(w) => w.peer_version(),
-            Wire::Raw(_) | Wire::Udp(_) => None,
+            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) => None,
         }
     }
 }

@@ -45,6 +45,9 @@ pub struct XPub {
     /// pipe that is gone), becoming `last_pipe` when it is read.
     pending_pipes: VecDeque<Option<usize>>,
     last_pipe: Option<usize>,
+    /// The next pipe attached takes every message (a pgm session: no
+    /// subscriptions come back over multicast; libzmq's subscribe_to_all).
+    next_takes_all: bool,
 }
 
 impl XPub {
@@ -68,6 +71,7 @@ impl XPub {
             pending: VecDeque::new(),
             pending_pipes: VecDeque::new(),
             last_pipe: None,
+            next_takes_all: false,
         }
     }
 
@@ -158,6 +162,9 @@ fn flag(val: &[u8]) -> Result<bool> {
 impl Pattern for XPub {
     fn attach(&mut self, base: &mut SocketBase, slot: usize) {
         self.dist.attach(slot);
+        if std::mem::take(&mut self.next_takes_all) {
+            self.subscriptions.add(b"", slot);
+        }
         if let Some(w) = &self.welcome {
             let p = base.pipes.get(slot);
             p.write(w.clone());
@@ -165,6 +172,10 @@ impl Pattern for XPub {
         }
         // The subscriber may have sent its subscriptions already.
         self.read_activated(base, slot);
+    }
+
+    fn before_attach_all(&mut self, _base: &mut SocketBase) {
+        self.next_takes_all = true;
     }
 
     fn send(&mut self, base: &mut SocketBase, msg: &mut Msg) -> Result<()> {

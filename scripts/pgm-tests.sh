@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# pgm/epgm: ours against Debian's libzmq 4.3.4 (built with OpenPGM), PUB to
+# SUB over loopback multicast, in a network namespace of its own (unshare
+# -n; lo up, multicast on, 224.0.0.0/4 routed to lo).
+#
+# capi-tests/pgm/pgm_peer.c is built against each library; every case runs
+# four ways: Debian -> Debian (the reference), ours -> Debian, Debian ->
+# ours, ours -> ours. The SUB checks each message whole (parts, sizes,
+# contents) and in order.
+#
+#   envelope   cases where Debian's libzmq delivers everything, measured
+#              here: every way must deliver every message (epgm://
+#              127.0.0.1;239.192.1.1:PORT, ZMQ_RATE 100 Mb/s unless said):
+#              0 B, 100 B x1000; 8 KB x200; 60 KB x100; 1 MB x20; 1 KB
+#              x5000; 5 parts of 1000 B x500; PUB and SUB binding (bind is
+#              connect for pgm); 3 subscribers; ZMQ_MULTICAST_MAXTPDU 9000
+#              and ZMQ_RECOVERY_IVL 2 s on both ends; a slow subscriber (2 ms
+#              per message, 1000 messages); raw pgm:// (as root)
+#   refusals   capi-tests/pgm/pgm_refusals.c on both libraries: zmq_has
+#              ("pgm") is 1, other socket types get ENOCOMPATPROTO, an
+#              address without a port or with an unknown interface EINVAL;
+#              a bind is undone by zmq_unbind or zmq_disconnect, and
+#              ZMQ_LAST_ENDPOINT is the endpoint as given
+#   absent     ours with libpgm hidden (root: a mount namespace): zmq_has
+#              ("pgm") 0 and EPROTONOSUPPORT, as a libzmq built without it
+#   late       a SUB that starts while the PUB is sending: it must get
+#              some messages, the first it gets whole (joined at a message
+#              boundary), none malformed
+#   beyond     at the edge of Debian's envelope (1000 x 60 KB at 100 Mb/s):
+#              ours, on either side, must deliver at least as many as
+#              Debian -> Debian did, give or take 5% of those sent (best of
+#              two runs each way; loss here is timing-dependent); the
+#              counts are printed
+#   info       1000 x 8 KB at 300 Mb/s and at 1 Gb/s: every way, Debian's
+#              included, stalls after a few dozen or hundred messages in
+#              some runs and not in others; the counts are printed, not
+#              judged
+#
+# usage: scripts/pgm-tests.sh [FILTER]    (cases whose description has FILTER)
+set -u
+cd "$(dirname "$0")/.."
+unset LD_PRELOAD LD_LIBRARY_PATH
+ROOT=$PWD
+OUT=$ROOT/target/pgm
+FILTER=${1:-}
+
+if [ "${PGM_IN_NS:-}" != 1 ]; then
+    CF="-std=gnu99 -O2 -g -Wall -Wextra -Werror"
+    mkdir -p "$OUT"
+    gcc $CF -I/usr/include capi-tests/pgm/pgm_peer.c -o "$OUT/peer-libzmq" \
+        /usr/lib/x86_64-linux-gnu/libzmq.so.5 || { echo "FAIL build peer-libzmq"; exit 1; }
+    [ -f target/release/libzmq.so ] || { echo "FAIL: target/release/libzmq.so not built"; exit 1; }
+    ln -sf libzmq.so target/release/libzmq.so.5
+    gcc $CF -Iinclude capi-tests/pgm/pgm_peer.c -o "$OUT/peer-ours" -Ltarget/release \
+        -Wl,-rpath,"$ROOT/target/release" -lzmq || { echo "FAIL build peer-ours"; exit 1; }
+    gcc $CF -I/usr/include capi-tests/pgm/pgm_refusals.c -o "$OUT/refusals-libzmq" \
+        /usr/lib/x86_64-linux-gnu/libzmq.so.5 || { echo "FAIL build refusals-libzmq"; exit 1; }
+    gcc $CF -Iinclude capi-tests/pgm/pgm_refusals.c -o "$OUT/refusals-ours" -Ltarget/release \
+        -Wl,-rpath,"$ROOT/target/release" -lzmq || { echo "FAIL build refusals-ours"; exit 1; }
+    gcc $CF -Iinclude capi-tests/pgm/pgm_absent.c -o "$OUT/absent-ours" -Ltarget/release \
+        -Wl,-rpath,"$ROOT/target/release" -lzmq || { echo "FAIL build absent-ours"; exit 1; }
+    # Root: a plain network namespace (raw pgm too); otherwise a user
+    # namespace, where raw sockets are refused and pgm:// is skipped.
+    if [ "$(id -u)" = 0 ]; then
+        PGM_IN_NS=1 PGM_ROOT=1 exec unshare -n "$0" "$@"
+    fi
+    PGM_IN_NS=1 PGM_ROOT=0 exec unshare -rn "$0" "$@"
+fi
+
+# PGM repairs loss only while the sender's socket is open, and a PUB's
+# zmq_send returns long before ZMQ_RATE lets the bytes out: a PUB closing
+# right after its last send can leave a gap near the end unrepaired (in
+# either library). So each PUB stays open for the time its messages take at
+# ZMQ_RATE, half as much again, and 2 s (PGM_PUB_WAIT_MS overrides).
+pub_wait() { # COUNT SIZE PARTS RATE_KBPS
+    echo $((2000 + $1 * ($2 * ($3 - 1) + 4) * 8 * 3 / 2 / $4))
+}
+
+ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo || {
+    echo "FAIL: cannot set up multicast on lo"; exit 1; }
+
+passed=0 failed=0
+PORT=5600
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# run PUBLIB SUBLIB NSUBS COUNT SIZE PARTS RATE IDLE SLOW_US LATE_MS SCHEME [bind]
+# prints one "got N bad B first F last L" line per SUB
+run() {
+    local pub=$1 sub=$2 nsubs=$3 count=$4 size=$5 parts=$6 rate=$7 idle=$8 slow=$9 late=${10} scheme=${11} bind=${12:-}
+    PORT=$((PORT + 1))
+    local ep="$scheme://127.0.0.1;239.192.1.1:$PORT" pids=() i
+    local dir; dir=$(mktemp -d)
+    if [ "$late" = 0 ]; then
+        for ((i = 0; i < nsubs; i++)); do
+            PGM_RATE=$rate timeout 120 "$OUT/peer-$sub" sub "$ep" "$count" "$size" "$parts" "$idle" "$slow" $bind >"$dir/sub$i" 2>/dev/null &
+            pids+=($!)
+        done
+        sleep 0.3
+        PGM_PUB_WAIT_MS=${PGM_PUB_WAIT_MS:-$(pub_wait "$count" "$size" "$parts" "$rate")} \
+            timeout 120 "$OUT/peer-$pub" pub "$ep" "$count" "$size" "$parts" "$rate" $bind >"$dir/pub" 2>/dev/null
+    else
+        PGM_PUB_WAIT_MS=${PGM_PUB_WAIT_MS:-$(pub_wait "$count" "$size" "$parts" "$rate")} \
+            timeout 120 "$OUT/peer-$pub" pub "$ep" "$count" "$size" "$parts" "$rate" $bind >"$dir/pub" 2>/dev/null &
+        local p=$!
+        sleep "$late"
+        PGM_RATE=$rate timeout 120 "$OUT/peer-$sub" sub "$ep" "$count" "$size" "$parts" "$idle" "$slow" $bind >"$dir/sub0" 2>/dev/null &
+        pids+=($!)
+        wait $p
+    fi
+    for p in "${pids[@]}"; do wait "$p"; done
+    for ((i = 0; i < nsubs; i++)); do
+        grep -h '^got' "$dir/sub$i" || echo "got 0 bad 0 first -1 last -1"
+    done
+    rm -rf "$dir"
+}
+
+WAYS="libzmq:libzmq ours:libzmq libzmq:ours ours:ours"
+
+# zmq_has("pgm"), ENOCOMPATPROTO for the other types, EINVAL for bad
+# addresses: the same from both libraries.
+for lib in libzmq ours; do
+    d="refusals $lib"
+    [ -n "$FILTER" ] && [[ "$d" != *"$FILTER"* ]] && continue
+    if r=$("$OUT/refusals-$lib" 2>&1); then ok "$d"; else bad "$d: $r"; fi
+done
+# Without OpenPGM (hidden by an empty file mounted over it, in a mount
+# namespace of this check's own; root only): zmq_has 0, EPROTONOSUPPORT.
+d="without libpgm ours"
+if [ -n "$FILTER" ] && [[ "$d" != *"$FILTER"* ]]; then :
+elif [ "${PGM_ROOT:-0}" = 1 ]; then
+    so=$(ldconfig -p | awk '/libpgm-5.3.so.0 / {print $NF; exit}')
+    if r=$(unshare -m sh -c "mount --bind /dev/null '$so' && '$OUT/absent-ours'" 2>&1); then
+        ok "$d"
+    else
+        bad "$d: $r"
+    fi
+else
+    echo "skip $d (needs root)"
+fi
+
+# envelope DESC NSUBS COUNT SIZE PARTS RATE SLOW_US SCHEME [bind]
+envelope() {
+    local desc=$1; shift
+    local nsubs=$1 count=$2 size=$3 parts=$4 rate=$5 slow=$6 scheme=$7 bind=${8:-}
+    for way in $WAYS; do
+        local d="envelope $desc ${way/:/ -> }"
+        [ -n "$FILTER" ] && [[ "$d" != *"$FILTER"* ]] && continue
+        # Loss on a loaded machine is timing-dependent: a second run is
+        # allowed, for every way alike (Debian -> Debian included).
+        local res all try note=""
+        for try in 1 2; do
+            all=1
+            res=$(run "${way%:*}" "${way#*:}" "$nsubs" "$count" "$size" "$parts" "$rate" 3000 "$slow" 0 "$scheme" $bind)
+            while read -r _ got _ b _ _ _ _; do
+                [ "$got" = "$count" ] && [ "$b" = 0 ] || all=0
+            done <<<"$res"
+            [ $all = 1 ] && break
+            note=" (second run; first: $(echo $res))"
+        done
+        if [ $all = 1 ]; then ok "$d$note"; else bad "$d: $(echo $res)"; fi
+    done
+}
+
+# late DESC COUNT SIZE RATE LATE_S
+late() {
+    local desc=$1 count=$2 size=$3 rate=$4 after=$5
+    for way in $WAYS; do
+        local d="late joiner $desc ${way/:/ -> }"
+        [ -n "$FILTER" ] && [[ "$d" != *"$FILTER"* ]] && continue
+        local res got b first
+        res=$(run "${way%:*}" "${way#*:}" 1 "$count" "$size" 2 "$rate" 3000 0 "$after" epgm)
+        read -r _ got _ b _ first _ _ <<<"$res"
+        if [ "$got" -gt 0 ] && [ "$b" = 0 ] && [ "$first" -gt 0 ]; then
+            ok "$d ($res)"
+        else
+            bad "$d: $res"
+        fi
+    done
+}
+
+# beyond DESC COUNT SIZE PARTS RATE
+beyond() {
+    local desc=$1 count=$2 size=$3 parts=$4 rate=$5
+    local d="beyond $desc"
+    [ -n "$FILTER" ] && [[ "$d" != *"$FILTER"* ]] && return
+    declare -A best
+    for way in $WAYS; do
+        best[$way]=0
+        for _ in 1 2; do
+            local res got b
+            res=$(run "${way%:*}" "${way#*:}" 1 "$count" "$size" "$parts" "$rate" 3000 0 0 epgm)
+            read -r _ got _ b _ _ _ _ <<<"$res"
+            [ "$b" = 0 ] || got=-1
+            [ "$got" -gt "${best[$way]}" ] && best[$way]=$got
+        done
+    done
+    local ref=${best[libzmq:libzmq]}
+    for way in ours:libzmq libzmq:ours ours:ours; do
+        local n=${best[$way]}
+        if [ "$n" -ge $((ref - count / 20)) ]; then
+            ok "$d ${way/:/ -> }: $n of $count (Debian -> Debian: $ref)"
+        else
+            bad "$d ${way/:/ -> }: $n of $count, fewer than Debian -> Debian's $ref"
+        fi
+    done
+}
+
+envelope "0 B x1000" 1 1000 0 2 100000 0 epgm
+envelope "100 B x1000" 1 1000 100 2 100000 0 epgm
+envelope "8 KB x200" 1 200 8192 2 100000 0 epgm
+envelope "60 KB x100" 1 100 61440 2 100000 0 epgm
+envelope "1 MB x20" 1 20 1048576 2 100000 0 epgm
+envelope "1 KB x5000" 1 5000 1024 2 100000 0 epgm
+envelope "multipart 5 x 1000 B x500" 1 500 1000 5 100000 0 epgm
+envelope "bound 8 KB x200" 1 200 8192 2 100000 0 epgm bind
+envelope "3 subscribers 8 KB x200" 3 200 8192 2 100000 0 epgm
+PGM_MAXTPDU=9000 PGM_RECOVERY_IVL=2000 \
+    envelope "MAXTPDU 9000 RECOVERY_IVL 2 s 8 KB x200" 1 200 8192 2 100000 0 epgm
+envelope "slow subscriber 1 KB x1000" 1 1000 1024 2 100000 2000 epgm
+if [ "${PGM_ROOT:-0}" = 1 ]; then
+    envelope "raw pgm 8 KB x200" 1 200 8192 2 100000 0 pgm
+else
+    echo "skip raw pgm:// (needs root)"
+fi
+late "1 KB x4000 at 10 Mb/s, after 1 s" 4000 1024 10000 1
+beyond "60 KB x1000 at 100 Mb/s" 1000 61440 2 100000
+# At 300 Mb/s and 1 Gb/s every way, Debian -> Debian included, stalls
+# after a few dozen or hundred messages in some runs and delivers all in
+# others (a coin toss on this machine): the counts are printed, not judged.
+for r in 300000 1000000; do
+    d="info 8 KB x1000 at $((r / 1000)) Mb/s"
+    if [ -z "$FILTER" ] || [[ "$d" == *"$FILTER"* ]]; then
+        line=""
+        for way in $WAYS; do
+            res=$(run "${way%:*}" "${way#*:}" 1 1000 8192 2 "$r" 3000 0 0 epgm)
+            read -r _ got _ _ _ _ _ _ <<<"$res"
+            line="$line ${way/:/->} $got,"
+        done
+        echo "$d:${line%,} of 1000"
+    fi
+done
+
+echo "pgm: $passed passed, $failed failed"
+[ "$failed" = 0 ]
