@@ -275,36 +275,22 @@ impl Encoder {
         size: usize,
         fill: impl FnOnce(&mut Vec<u8>) -> R,
     ) -> R {
+        // ws: the frame header, then the ZWS flags byte, which the client's
+        // mask covers together with the body.
+        let mut mask = None;
         if self.ws.is_some() {
-            let key = self.ws.as_mut().and_then(WsOut::key);
+            mask = self.ws.as_mut().and_then(WsOut::key);
             let mut h = [0u8; ws_frame::MAX_HEADER];
-            let n = ws_frame::header(ws_frame::OP_BINARY, size as u64 + 1, key, &mut h);
+            let n = ws_frame::header(ws_frame::OP_BINARY, size as u64 + 1, mask, &mut h);
             self.append(&h[..n]);
             let flags =
                 u8::from(more) * ws_frame::ZWS_MORE + u8::from(command) * ws_frame::ZWS_COMMAND;
             self.append(&[flags]);
-            let at = self.batch.len();
-            self.batch.reserve(size);
-            let r = fill(&mut self.batch);
-            debug_assert_eq!(
-                self.batch.len(),
-                at + size,
-                "push_frame_append: wrong length"
-            );
-            // Keep the frame its announced length whatever `fill` did.
-            self.batch.resize(at + size, 0);
-            self.pending += size;
-            if let Some(Seg::Batch(len)) = self.segs.back_mut() {
-                *len += size;
-            }
-            if let Some(k) = key {
-                ws_frame::mask_in_place(&mut self.batch[at - 1..], k, 0);
-            }
-            return r;
+        } else {
+            let mut h = [0u8; 10];
+            let n = self.header(more, command, size, &mut h);
+            self.append(&h[..n]);
         }
-        let mut h = [0u8; 10];
-        let n = self.header(more, command, size, &mut h);
-        self.append(&h[..n]);
         let at = self.batch.len();
         self.batch.reserve(size);
         let r = fill(&mut self.batch);
@@ -319,6 +305,9 @@ impl Encoder {
         match self.segs.back_mut() {
             Some(Seg::Batch(len)) => *len += size,
             _ => self.segs.push_back(Seg::Batch(size)),
+        }
+        if let Some(k) = mask {
+            ws_frame::mask_in_place(&mut self.batch[at - 1..], k, 0);
         }
         r
     }
