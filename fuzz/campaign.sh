@@ -31,7 +31,7 @@
 set -u
 cd "$(dirname "$0")/.."
 if [ $# -lt 1 ]; then
-    sed -n 2,9p "$0"; exit 2
+    sed -n 2,13p "$0"; exit 2
 fi
 HOURS=$1; shift
 TARGETS=${*:-"greeting frame_decoder zmtp_connection command_metadata
@@ -43,7 +43,11 @@ JOBS=$(nproc)
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked --version 0.13.2
 mkdir -p target
 cargo fuzz build -s none >target/fuzz-build.log 2>&1 || { tail -n 20 target/fuzz-build.log; exit 1; }
-echo "campaign: $# targets, $EACH s each at most, ${FUZZ_RUNS:+$FUZZ_RUNS runs each, one process}${FUZZ_RUNS:-$JOBS jobs}"
+if [ -n "${FUZZ_RUNS:-}" ]; then
+    echo "campaign: $# targets, $EACH s each at most, $FUZZ_RUNS runs each, one process"
+else
+    echo "campaign: $# targets, $EACH s each, $JOBS jobs"
+fi
 printf '%-20s %12s %8s %8s %8s %s\n' target execs cov ft corpus findings
 total_findings=0
 for t in "$@"; do
