@@ -4,10 +4,7 @@
 use super::endpoint::{BindArgs, BindError, Bound, ConnectArgs, Dest, Dial, Opened, Scheme};
 use super::stream::{Accept, Conn, Listener, Stream};
 use crate::error::{Errno, Result};
-use mio::event::Source;
-use mio::{Interest, Registry, Token};
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::SocketAddr;
 use std::path::PathBuf;
@@ -180,23 +177,7 @@ impl Accept for IpcListener {
     }
 }
 
-impl AsRawFd for IpcListener {
-    fn as_raw_fd(&self) -> RawFd {
-        self.listener.as_raw_fd()
-    }
-}
-
-impl Source for IpcListener {
-    fn register(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
-        self.listener.register(r, t, i)
-    }
-    fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
-        self.listener.reregister(r, t, i)
-    }
-    fn deregister(&mut self, r: &Registry) -> io::Result<()> {
-        self.listener.deregister(r)
-    }
-}
+source_by_field!(IpcListener, listener);
 
 impl Conn for mio::net::UnixStream {
     fn local_name(&self) -> String {

@@ -4,6 +4,41 @@
 //! and zmq_connect look up (endpoint.rs), through the registry in
 //! stream.rs.
 
+/// `Source` and `AsRawFd` for a transport type that wraps one socket in a
+/// field: every call goes to that field (ws over its tcp stream and
+/// listener, ipc's listener over mio's).
+macro_rules! source_by_field {
+    ($ty:ty, $field:ident) => {
+        impl mio::event::Source for $ty {
+            fn register(
+                &mut self,
+                r: &mio::Registry,
+                t: mio::Token,
+                i: mio::Interest,
+            ) -> std::io::Result<()> {
+                mio::event::Source::register(&mut self.$field, r, t, i)
+            }
+            fn reregister(
+                &mut self,
+                r: &mio::Registry,
+                t: mio::Token,
+                i: mio::Interest,
+            ) -> std::io::Result<()> {
+                mio::event::Source::reregister(&mut self.$field, r, t, i)
+            }
+            fn deregister(&mut self, r: &mio::Registry) -> std::io::Result<()> {
+                mio::event::Source::deregister(&mut self.$field, r)
+            }
+        }
+
+        impl std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                std::os::fd::AsRawFd::as_raw_fd(&self.$field)
+            }
+        }
+    };
+}
+
 pub mod address;
 pub mod endpoint;
 pub mod filter;

@@ -15,11 +15,8 @@ use super::stream::{Accept, Conn, Listener, Stream};
 use super::tcp;
 use super::TransportOptions;
 use crate::error::Errno;
-use mio::event::Source;
-use mio::{Interest, Registry, Token};
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
 
 /// What the engine needs to open the WebSocket.
@@ -64,23 +61,7 @@ fn split(addr: &str) -> Result<(&str, &str, &str), Errno> {
     Ok((hostport, host, path))
 }
 
-impl Source for WsStream {
-    fn register(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
-        self.tcp.register(r, t, i)
-    }
-    fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
-        self.tcp.reregister(r, t, i)
-    }
-    fn deregister(&mut self, r: &Registry) -> io::Result<()> {
-        self.tcp.deregister(r)
-    }
-}
-
-impl AsRawFd for WsStream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.tcp.as_raw_fd()
-    }
-}
+source_by_field!(WsStream, tcp);
 
 impl Conn for WsStream {
     fn local_name(&self) -> String {
@@ -120,23 +101,7 @@ impl Conn for WsStream {
     }
 }
 
-impl Source for WsListener {
-    fn register(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
-        self.tcp.register(r, t, i)
-    }
-    fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
-        self.tcp.reregister(r, t, i)
-    }
-    fn deregister(&mut self, r: &Registry) -> io::Result<()> {
-        self.tcp.deregister(r)
-    }
-}
-
-impl AsRawFd for WsListener {
-    fn as_raw_fd(&self) -> RawFd {
-        self.tcp.as_raw_fd()
-    }
-}
+source_by_field!(WsListener, tcp);
 
 impl Accept for WsListener {
     type Conn = WsStream;
