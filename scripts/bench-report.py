@@ -99,7 +99,7 @@ def draw(rows, png):
         ax.set_xticks([1, 16, 64, 256, 1024, 8192, 65536, 1048576])
         ax.set_xticklabels(["1", "16", "64", "256", "1K", "8K", "64K", "1M"])
         ax.set_xlabel("message size [B]")
-        ax.set_ylabel("ours / libzmq 4.3.4 (ws: 4.3.5)")
+        ax.set_ylabel("ours / libzmq 4.3.4 (ws: 4.3.5; \"vs omq\": omq-tokio)")
         ax.set_title(title, fontsize=11)
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.1))
