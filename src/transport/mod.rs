@@ -43,6 +43,7 @@ pub mod address;
 pub mod endpoint;
 pub mod filter;
 pub mod ipc;
+pub mod norm;
 pub mod pgm;
 pub mod socks;
 pub mod stream;
