@@ -167,7 +167,9 @@ impl Decoder {
         if self.maxmsgsize >= 0 && size > self.maxmsgsize as u64 {
             return Err(Error::TooLarge);
         }
-        if size > isize::MAX as u64 {
+        if size >= super::codec::MAX_FRAME_SIZE {
+            // Never holdable (see codec::MAX_FRAME_SIZE): libzmq's
+            // allocation fails and drops the stream at once.
             return Err(Error::TooLarge);
         }
         Ok(match more {
@@ -354,6 +356,14 @@ mod tests {
         );
         assert_eq!(
             parts(&mut Decoder::v2(2), b"\x00\x03"),
+            Err(Error::TooLarge)
+        );
+        // A size no address space holds fails at once.
+        assert_eq!(
+            parts(
+                &mut Decoder::v2(-1),
+                b"\x02\x00\x00\x80\x00\x00\x00\x00\x00"
+            ),
             Err(Error::TooLarge)
         );
     }
