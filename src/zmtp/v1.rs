@@ -379,11 +379,19 @@ mod tests {
             parts(&mut Decoder::new(3), b"\x05\x00"),
             Err(Error::TooLarge)
         );
-        // A huge claimed length allocates nothing until bytes come.
+        // A large claimed length allocates nothing until bytes come; one
+        // no address space holds fails at once (libzmq's allocation fails).
         let mut d = Decoder::new(-1);
         assert_eq!(
-            parts(&mut d, b"\xff\x7f\xff\xff\xff\xff\xff\xff\xff\x00ab"),
+            parts(&mut d, b"\xff\x00\x00\x01\x00\x00\x00\x00\x00\x00ab"),
             Ok(vec![])
+        );
+        assert_eq!(
+            parts(
+                &mut Decoder::new(-1),
+                b"\xff\x7f\xff\xff\xff\xff\xff\xff\xff"
+            ),
+            Err(Error::TooLarge)
         );
     }
 }

@@ -90,6 +90,9 @@ pub fn lib() -> Option<&'static Lib> {
     LIB.get_or_init(load).as_ref()
 }
 
+// Each transmute's target is the type of the field it fills (inferred):
+// spelling it again would repeat every signature of `Lib`.
+#[allow(clippy::missing_transmute_annotations)]
 fn load() -> Option<Lib> {
     let l = Library::open(SONAME)?;
     macro_rules! f {

@@ -40,11 +40,22 @@ pub struct NormConn {
 // libnorm locks its instance around every call.
 unsafe impl Send for NormConn {}
 
-/// libzmq's endpoint syntax `[id,][iface;]addr:port`: (node id, interface,
-/// address, port). Like libzmq: the id is what C's atoi makes of the text
-/// before the first ',' (at most 31 bytes), the interface at most 255 bytes
-/// before the first ';', the port C's atoi of what follows the last ':'.
-pub fn parse(endpoint: &str) -> Result<(Option<u32>, Option<&str>, &str, u16), Errno> {
+/// A norm endpoint's parts.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Endpoint<'a> {
+    /// The local NormNodeId (NORM_NODE_ANY: from the host's address).
+    pub id: Option<u32>,
+    /// The multicast interface.
+    pub iface: Option<&'a str>,
+    pub addr: &'a str,
+    pub port: u16,
+}
+
+/// libzmq's endpoint syntax `[id,][iface;]addr:port`. Like libzmq: the id
+/// is what C's atoi makes of the text before the first ',' (at most 31
+/// bytes), the interface at most 255 bytes before the first ';', the port
+/// C's atoi of what follows the last ':'.
+pub fn parse(endpoint: &str) -> Result<Endpoint<'_>, Errno> {
     fn cut(s: &str, max: usize) -> &str {
         let mut end = s.len().min(max);
         while !s.is_char_boundary(end) {
@@ -65,7 +76,12 @@ pub fn parse(endpoint: &str) -> Result<(Option<u32>, Option<&str>, &str, u16), E
     };
     let (addr, port) = rest.rsplit_once(':').ok_or(Errno::EINVAL)?;
     let port = crate::transport::udp::c_atoi(port.as_bytes()) as u16;
-    Ok((id, iface, cut(addr, 255), port))
+    Ok(Endpoint {
+        id,
+        iface,
+        addr: cut(addr, 255),
+        port,
+    })
 }
 
 fn cstr(s: &str) -> Result<CString, Errno> {
@@ -78,7 +94,12 @@ impl NormConn {
     /// else what libnorm left in errno (libzmq aborts its I/O thread then).
     pub fn open(endpoint: &str, receiver: bool) -> Result<NormConn, Errno> {
         let lib = ffi::lib().ok_or(Errno::EPROTONOSUPPORT)?;
-        let (id, iface, addr, port) = parse(endpoint)?;
+        let Endpoint {
+            id,
+            iface,
+            addr,
+            port,
+        } = parse(endpoint)?;
         let (caddr, ciface) = (cstr(addr)?, iface.map(cstr).transpose()?);
         let failed = || {
             let e = std::io::Error::last_os_error();
@@ -300,24 +321,38 @@ impl crate::transport::stream::Stream {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{parse, Endpoint};
     use crate::error::Errno;
+
+    fn ep(
+        id: Option<u32>,
+        iface: Option<&'static str>,
+        addr: &'static str,
+        port: u16,
+    ) -> Endpoint<'static> {
+        Endpoint {
+            id,
+            iface,
+            addr,
+            port,
+        }
+    }
 
     #[test]
     fn endpoints_as_libzmq_reads_them() {
         assert_eq!(
             parse("239.192.1.2:5556"),
-            Ok((None, None, "239.192.1.2", 5556))
+            Ok(ep(None, None, "239.192.1.2", 5556))
         );
         assert_eq!(
             parse("127.0.0.1;239.192.1.2:5556"),
-            Ok((None, Some("127.0.0.1"), "239.192.1.2", 5556))
+            Ok(ep(None, Some("127.0.0.1"), "239.192.1.2", 5556))
         );
         assert_eq!(
             parse("7,eth0;239.1.1.1:x"),
-            Ok((Some(7), Some("eth0"), "239.1.1.1", 0))
+            Ok(ep(Some(7), Some("eth0"), "239.1.1.1", 0))
         );
-        assert_eq!(parse("::1:70000"), Ok((None, None, "::1", 4464)));
+        assert_eq!(parse("::1:70000"), Ok(ep(None, None, "::1", 4464)));
         assert_eq!(parse("239.1.1.1"), Err(Errno::EINVAL));
     }
 }
