@@ -63,3 +63,39 @@ pub fn compile_and_run(what: &str, compiler: &str, source: &str, cc_args: &[&str
     let _ = std::fs::remove_dir_all(&dir);
     String::from_utf8(run.stdout).unwrap()
 }
+
+/// The layout check of hand-written bindings: a C (or C++) file with
+/// `headers` assigns each function of `signatures` ((symbol, C function
+/// pointer type as "R (*)(args)")) to a pointer of that type, so a drifted
+/// signature does not compile, and prints each C expression of `expected`,
+/// which must equal the value the Rust side assumes.
+#[cfg(test)]
+pub fn check_bindings(
+    what: &str,
+    compiler: &str,
+    headers: &str,
+    signatures: &[(&str, &str)],
+    expected: &[(&str, usize)],
+    cc_args: &[&str],
+) {
+    let mut c = format!("#include <stddef.h>\n#include <stdio.h>\n{headers}");
+    for (i, (name, ty)) in signatures.iter().enumerate() {
+        // `typedef R (*fN)(args)` from "R (*)(args)".
+        let td = ty.replacen("(*)", &format!("(*f{i})"), 1);
+        c += &format!("typedef {td};\nf{i} check{i} = {name};\n");
+    }
+    c += "int main(void) {\n";
+    for i in 0..signatures.len() {
+        c += &format!("  (void) check{i};\n");
+    }
+    for (expr, _) in expected {
+        c += &format!("  printf(\"%zu\\n\", (size_t) ({expr}));\n");
+    }
+    c += "  return 0;\n}\n";
+    let out = compile_and_run(what, compiler, &c, cc_args);
+    let got: Vec<usize> = out.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(got.len(), expected.len());
+    for ((expr, want), c) in expected.iter().zip(got) {
+        assert_eq!(*want, c, "{expr}: Rust {want}, C {c}");
+    }
+}

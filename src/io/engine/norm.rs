@@ -245,24 +245,7 @@ fn receive(
     blocked: &mut bool,
 ) {
     loop {
-        let pipe = pipes.get(slot);
-        let mut wrote = false;
-        // Whole messages only: room is asked for before a message's first
-        // part, and its other parts follow it in.
-        let mut first = true;
-        while let Some(m) = st.ready.pop_front() {
-            if first && !pipe.check_write() {
-                st.ready.push_front(m);
-                break;
-            }
-            first = !m.more();
-            pipe.write(m);
-            wrote = true;
-        }
-        if wrote {
-            pipe.flush();
-        }
-        if !st.ready.is_empty() {
+        if !super::raw::deliver_whole(&mut st.ready, pipes.get(slot)) {
             *blocked = true;
             return;
         }

@@ -48,6 +48,28 @@ impl NoRead {
     }
 }
 
+/// Move the whole messages of `ready` (a multicast receiver's, pgm or
+/// norm) into `pipe` while it has room: room is asked for before a
+/// message's first part, and its other parts follow it in (as libzmq's
+/// pipes allow). Whether `ready` is empty now.
+pub fn deliver_whole(ready: &mut VecDeque<Msg>, pipe: &mut crate::pipe::PipeEnd) -> bool {
+    let mut wrote = false;
+    let mut first = true;
+    while let Some(m) = ready.pop_front() {
+        if first && !pipe.check_write() {
+            ready.push_front(m);
+            break;
+        }
+        first = !m.more();
+        pipe.write(m);
+        wrote = true;
+    }
+    if wrote {
+        pipe.flush();
+    }
+    ready.is_empty()
+}
+
 /// A raw (STREAM) connection, sans I/O.
 pub struct RawConnection {
     /// Bytes are read here, then copied into a message of their size.

@@ -111,22 +111,6 @@ fn expected() -> Vec<(&'static str, usize)> {
     ]
 }
 
-fn c_source(exp: &[(&str, usize)]) -> String {
-    let mut c = String::from("#include <stddef.h>\n#include <stdio.h>\n#include <normApi.h>\n");
-    for (i, (name, ty)) in SIGNATURES.iter().enumerate() {
-        let td = ty.replacen("(*)", &format!("(*f{i})"), 1);
-        c += &format!("typedef {td};\nf{i} check{i} = {name};\n");
-    }
-    c += "int main(void) {\n";
-    for (i, _) in SIGNATURES.iter().enumerate() {
-        c += &format!("  (void) check{i};\n");
-    }
-    for (expr, _) in exp {
-        c += &format!("  printf(\"%zu\\n\", (size_t) ({expr}));\n");
-    }
-    c + "  return 0;\n}\n"
-}
-
 #[test]
 fn loads_when_installed() {
     // scripts/deps.sh installs libnorm1: here it must load, every symbol.
@@ -135,13 +119,14 @@ fn loads_when_installed() {
 
 #[test]
 fn matches_norm_api_h() {
-    let exp = expected();
-    let out = crate::util::dl::compile_and_run("norm", "c++", &c_source(&exp), &["-lnorm"]);
-    let got: Vec<usize> = out.lines().map(|l| l.parse().unwrap()).collect();
-    assert_eq!(got.len(), exp.len());
-    for ((expr, want), c) in exp.iter().zip(got) {
-        assert_eq!(*want, c, "{expr}: Rust {want}, C {c}");
-    }
+    crate::util::dl::check_bindings(
+        "norm",
+        "c++",
+        "#include <normApi.h>\n",
+        SIGNATURES,
+        &expected(),
+        &["-lnorm"],
+    );
     // The invalid handles are null and NORM_NODE_ANY all ones, as read.
     let l = lib().unwrap();
     assert!(l.instance_invalid.is_null() && l.session_invalid.is_null());

@@ -266,39 +266,7 @@ impl AsRawFd for NormConn {
     }
 }
 
-impl mio::event::Source for NormConn {
-    fn register(
-        &mut self,
-        r: &mio::Registry,
-        t: mio::Token,
-        i: mio::Interest,
-    ) -> std::io::Result<()> {
-        mio::unix::SourceFd(&self.fd).register(r, t, i)
-    }
-    fn reregister(
-        &mut self,
-        r: &mio::Registry,
-        t: mio::Token,
-        i: mio::Interest,
-    ) -> std::io::Result<()> {
-        mio::unix::SourceFd(&self.fd).reregister(r, t, i)
-    }
-    fn deregister(&mut self, r: &mio::Registry) -> std::io::Result<()> {
-        mio::unix::SourceFd(&self.fd).deregister(r)
-    }
-}
-
-impl crate::transport::stream::Conn for Box<NormConn> {
-    fn local_name(&self) -> String {
-        self.name.clone()
-    }
-    fn remote_name(&self) -> String {
-        String::new()
-    }
-    fn connect_result(&self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+multicast_source!(NormConn);
 
 impl crate::transport::stream::Stream {
     /// A norm stream: Some(receiver?), for the engine to pick the norm wire
