@@ -41,7 +41,7 @@
 #              stalled only because the PUB closed first: NORM's congestion
 #              control starts slowly, so each PUB stays open 2 s), 0 B
 #              x1000, 2000 B x200, 5 parts of 1000 B x100, 3 bound
-#              subscribers. Debian's PUB sends no part over about 2 KB at all
+#              subscribers, a slow subscriber (5 ms per message, RCVHWM 10). Debian's PUB sends no part over about 2 KB at all
 #              (its 2048-byte buffer: 2060 B x20 stalls, 2030 B x20 arrives);
 #              16 KB x20 is printed for every way (ours delivers it, given
 #              time). The refusals and absent checks as for pgm; a hostile
@@ -314,6 +314,7 @@ envelope "norm 0 B x1000" 1 1000 0 2 100000 0 norm
 envelope "norm 2000 B x200" 1 200 2000 2 100000 0 norm
 envelope "norm multipart 5 x 1000 B x100" 1 100 1000 5 100000 0 norm
 envelope "norm 3 subscribers bound 1000 B x100" 3 100 1000 2 100000 0 norm bind
+PGM_RCVHWM=10 envelope "norm slow subscriber (RCVHWM 10) 1000 B x200" 1 200 1000 2 100000 5000 norm
 d="norm info 16 KB x20"
 if [ -z "$FILTER" ] || [[ "$d" == *"$FILTER"* ]]; then
     line=""
