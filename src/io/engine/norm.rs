@@ -356,4 +356,36 @@ mod tests {
         }
         assert!(q.is_empty(), "half messages are never handed up");
     }
+
+    #[test]
+    fn random_streams_never_panic_or_split_messages() {
+        // A little xorshift: bytes biased towards small values, so frames
+        // and flag bytes often look right.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..2000 {
+            let mut s = stream(64);
+            let mut q = VecDeque::new();
+            let len = (next() % 200) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match next() % 4 {
+                    0 => 0xff,
+                    1 => (next() % 8) as u8,
+                    _ => next() as u8,
+                })
+                .collect();
+            for chunk in bytes.chunks(1 + (next() % 7) as usize) {
+                if feed(&mut s, chunk, &mut q).is_err() {
+                    s = stream(64);
+                }
+            }
+            // Whatever was handed up ends with a last part.
+            assert!(q.back().is_none_or(|m| !m.more()));
+        }
+    }
 }
