@@ -6,7 +6,10 @@
  * both zmq_setsockopt and zmq_getsockopt give EINVAL. The WSS and NORM
  * numbers are in the draft header only. GSSAPI, loaded at run time, is
  * refused this way only when its library does not load:
- * test_gssapi_unloaded_ours.c. */
+ * test_gssapi_unloaded_ours.c. NORM itself is there when libnorm loads,
+ * with libzmq 4.3.4's engine (Debian's): its fixed parameters, and no
+ * ZMQ_NORM_* options (4.3.5's draft API added them), which are refused
+ * whether or not libnorm loads, as Debian's libzmq refuses them. */
 #include "testutil.h"
 
 static void *ctx;
@@ -28,7 +31,8 @@ static void refused (void *s, int opt)
 
 static void each (const char *feature, const int *opts, int n)
 {
-    CHECK (zmq_has (feature) == 0);
+    if (feature)
+        CHECK (zmq_has (feature) == 0);
     void *s = zmq_socket (ctx, ZMQ_DEALER);
     CHECK (s);
     for (int i = 0; i < n; i++)
@@ -56,7 +60,7 @@ static void test_norm (void)
                   ZMQ_NORM_BUFFER_SIZE,   ZMQ_NORM_SEGMENT_SIZE,
                   ZMQ_NORM_BLOCK_SIZE,    ZMQ_NORM_NUM_PARITY,
                   ZMQ_NORM_NUM_AUTOPARITY, ZMQ_NORM_PUSH};
-    each ("norm", opts, 8);
+    each (NULL, opts, 8);
 }
 
 int main (void)

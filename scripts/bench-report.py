@@ -16,7 +16,7 @@ import sys
 FIELDS = ["scenario", "size", "metric", "unit", "better", "ours", "libzmq",
           "ratio", "runs", "date", "commit"]
 ORDER = ["inproc", "tcp", "ipc", "curve", "proc", "fanout", "fanin", "broker",
-         "dealers", "memory", "ws"]
+         "dealers", "memory", "ws", "epgm"]
 
 
 def load(path):

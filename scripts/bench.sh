@@ -33,8 +33,10 @@
 # dealers, memory) follow, each against libzmq the same way; then ws
 # (scripts/bench-ws.sh): local/remote_thr and _lat over ws:// against libzmq
 # 4.3.5's ws (built with drafts by scripts/libzmq-ref.sh), skipped with a
-# line saying so while ours has no ws; then omq (scripts/bench-omq.sh): the
-# same tcp/ipc programs on omq-tokio, the native Rust ZeroMQ, against ours.
+# line saying so while ours has no ws; then epgm (scripts/bench-epgm.sh):
+# PUB -> SUB throughput over loopback multicast in a network namespace,
+# against Debian's libzmq; then omq (scripts/bench-omq.sh): the same
+# tcp/ipc programs on omq-tokio, the native Rust ZeroMQ, against ours.
 # Every figure
 # also goes to target/bench/results.csv (scenario, size, metric, unit,
 # better, ours, libzmq, ratio, runs, date, commit); docs/bench.csv keeps the
@@ -45,7 +47,7 @@
 #
 # Environment:
 #   BENCH_SCENARIOS    which to run, in this order: "inproc tcp ipc curve
-#                      proc fanout fanin broker dealers memory ws omq" (all);
+#                      proc fanout fanin broker dealers memory ws epgm omq" (all);
 #                      e.g. BENCH_SCENARIOS=fanout runs only that one
 #   BENCH_TRANSPORTS   the older name, used when BENCH_SCENARIOS is unset
 #   BENCH_RUNS         inproc timing runs per figure, the median is kept (5)
@@ -70,7 +72,7 @@ OUT=$ROOT/target/bench
 mkdir -p "$OUT"
 DEBLIB=/usr/lib/x86_64-linux-gnu/libzmq.so.5
 CFLAGS="-std=gnu99 -O2 -g -Wall -Wextra -Werror -pthread"
-SCENARIOS=${BENCH_SCENARIOS:-${BENCH_TRANSPORTS:-"inproc tcp ipc curve proc fanout fanin broker dealers memory ws omq"}}
+SCENARIOS=${BENCH_SCENARIOS:-${BENCH_TRANSPORTS:-"inproc tcp ipc curve proc fanout fanin broker dealers memory ws epgm omq"}}
 CURVE_SIZES=${BENCH_CURVE_SIZES:-"64 1024 65536 1048576"}
 RUNS=${BENCH_RUNS:-5}
 DO_IR=${BENCH_IR:-1}
@@ -483,6 +485,7 @@ esac
 echo
 source scripts/bench-scenarios.sh
 source scripts/bench-ws.sh
+source scripts/bench-epgm.sh
 source scripts/bench-omq.sh
 
 for t in $SCENARIOS; do
@@ -501,6 +504,7 @@ for t in $SCENARIOS; do
     dealers) dealers_bench ;;
     memory) memory_bench ;;
     ws) ws_bench ;;
+    epgm) epgm_bench ;;
     omq) omq_bench ;;
     *) echo "unknown scenario $t" >&2 ;;
     esac

@@ -12,6 +12,8 @@
 #   iproute2        network namespaces (ip netns) and ss for libzmq's test suite
 #   libpgm-5.3-0 libpgm-dev   OpenPGM, which ours loads at run time for pgm:// and
 #                   epgm:// (the headers for the binding's layout test)
+#   libnorm1 libnorm-dev  NORM, which ours loads at run time for norm:// (normApi.h
+#                   for the binding's check; scripts/pgm-tests.sh's hostile sender)
 #   python3-dev python3-venv  building pyzmq from its sdist (scripts/pyzmq-tests.sh,
 #                   which also needs PyPI)
 #   chromium        the real browser of scripts/ws-browser.sh (headless: a page's
@@ -24,7 +26,7 @@
 # Missing packages are installed with apt-get when we are root; otherwise
 # this stops at once with the one command to run.
 set -euo pipefail
-PACKAGES="libzmq3-dev valgrind pkg-config gcc g++ make cmake libsodium-dev cppzmq-dev iproute2 libpgm-5.3-0 libpgm-dev python3-dev python3-venv chromium libkrb5-dev krb5-kdc krb5-admin-server krb5-user"
+PACKAGES="libzmq3-dev valgrind pkg-config gcc g++ make cmake libsodium-dev cppzmq-dev iproute2 libpgm-5.3-0 libpgm-dev libnorm1 libnorm-dev python3-dev python3-venv chromium libkrb5-dev krb5-kdc krb5-admin-server krb5-user"
 need=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need="$need $p"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# pgm/epgm: ours against Debian's libzmq 4.3.4 (built with OpenPGM), PUB to
-# SUB over loopback multicast, in a network namespace of its own (unshare
-# -n; lo up, multicast on, 224.0.0.0/4 routed to lo).
+# pgm/epgm and norm: ours against Debian's libzmq 4.3.4 (built with OpenPGM
+# and NORM), PUB to SUB over loopback multicast, in a network namespace of
+# its own (unshare -n; lo up, multicast on, 224.0.0.0/4 routed to lo).
 #
 # capi-tests/pgm/pgm_peer.c is built against each library; every case runs
 # four ways: Debian -> Debian (the reference), ours -> Debian, Debian ->
@@ -35,6 +35,20 @@
 #              included, stalls after a few dozen or hundred messages in
 #              some runs and not in others; the counts are printed, not
 #              judged
+#   norm       norm://127.0.0.1;239.192.1.1:PORT, every way must deliver
+#              every message inside Debian's envelope, measured here: 1000
+#              B x100 (the runs of 0-1,000 B once seen stalling after 23
+#              stalled only because the PUB closed first: NORM's congestion
+#              control starts slowly, so each PUB stays open 2 s), 0 B
+#              x1000, 2000 B x200, 5 parts of 1000 B x100, 3 bound
+#              subscribers, a slow subscriber (5 ms per message, RCVHWM 10). Debian's PUB sends no part over about 2 KB at all
+#              (its 2048-byte buffer: 2060 B x20 stalls, 2030 B x20 arrives);
+#              16 KB x20 is printed for every way (ours delivers it, given
+#              time). The refusals and absent checks as for pgm; a hostile
+#              NORM sender (capi-tests/pgm/norm_hostile.cc) mixing malformed
+#              NORM messages (a command frame, a 2^62-byte claim, an orphan
+#              continuation) with 30 good ones: ours must get all 30 and
+#              nothing malformed; what Debian's SUB makes of it is printed
 #
 # usage: scripts/pgm-tests.sh [FILTER]    (cases whose description has FILTER)
 set -u
@@ -66,6 +80,9 @@ if [ "${PGM_IN_NS:-}" != 1 ]; then
     done
     gcc $CF -Iinclude capi-tests/pgm/pgm_absent.c -o "$OUT/absent-ours" -Ltarget/release \
         -Wl,-rpath,"$ROOT/target/release" -lzmq || { echo "FAIL build absent-ours"; exit 1; }
+    # C++: Debian's normApi.h is valid only as C++.
+    g++ -O2 -g -Wall -Wextra -Werror capi-tests/pgm/norm_hostile.cc -o "$OUT/norm-hostile" -lnorm ||
+        { echo "FAIL build norm-hostile"; exit 1; }
     # Root: a plain network namespace (raw pgm too); otherwise a user
     # namespace, where raw sockets are refused and pgm:// is skipped.
     if [ "$(id -u)" = 0 ]; then
@@ -78,8 +95,12 @@ fi
 # zmq_send returns long before ZMQ_RATE lets the bytes out: a PUB closing
 # right after its last send can leave a gap near the end unrepaired (in
 # either library). So each PUB stays open for the time its messages take at
-# ZMQ_RATE, half as much again, and 2 s (PGM_PUB_WAIT_MS overrides).
-pub_wait() { # COUNT SIZE PARTS RATE_KBPS
+# ZMQ_RATE, half as much again, and 2 s (PGM_PUB_WAIT_MS overrides). NORM's
+# congestion control starts slowly (a few seconds for the first hundred
+# kilobytes, either library): a norm PUB stays open 8 s. Either way a PUB
+# is stopped as soon as every SUB has all it wanted.
+pub_wait() { # COUNT SIZE PARTS RATE_KBPS SCHEME
+    if [ "$5" = norm ]; then echo 8000; return; fi
     echo $((2000 + $1 * ($2 * ($3 - 1) + 4) * 8 * 3 / 2 / $4))
 }
 
@@ -104,10 +125,14 @@ run() {
             pids+=($!)
         done
         sleep 0.3
-        PGM_PUB_WAIT_MS=${PGM_PUB_WAIT_MS:-$(pub_wait "$count" "$size" "$parts" "$rate")} \
-            timeout 120 "$OUT/peer-$pub" pub "$ep" "$count" "$size" "$parts" "$rate" $bind >"$dir/pub" 2>/dev/null
+        PGM_PUB_WAIT_MS=${PGM_PUB_WAIT_MS:-$(pub_wait "$count" "$size" "$parts" "$rate" "$scheme")} \
+            timeout 120 "$OUT/peer-$pub" pub "$ep" "$count" "$size" "$parts" "$rate" $bind >"$dir/pub" 2>/dev/null &
+        local pp=$!
+        for p in "${pids[@]}"; do wait "$p"; done
+        kill "$pp" 2>/dev/null
+        { wait "$pp"; } 2>/dev/null
     else
-        PGM_PUB_WAIT_MS=${PGM_PUB_WAIT_MS:-$(pub_wait "$count" "$size" "$parts" "$rate")} \
+        PGM_PUB_WAIT_MS=${PGM_PUB_WAIT_MS:-$(pub_wait "$count" "$size" "$parts" "$rate" "$scheme")} \
             timeout 120 "$OUT/peer-$pub" pub "$ep" "$count" "$size" "$parts" "$rate" $bind >"$dir/pub" 2>/dev/null &
         local p=$!
         sleep "$late"
@@ -124,27 +149,34 @@ run() {
 
 WAYS="libzmq:libzmq ours:libzmq libzmq:ours ours:ours"
 
-# zmq_has("pgm"), ENOCOMPATPROTO for the other types, EINVAL for bad
-# addresses: the same from both libraries.
-for lib in libzmq ours; do
-    d="refusals $lib"
-    [ -n "$FILTER" ] && [[ "$d" != *"$FILTER"* ]] && continue
-    if r=$("$OUT/refusals-$lib" 2>&1); then ok "$d"; else bad "$d: $r"; fi
+# zmq_has("pgm") / ("norm"), ENOCOMPATPROTO for the other types, EINVAL
+# for bad addresses: the same from both libraries.
+for scheme in pgm norm; do
+    for lib in libzmq ours; do
+        d="refusals $scheme $lib"
+        [ -n "$FILTER" ] && [[ "$d" != *"$FILTER"* ]] && continue
+        if r=$("$OUT/refusals-$lib" $scheme 2>&1); then ok "$d"; else bad "$d: $r"; fi
+    done
 done
-# Without OpenPGM (hidden by an empty file mounted over it, in a mount
-# namespace of this check's own; root only): zmq_has 0, EPROTONOSUPPORT.
-d="without libpgm ours"
-if [ -n "$FILTER" ] && [[ "$d" != *"$FILTER"* ]]; then :
-elif [ "${PGM_ROOT:-0}" = 1 ]; then
-    so=$(ldconfig -p | awk '/libpgm-5.3.so.0 / {print $NF; exit}')
-    if r=$(unshare -m sh -c "mount --bind /dev/null '$so' && '$OUT/absent-ours'" 2>&1); then
-        ok "$d"
+# Without OpenPGM or libnorm (hidden by an empty file mounted over it, in a
+# mount namespace of this check's own; root only): zmq_has 0,
+# EPROTONOSUPPORT.
+for lib in "libpgm-5.3.so.0" "libnorm.so.1 norm norm://127.0.0.1;239.192.1.1:5597"; do
+    read -r so_name args <<<"$lib"
+    d="without ${so_name%%.so*} ours"
+    if [ -n "$FILTER" ] && [[ "$d" != *"$FILTER"* ]]; then :
+    elif [ "${PGM_ROOT:-0}" = 1 ]; then
+        so=$(ldconfig -p | awk -v n="$so_name" '$1 == n {print $NF; exit}')
+        # shellcheck disable=SC2086
+        if r=$(unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh "$so" "$OUT/absent-ours" $args 2>&1); then
+            ok "$d"
+        else
+            bad "$d: $r"
+        fi
     else
-        bad "$d: $r"
+        echo "skip $d (needs root)"
     fi
-else
-    echo "skip $d (needs root)"
-fi
+done
 
 # Raw pgm:// without CAP_NET_RAW (dropped with setpriv; root only): ours
 # refuses the connect with EINVAL and lives on; Debian's libzmq accepts it and
@@ -274,6 +306,44 @@ for r in 300000 1000000; do
         echo "$d:${line%,} of 1000"
     fi
 done
+
+# norm: the same peers; ZMQ_RATE is not read by libzmq 4.3.4's NORM engine
+# (NORM's congestion control sets the pace).
+envelope "norm 1000 B x100" 1 100 1000 2 100000 0 norm
+envelope "norm 0 B x1000" 1 1000 0 2 100000 0 norm
+envelope "norm 2000 B x200" 1 200 2000 2 100000 0 norm
+envelope "norm multipart 5 x 1000 B x100" 1 100 1000 5 100000 0 norm
+envelope "norm 3 subscribers bound 1000 B x100" 3 100 1000 2 100000 0 norm bind
+PGM_RCVHWM=10 envelope "norm slow subscriber (RCVHWM 10) 1000 B x200" 1 200 1000 2 100000 5000 norm
+d="norm info 16 KB x20"
+if [ -z "$FILTER" ] || [[ "$d" == *"$FILTER"* ]]; then
+    line=""
+    for way in libzmq:libzmq ours:libzmq ours:ours; do
+        res=$(PGM_PUB_WAIT_MS=15000 run "${way%:*}" "${way#*:}" 1 20 16384 2 100000 3000 0 0 norm)
+        read -r _ got _ _ _ _ _ _ <<<"$res"
+        line="$line ${way/:/->} $got,"
+    done
+    echo "$d (Debian's PUB stalls on parts over about 2 KB):${line%,} of 20"
+fi
+# hostile DESC SUBLIB: norm_hostile's 30 good messages among malformed ones.
+hostile() {
+    PORT=$((PORT + 1))
+    local dir; dir=$(mktemp -d)
+    timeout 60 "$OUT/peer-$1" sub "norm://127.0.0.1;239.192.1.1:$PORT" 30 0 1 3000 0 >"$dir/sub" 2>/dev/null &
+    local p=$!
+    sleep 0.3
+    timeout 60 "$OUT/norm-hostile" 239.192.1.1 "$PORT" 127.0.0.1 30 2000 >/dev/null 2>&1
+    wait $p
+    grep -h '^got' "$dir/sub" || echo "got 0 bad 0 first -1 last -1"
+    rm -rf "$dir"
+}
+d="norm hostile sender -> ours"
+if [ -z "$FILTER" ] || [[ "$d" == *"$FILTER"* ]]; then
+    res=$(hostile ours)
+    read -r _ got _ b _ _ _ _ <<<"$res"
+    if [ "$got" = 30 ] && [ "$b" = 0 ]; then ok "$d ($res)"; else bad "$d: $res"; fi
+    echo "norm hostile sender -> Debian (info): $(hostile libzmq)"
+fi
 
 echo "pgm: $passed passed, $failed failed"
 [ "$failed" = 0 ]

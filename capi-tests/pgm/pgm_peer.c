@@ -9,8 +9,9 @@
  *       receives until COUNT messages came or nothing came for IDLE_MS;
  *       checks every message whole (parts, sizes, contents) and in order
  *       (sequence numbers increase); SLOW_US sleeps after each message.
- *       Prints "got N bad B first F last L" and exits 0 unless a message
- *       was malformed or out of order.
+ *       Prints "got N bad B first F last L usec U" (U: the time from the
+ *       first good message to the last, scripts/bench-epgm.sh's throughput)
+ *       and exits 0 unless a message was malformed or out of order.
  *
  * Both print "ready" once bound/connected. Environment: PGM_RATE (a SUB's
  * ZMQ_RATE), PGM_RCVHWM, PGM_PUB_WAIT_MS, PGM_MAXTPDU, PGM_RECOVERY_IVL. ZMQ_RATE is the sender's; the
@@ -22,10 +23,18 @@
 #include <string.h>
 #include <unistd.h>
 #include <stdint.h>
+#include <time.h>
 
 static unsigned char fill(uint32_t seq, int part, size_t i)
 {
     return (unsigned char) (seq * 31u + (unsigned) part * 7u + (unsigned) i);
+}
+
+static long long now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static int die(const char *what)
@@ -110,6 +119,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     long got = 0, bad = 0;
     long first = -1, last = -1;
+    long long t_first = 0, t_last = 0;
     char *rbuf = malloc(size + 16);
     while (got < count) {
         int n = zmq_recv(s, rbuf, 16, 0);
@@ -144,15 +154,18 @@ int main(int argc, char **argv)
         if (!ok) {
             bad++;
         } else {
-            if (first < 0)
+            if (first < 0) {
                 first = seq;
+                t_first = now_us();
+            }
+            t_last = now_us();
             last = seq;
             got++;
         }
         if (slow)
             usleep((useconds_t) slow);
     }
-    printf("got %ld bad %ld first %ld last %ld\n", got, bad, first, last);
+    printf("got %ld bad %ld first %ld last %ld usec %lld\n", got, bad, first, last, t_last - t_first);
     zmq_close(s);
     zmq_ctx_term(ctx);
     return bad ? 1 : 0;

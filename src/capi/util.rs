@@ -70,8 +70,10 @@ pub unsafe extern "C" fn zmq_has(capability: *const c_char) -> c_int {
         // SAFETY: non-NULL, and the caller promises a NUL-terminated string.
         let name = unsafe { CStr::from_ptr(capability) };
         let name = name.to_bytes();
-        // pgm is there when OpenPGM loads (at run time, see transport/pgm).
-        let loaded = name == b"pgm" && crate::transport::pgm::available();
+        // pgm and norm are there when OpenPGM / libnorm load (at run time,
+        // see transport/pgm and transport/norm).
+        let loaded = (name == b"pgm" && crate::transport::pgm::available())
+            || (name == b"norm" && crate::transport::norm::available());
         Ok(c_int::from(capabilities::has(name) || loaded))
     })
 }

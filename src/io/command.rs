@@ -126,9 +126,9 @@ pub enum Target {
     /// A udp socket a DGRAM or DISH socket bound or a RADIO connected (the
     /// session uses a duplicate).
     Udp(Arc<std::net::UdpSocket>),
-    /// The pgm socket a PUB/XPUB/SUB/XSUB made at zmq_connect (or bind),
-    /// taken by the session's one and only engine.
-    Pgm(Arc<parking_lot::Mutex<Option<Box<crate::transport::pgm::PgmConn>>>>),
+    /// The multicast socket (pgm, epgm, norm) a PUB/XPUB/SUB/XSUB made at
+    /// zmq_connect (or bind), taken by the session's one and only engine.
+    Multicast(Arc<parking_lot::Mutex<Option<crate::transport::stream::Stream>>>),
 }
 
 pub enum IoCommand {

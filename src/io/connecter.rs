@@ -14,7 +14,6 @@ use crate::constants::*;
 use crate::pipe::PipeEnd;
 use crate::transport::address::tcp_endpoint_string;
 use crate::transport::endpoint::Dest;
-use crate::transport::stream::Stream;
 use crate::util::clock::now_ms;
 use std::sync::Arc;
 
@@ -90,14 +89,9 @@ impl Sessions {
         let stream = match &target {
             Target::Dial(d) => d.dial(&s.opts.transport),
             Target::TcpHost(_) | Target::Socks(_) => return,
-            Target::Pgm(conn) => {
+            Target::Multicast(conn) => {
                 // One engine for the life of the endpoint: nothing to redo.
-                if let Some(c) = conn.lock().take() {
-                    let stream = if c.name().starts_with("epgm") {
-                        Stream::Epgm(c)
-                    } else {
-                        Stream::Pgm(c)
-                    };
+                if let Some(stream) = conn.lock().take() {
                     self.start_engine(r, key, stream, false);
                 }
                 return;
@@ -212,7 +206,7 @@ pub fn target(dest: Dest, ipv6: bool, socks_username: &[u8], socks_password: &[u
             ipv6,
         ))),
         Dest::Session(sock) => Target::Udp(Arc::new(sock)),
-        Dest::Pgm(conn) => Target::Pgm(Arc::new(parking_lot::Mutex::new(Some(conn)))),
+        Dest::Multicast(s) => Target::Multicast(Arc::new(parking_lot::Mutex::new(Some(s)))),
     }
 }
 
@@ -229,7 +223,7 @@ pub(super) fn resolved_endpoint(t: &Target) -> String {
             None => String::new(),
         },
         Target::Socks(st) => st.endpoint.clone(),
-        Target::Pgm(_) => String::new(),
+        Target::Multicast(_) => String::new(),
     }
 }
 

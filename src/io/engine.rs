@@ -21,6 +21,7 @@ use mio::{Interest, Registry, Token};
 use std::io::{self, IoSlice};
 use std::sync::Arc;
 
+pub(super) mod norm;
 pub(super) mod pgm;
 pub(super) mod raw;
 pub(super) mod udp;
@@ -212,6 +213,8 @@ impl Engine {
         let handshake_deadline = (o.handshake_ivl > 0).then(|| now_ms() + o.handshake_ivl as u64);
         let wire = if let Some(receiver) = stream.pgm_receiver() {
             raw::Wire::Pgm(Box::new(pgm::PgmState::new(o, receiver)))
+        } else if let Some(receiver) = stream.norm_receiver() {
+            raw::Wire::Norm(Box::new(norm::NormState::new(o, receiver)))
         } else if stream.is_datagram() {
             raw::Wire::Udp(Default::default())
         } else if let Some(end) = stream.websocket() {

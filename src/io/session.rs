@@ -17,7 +17,7 @@ use super::command::{Command, IoCommand, SessionOptions, Target};
 use super::connecter::{
     connect_result, endpoint_ends, endpoint_forgotten, resolved_endpoint, Phase,
 };
-use super::engine::{engine_ends, flush_best_effort, pgm, raw, udp, Down, Engine};
+use super::engine::{engine_ends, flush_best_effort, norm, pgm, raw, udp, Down, Engine};
 use super::monitor::Ends;
 use super::thread::{token, Reactor};
 use crate::constants::*;
@@ -469,6 +469,9 @@ impl Sessions {
         }
         if let raw::Wire::Pgm(_) = e.zmtp {
             return pgm::pump(s, &mut self.pipes);
+        }
+        if let raw::Wire::Norm(_) = e.zmtp {
+            return norm::pump(s, &mut self.pipes);
         }
         let pipes = &mut self.pipes;
         // Inbound: socket stream -> ZMTP -> pipe.

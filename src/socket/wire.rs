@@ -190,8 +190,8 @@ impl Socket {
         };
         let target = match (scheme.connect)(addr, &args)? {
             Dest::Session(sock) => return self.start_udp(sock, addr, endpoint, None),
-            Dest::Pgm(conn) => {
-                let target = connecter::target(Dest::Pgm(conn), false, &[], &[]);
+            Dest::Multicast(conn) => {
+                let target = connecter::target(Dest::Multicast(conn), false, &[], &[]);
                 return self.start_session(target, endpoint, endpoint, None);
             }
             dest => connecter::target(
@@ -295,9 +295,11 @@ impl Socket {
             // (A RADIO's udp connect disconnects like any connect.)
             return Err(Errno::ENOENT);
         }
-        // A pgm/epgm bind is a connect (as in libzmq, whose unbind and
+        // A pgm/epgm/norm bind is a connect (as in libzmq, whose unbind and
         // disconnect both find it).
-        let either = endpoint.starts_with("pgm://") || endpoint.starts_with("epgm://");
+        let either = ["pgm://", "epgm://", "norm://"]
+            .iter()
+            .any(|s| endpoint.starts_with(s));
         let pos = self.base.wire.iter().position(|w| {
             (w.bound == unbind || either)
                 && (w.resolved == endpoint || (w.given == endpoint && !w.given.contains('*')))

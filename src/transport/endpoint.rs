@@ -48,8 +48,9 @@ pub enum Dest {
     Socks { proxy: String, dest: String },
     /// A datagram socket made now that is its own session at once (udp).
     Session(std::net::UdpSocket),
-    /// A pgm socket made now, its own session at once (pgm, epgm).
-    Pgm(Box<super::pgm::PgmConn>),
+    /// A multicast socket made now, its own session at once (pgm, epgm,
+    /// norm): no connecting, no reconnecting.
+    Multicast(super::stream::Stream),
 }
 
 /// An address a connecter connects to.
@@ -84,8 +85,13 @@ pub enum Bound {
     /// A datagram socket that is its own session at once (udp), and the
     /// address it is bound to, named as monitor events name it.
     Session(std::net::UdpSocket, String),
-    /// Binding is connecting (pgm, epgm: libzmq's bind calls connect).
+    /// Binding is connecting (pgm, epgm, norm: libzmq's bind calls connect).
     AsConnect,
+}
+
+/// The bind of the multicast schemes: a connect.
+pub fn bind_as_connect(_: &str, _: &BindArgs) -> Result<Bound, BindError> {
+    Ok(Bound::AsConnect)
 }
 
 /// Why a bind failed, and which monitor events say so.
@@ -113,6 +119,7 @@ type Loaded = fn() -> bool;
 const LOADED: &[(&str, Loaded)] = &[
     ("pgm", super::pgm::available),
     ("epgm", super::pgm::available),
+    ("norm", super::norm::available),
 ];
 
 /// The transport registered under `name`.

@@ -66,7 +66,9 @@ impl AcceptFilters {
             }
             Stream::Ipc(_) => self.admits_ipc(stream.fd()),
             // libzmq's ws listener applies no ZMQ_TCP_ACCEPT_FILTER.
-            Stream::Udp(_) | Stream::Ws(_) | Stream::Pgm(_) | Stream::Epgm(_) => true,
+            Stream::Udp(_) | Stream::Ws(_) | Stream::Pgm(_) | Stream::Epgm(_) | Stream::Norm(_) => {
+                true
+            }
         }
     }
 

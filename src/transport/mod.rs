@@ -4,11 +4,10 @@
 //! and zmq_connect look up (endpoint.rs), through the registry in
 //! stream.rs.
 
-/// `Source` and `AsRawFd` for a transport type that wraps one socket in a
-/// field: every call goes to that field (ws over its tcp stream and
-/// listener, ipc's listener over mio's).
-macro_rules! source_by_field {
-    ($ty:ty, $field:ident) => {
+/// `Source` for a transport type, every call going to the source `$src`
+/// makes of the value (`$this`).
+macro_rules! source_via {
+    ($ty:ty, $this:ident => $src:expr) => {
         impl mio::event::Source for $ty {
             fn register(
                 &mut self,
@@ -16,7 +15,8 @@ macro_rules! source_by_field {
                 t: mio::Token,
                 i: mio::Interest,
             ) -> std::io::Result<()> {
-                mio::event::Source::register(&mut self.$field, r, t, i)
+                let $this = self;
+                mio::event::Source::register($src, r, t, i)
             }
             fn reregister(
                 &mut self,
@@ -24,12 +24,23 @@ macro_rules! source_by_field {
                 t: mio::Token,
                 i: mio::Interest,
             ) -> std::io::Result<()> {
-                mio::event::Source::reregister(&mut self.$field, r, t, i)
+                let $this = self;
+                mio::event::Source::reregister($src, r, t, i)
             }
             fn deregister(&mut self, r: &mio::Registry) -> std::io::Result<()> {
-                mio::event::Source::deregister(&mut self.$field, r)
+                let $this = self;
+                mio::event::Source::deregister($src, r)
             }
         }
+    };
+}
+
+/// `Source` and `AsRawFd` for a transport type that wraps one socket in a
+/// field: every call goes to that field (ws over its tcp stream and
+/// listener, ipc's listener over mio's).
+macro_rules! source_by_field {
+    ($ty:ty, $field:ident) => {
+        source_via!($ty, s => &mut s.$field);
 
         impl std::os::fd::AsRawFd for $ty {
             fn as_raw_fd(&self) -> std::os::fd::RawFd {
@@ -39,10 +50,32 @@ macro_rules! source_by_field {
     };
 }
 
+/// `Source` through the descriptor of the type's `AsRawFd`, and `Conn` for
+/// its box, for the multicast sessions that are their own connection (pgm,
+/// epgm, norm: their library's descriptor, a name, no peer, no connecting).
+macro_rules! multicast_source {
+    ($ty:ty) => {
+        source_via!($ty, s => &mut mio::unix::SourceFd(&std::os::fd::AsRawFd::as_raw_fd(s)));
+
+        impl $crate::transport::stream::Conn for Box<$ty> {
+            fn local_name(&self) -> String {
+                self.name().to_owned()
+            }
+            fn remote_name(&self) -> String {
+                String::new()
+            }
+            fn connect_result(&self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+    };
+}
+
 pub mod address;
 pub mod endpoint;
 pub mod filter;
 pub mod ipc;
+pub mod norm;
 pub mod pgm;
 pub mod socks;
 pub mod stream;

@@ -160,6 +160,7 @@ transports! {
     Ws(super::ws::WsStream, super::ws::WsListener) = super::ws::SCHEME,
     Pgm(Box<super::pgm::PgmConn>) = super::pgm::SCHEME,
     Epgm(Box<super::pgm::PgmConn>) = super::pgm::SCHEME_EPGM,
+    Norm(Box<super::norm::NormConn>) = super::norm::SCHEME,
 }
 
 impl Stream {

@@ -280,7 +280,7 @@ pub fn parse_address(b: &[u8]) -> Option<SocketAddr> {
 /// C's atoi as glibc has it, `(int) strtol (s, NULL, 10)`: leading white
 /// space, an optional sign, then digits up to the first other byte; strtol
 /// saturates out of range, then the int conversion keeps the low 32 bits.
-fn c_atoi(b: &[u8]) -> i32 {
+pub(crate) fn c_atoi(b: &[u8]) -> i32 {
     let mut rest = b;
     while let [b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r', tail @ ..] = rest {
         rest = tail;

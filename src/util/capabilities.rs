@@ -10,8 +10,9 @@ pub const CAPABILITIES: &[(&str, bool)] = &[
     // The CURVE mechanism (src/zmtp/mechanism/curve.rs), not just the keys.
     ("curve", true),
     ("draft", true), // the draft API is always exported
-    // pgm: decided at run time, by whether OpenPGM loads (capi's zmq_has
-    // asks transport::pgm::available; util cannot name transport).
+    // pgm, norm: decided at run time, by whether OpenPGM / libnorm load
+    // (capi's zmq_has asks transport::{pgm,norm}::available; util cannot
+    // name transport).
     ("pgm", false),
     ("tipc", false),
     ("norm", false),

@@ -5,6 +5,7 @@ pub mod atomic_counter;
 pub mod capabilities;
 pub mod clock;
 pub mod curve_keys;
+pub mod dl;
 pub mod gssapi;
 pub mod salsa20;
 pub mod sha1;

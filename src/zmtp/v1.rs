@@ -2,6 +2,10 @@
 //! transport carries inside each APDU: per message part a length (one
 //! byte, or 0xff and eight bytes big-endian) counting a flags byte and the
 //! body, the flags byte (bit 0: more parts follow), the body. Sans I/O.
+//!
+//! Also ZMTP/2.0's data frames ([`Encoder::v2`], [`Decoder::v2`]), which
+//! libzmq's norm transport carries: the flags byte (bit 0: more, bit 1: an
+//! eight-byte size), the size (one byte or eight big-endian), the body.
 
 use crate::msg::Msg;
 
@@ -9,6 +13,8 @@ use crate::msg::Msg;
 /// spanning several of them.
 #[derive(Default)]
 pub struct Encoder {
+    /// ZMTP/2.0 frames (else 1.0).
+    v2: bool,
     head: [u8; 10],
     head_len: usize,
     head_pos: usize,
@@ -17,6 +23,14 @@ pub struct Encoder {
 }
 
 impl Encoder {
+    /// An encoder of ZMTP/2.0 data frames.
+    pub fn v2() -> Encoder {
+        Encoder {
+            v2: true,
+            ..Encoder::default()
+        }
+    }
+
     /// Whether part of a loaded message is still to be encoded.
     pub fn busy(&self) -> bool {
         self.head_pos < self.head_len || self.body.is_some()
@@ -24,13 +38,24 @@ impl Encoder {
 
     /// Start encoding `m` (call only when not [`busy`](Self::busy)).
     pub fn load(&mut self, m: Msg) {
-        let size = m.size() as u64 + 1;
         let flags = u8::from(m.more());
-        if size < 255 {
+        if self.v2 {
+            let size = m.size() as u64;
+            if size <= 255 {
+                self.head[..2].copy_from_slice(&[flags, size as u8]);
+                self.head_len = 2;
+            } else {
+                self.head[0] = flags | 2;
+                self.head[1..9].copy_from_slice(&size.to_be_bytes());
+                self.head_len = 9;
+            }
+        } else if m.size() < 254 {
+            let size = m.size() as u64 + 1;
             self.head[0] = size as u8;
             self.head[1] = flags;
             self.head_len = 2;
         } else {
+            let size = m.size() as u64 + 1;
             self.head[0] = 0xff;
             self.head[1..9].copy_from_slice(&size.to_be_bytes());
             self.head[9] = flags;
@@ -79,14 +104,17 @@ pub enum Error {
 }
 
 enum State {
-    Size,
+    /// ZMTP/2.0: the flags byte.
+    Head,
+    /// The one-byte size; `more` is known in 2.0 (None: 1.0, flags follow).
+    Size { more: Option<bool> },
     LongSize {
         buf: [u8; 8],
         got: usize,
+        more: Option<bool>,
     },
-    Flags {
-        size: u64,
-    },
+    /// ZMTP/1.0: the flags byte after the length.
+    Flags { size: u64 },
     Body {
         more: bool,
         size: usize,
@@ -99,60 +127,137 @@ enum State {
 /// bytes are there.
 pub struct Decoder {
     state: State,
+    v2: bool,
     maxmsgsize: i64,
 }
 
 impl Decoder {
     pub fn new(maxmsgsize: i64) -> Decoder {
         Decoder {
-            state: State::Size,
+            state: State::Size { more: None },
+            v2: false,
             maxmsgsize,
         }
     }
 
-    fn sized(&self, len: u64) -> Result<State, Error> {
-        if len == 0 {
-            return Err(Error::Protocol);
+    /// A decoder of ZMTP/2.0 data frames.
+    pub fn v2(maxmsgsize: i64) -> Decoder {
+        Decoder {
+            state: State::Head,
+            v2: true,
+            maxmsgsize,
         }
-        let size = len - 1;
+    }
+
+    fn start(&self) -> State {
+        if self.v2 {
+            State::Head
+        } else {
+            State::Size { more: None }
+        }
+    }
+
+    /// The state after a size: 1.0's counts the flags byte that follows.
+    fn sized(&self, len: u64, more: Option<bool>) -> Result<State, Error> {
+        let size = match more {
+            Some(_) => len,
+            None if len == 0 => return Err(Error::Protocol),
+            None => len - 1,
+        };
         if self.maxmsgsize >= 0 && size > self.maxmsgsize as u64 {
             return Err(Error::TooLarge);
         }
-        if size > isize::MAX as u64 {
+        if size >= super::codec::MAX_FRAME_SIZE {
+            // Never holdable (see codec::MAX_FRAME_SIZE): libzmq's
+            // allocation fails and drops the stream at once.
             return Err(Error::TooLarge);
         }
-        Ok(State::Flags { size })
+        Ok(match more {
+            Some(more) => State::Body {
+                more,
+                size: size as usize,
+                buf: Vec::new(),
+            },
+            None => State::Flags { size },
+        })
     }
 
     /// Decode `data`, handing each complete part to `out`.
     pub fn decode(&mut self, mut data: &[u8], out: &mut impl FnMut(Msg)) -> Result<(), Error> {
         while !data.is_empty() {
+            let (used, m) = self.decode_one(data)?;
+            data = &data[used..];
+            if let Some(m) = m {
+                out(m);
+            }
+        }
+        Ok(())
+    }
+
+    /// Decode from `data` up to the end of one part: the bytes used, and
+    /// the part if it is complete.
+    pub fn decode_one(&mut self, data: &[u8]) -> Result<(usize, Option<Msg>), Error> {
+        let mut used = 0;
+        loop {
+            if let State::Body { more, size, buf } = &mut self.state {
+                if buf.len() == *size {
+                    let mut m = Msg::try_from_slice(buf).map_err(|_| Error::NoMemory)?;
+                    if *more {
+                        m.set_flags(Msg::MORE);
+                    }
+                    self.state = self.start();
+                    return Ok((used, Some(m)));
+                }
+            }
+            let Some(rest) = data.get(used..).filter(|r| !r.is_empty()) else {
+                return Ok((used, None));
+            };
             match &mut self.state {
-                State::Size => {
-                    let b = data[0];
-                    data = &data[1..];
-                    self.state = if b == 0xff {
+                State::Head => {
+                    let b = rest[0];
+                    used += 1;
+                    if b & 4 != 0 {
+                        // A command has no place in a message stream.
+                        return Err(Error::Protocol);
+                    }
+                    let more = Some(b & 1 != 0);
+                    self.state = if b & 2 != 0 {
                         State::LongSize {
                             buf: [0; 8],
                             got: 0,
+                            more,
                         }
                     } else {
-                        self.sized(u64::from(b))?
+                        State::Size { more }
                     };
                 }
-                State::LongSize { buf, got } => {
-                    let k = (8 - *got).min(data.len());
-                    buf[*got..*got + k].copy_from_slice(&data[..k]);
+                State::Size { more } => {
+                    let more = *more;
+                    let b = rest[0];
+                    used += 1;
+                    self.state = if b == 0xff && more.is_none() {
+                        State::LongSize {
+                            buf: [0; 8],
+                            got: 0,
+                            more,
+                        }
+                    } else {
+                        self.sized(u64::from(b), more)?
+                    };
+                }
+                State::LongSize { buf, got, more } => {
+                    let k = (8 - *got).min(rest.len());
+                    buf[*got..*got + k].copy_from_slice(&rest[..k]);
                     *got += k;
-                    data = &data[k..];
+                    used += k;
                     if *got == 8 {
-                        let len = u64::from_be_bytes(*buf);
-                        self.state = self.sized(len)?;
+                        let (len, more) = (u64::from_be_bytes(*buf), *more);
+                        self.state = self.sized(len, more)?;
                     }
                 }
                 State::Flags { size } => {
-                    let more = data[0] & 1 != 0;
-                    data = &data[1..];
+                    let more = rest[0] & 1 != 0;
+                    used += 1;
                     let size = *size as usize;
                     self.state = State::Body {
                         more,
@@ -161,24 +266,13 @@ impl Decoder {
                     };
                 }
                 State::Body { size, buf, .. } => {
-                    let k = (*size - buf.len()).min(data.len());
+                    let k = (*size - buf.len()).min(rest.len());
                     buf.try_reserve(k).map_err(|_| Error::NoMemory)?;
-                    buf.extend_from_slice(&data[..k]);
-                    data = &data[k..];
-                }
-            }
-            if let State::Body { more, size, buf } = &mut self.state {
-                if buf.len() == *size {
-                    let mut m = Msg::try_from_slice(buf).map_err(|_| Error::NoMemory)?;
-                    if *more {
-                        m.set_flags(Msg::MORE);
-                    }
-                    self.state = State::Size;
-                    out(m);
+                    buf.extend_from_slice(&rest[..k]);
+                    used += k;
                 }
             }
         }
-        Ok(())
     }
 }
 
@@ -222,6 +316,59 @@ mod tests {
     }
 
     #[test]
+    fn v2_frames_as_libzmq_writes_them() {
+        let mut e = Encoder::v2();
+        let mut wire = Vec::new();
+        let mut first = Msg::from_slice(b"t");
+        first.set_flags(Msg::MORE);
+        for m in [first, Msg::from_slice(&[7u8; 256]), Msg::new()] {
+            e.load(m);
+            let mut buf = [0u8; 5];
+            while e.busy() {
+                let n = e.encode(&mut buf);
+                wire.extend_from_slice(&buf[..n]);
+            }
+        }
+        assert_eq!(&wire[..3], b"\x01\x01t");
+        assert_eq!(&wire[3..12], b"\x02\x00\x00\x00\x00\x00\x00\x01\x00");
+        assert_eq!(&wire[wire.len() - 2..], b"\x00\x00");
+        let mut d = Decoder::v2(-1);
+        let mut got = Vec::new();
+        for chunk in wire.chunks(4) {
+            got.extend(parts(&mut d, chunk).unwrap());
+        }
+        assert_eq!(
+            got,
+            vec![
+                (b"t".to_vec(), true),
+                (vec![7u8; 256], false),
+                (vec![], false)
+            ]
+        );
+        // One part at a time: the bytes after it are left alone.
+        let mut d = Decoder::v2(-1);
+        let (used, m) = d.decode_one(b"\x00\x01a\xff").unwrap();
+        assert_eq!((used, m.unwrap().data()), (3, &b"a"[..]));
+        // A command, or a part over MAXMSGSIZE, is malformed.
+        assert_eq!(
+            parts(&mut Decoder::v2(-1), b"\x04\x00"),
+            Err(Error::Protocol)
+        );
+        assert_eq!(
+            parts(&mut Decoder::v2(2), b"\x00\x03"),
+            Err(Error::TooLarge)
+        );
+        // A size no address space holds fails at once.
+        assert_eq!(
+            parts(
+                &mut Decoder::v2(-1),
+                b"\x02\x00\x00\x80\x00\x00\x00\x00\x00"
+            ),
+            Err(Error::TooLarge)
+        );
+    }
+
+    #[test]
     fn malformed() {
         assert_eq!(parts(&mut Decoder::new(-1), b"\x00"), Err(Error::Protocol));
         assert_eq!(
@@ -232,11 +379,19 @@ mod tests {
             parts(&mut Decoder::new(3), b"\x05\x00"),
             Err(Error::TooLarge)
         );
-        // A huge claimed length allocates nothing until bytes come.
+        // A large claimed length allocates nothing until bytes come; one
+        // no address space holds fails at once (libzmq's allocation fails).
         let mut d = Decoder::new(-1);
         assert_eq!(
-            parts(&mut d, b"\xff\x7f\xff\xff\xff\xff\xff\xff\xff\x00ab"),
+            parts(&mut d, b"\xff\x00\x00\x01\x00\x00\x00\x00\x00\x00ab"),
             Ok(vec![])
+        );
+        assert_eq!(
+            parts(
+                &mut Decoder::new(-1),
+                b"\xff\x7f\xff\xff\xff\xff\xff\xff\xff"
+            ),
+            Err(Error::TooLarge)
         );
     }
 }

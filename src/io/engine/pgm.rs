@@ -15,7 +15,7 @@
 
 use super::{Down, Session};
 use crate::io::command::SessionOptions;
-use crate::msg::{Msg, ReadBuf};
+use crate::msg::Msg;
 use crate::pipe::Pipes;
 use crate::transport::pgm::ffi::Tsi;
 use crate::transport::pgm::{PgmConn, Recv, Sent};
@@ -51,8 +51,7 @@ pub struct PgmState {
     peers: HashMap<Tsi, Peer>,
     /// Whole messages decoded, waiting for room in the pipe.
     ready: VecDeque<Msg>,
-    no_buf: Vec<u8>,
-    no_buf_init: usize,
+    pub(in crate::io) no_read: super::raw::NoRead,
 }
 
 impl PgmState {
@@ -71,14 +70,8 @@ impl PgmState {
             more: false,
             peers: HashMap::new(),
             ready: VecDeque::new(),
-            no_buf: Vec::new(),
-            no_buf_init: 0,
+            no_read: Default::default(),
         }
-    }
-
-    /// The engine never reads into a buffer of ours (it pumps itself).
-    pub(in crate::io) fn read_space(&mut self) -> ReadBuf<'_> {
-        ReadBuf::from_bytes(&mut self.no_buf, 0, &mut self.no_buf_init)
     }
 
     /// An APDU or part of a message still to go out (linger waits for it).
@@ -171,24 +164,7 @@ fn receive(
 ) {
     let mut batches = 0;
     loop {
-        let pipe = pipes.get(slot);
-        let mut wrote = false;
-        // Whole messages only: room is asked for before a message's first
-        // part, and its other parts follow it in (as libzmq's pipes allow).
-        let mut first = true;
-        while let Some(m) = st.ready.pop_front() {
-            if first && !pipe.check_write() {
-                st.ready.push_front(m);
-                break;
-            }
-            first = !m.more();
-            pipe.write(m);
-            wrote = true;
-        }
-        if wrote {
-            pipe.flush();
-        }
-        if !st.ready.is_empty() {
+        if !super::raw::deliver_whole(&mut st.ready, pipes.get(slot)) {
             *blocked = true;
             return;
         }

@@ -30,6 +30,44 @@ pub enum Wire {
     Udp(super::udp::UdpState),
     /// pgm/epgm: driven by engine/pgm.rs, which does its own I/O.
     Pgm(Box<super::pgm::PgmState>),
+    /// norm: driven by engine/norm.rs, which does its own I/O.
+    Norm(Box<super::norm::NormState>),
+}
+
+/// The read buffer of an engine that does its own reads (pgm, norm): the
+/// session never reads into it.
+#[derive(Default)]
+pub struct NoRead {
+    buf: Vec<u8>,
+    init: usize,
+}
+
+impl NoRead {
+    pub fn space(&mut self) -> ReadBuf<'_> {
+        ReadBuf::from_bytes(&mut self.buf, 0, &mut self.init)
+    }
+}
+
+/// Move the whole messages of `ready` (a multicast receiver's, pgm or
+/// norm) into `pipe` while it has room: room is asked for before a
+/// message's first part, and its other parts follow it in (as libzmq's
+/// pipes allow). Whether `ready` is empty now.
+pub fn deliver_whole(ready: &mut VecDeque<Msg>, pipe: &mut crate::pipe::PipeEnd) -> bool {
+    let mut wrote = false;
+    let mut first = true;
+    while let Some(m) = ready.pop_front() {
+        if first && !pipe.check_write() {
+            ready.push_front(m);
+            break;
+        }
+        first = !m.more();
+        pipe.write(m);
+        wrote = true;
+    }
+    if wrote {
+        pipe.flush();
+    }
+    ready.is_empty()
 }
 
 /// A raw (STREAM) connection, sans I/O.
@@ -164,7 +202,8 @@ impl Wire {
             Wire::Ws(w) => w.read_spaces(),
             Wire::Raw(r) => (ReadBuf::from_bytes(&mut r.buf, 0, &mut r.buf_init), None),
             Wire::Udp(u) => (u.read_space(), None),
-            Wire::Pgm(p) => (p.read_space(), None),
+            Wire::Pgm(p) => (p.no_read.space(), None),
+            Wire::Norm(n) => (n.no_read.space(), None),
         }
     }
 
@@ -178,7 +217,7 @@ impl Wire {
             Wire::Zmtp(c) => c.commit_read_with(n, now),
             Wire::Ws(w) => w.commit_read(n, now),
             Wire::Raw(r) => r.commit_read(n),
-            Wire::Udp(_) | Wire::Pgm(_) => Ok(()),
+            Wire::Udp(_) | Wire::Pgm(_) | Wire::Norm(_) => Ok(()),
         }
     }
 
@@ -186,7 +225,7 @@ impl Wire {
     pub fn body_remaining(&self) -> usize {
         match self {
             Wire::Zmtp(c) => c.body_remaining(),
-            Wire::Ws(_) | Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) => 0,
+            Wire::Ws(_) | Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) | Wire::Norm(_) => 0,
         }
     }
 
@@ -196,7 +235,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.has_pending_frames(),
             Wire::Ws(w) => w.has_pending_frames(),
-            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) => false,
+            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) | Wire::Norm(_) => false,
         }
     }
 
@@ -215,7 +254,7 @@ impl Wire {
             Wire::Zmtp(c) => c.next_event(),
             Wire::Ws(w) => w.next_event(),
             Wire::Raw(r) => r.events.pop_front(),
-            Wire::Udp(_) | Wire::Pgm(_) => None,
+            Wire::Udp(_) | Wire::Pgm(_) | Wire::Norm(_) => None,
         }
     }
 
@@ -227,7 +266,7 @@ impl Wire {
                 r.send(msg);
                 Ok(())
             }
-            Wire::Udp(_) | Wire::Pgm(_) => Ok(()),
+            Wire::Udp(_) | Wire::Pgm(_) | Wire::Norm(_) => Ok(()),
         }
     }
 
@@ -238,6 +277,7 @@ impl Wire {
             Wire::Raw(r) => r.pending > 0,
             Wire::Udp(u) => u.has_output(),
             Wire::Pgm(p) => p.has_output(),
+            Wire::Norm(n) => n.has_output(),
         }
     }
 
@@ -246,7 +286,7 @@ impl Wire {
             Wire::Zmtp(c) => c.output(slices),
             Wire::Ws(w) => w.output(slices),
             Wire::Raw(r) => r.output(slices),
-            Wire::Udp(_) | Wire::Pgm(_) => 0,
+            Wire::Udp(_) | Wire::Pgm(_) | Wire::Norm(_) => 0,
         }
     }
 
@@ -255,7 +295,7 @@ impl Wire {
             Wire::Zmtp(c) => c.consume_output(n),
             Wire::Ws(w) => w.consume_output(n),
             Wire::Raw(r) => r.consume_output(n),
-            Wire::Udp(_) | Wire::Pgm(_) => {}
+            Wire::Udp(_) | Wire::Pgm(_) | Wire::Norm(_) => {}
         }
     }
 
@@ -265,7 +305,7 @@ impl Wire {
             Wire::Zmtp(c) => c.pending_output(),
             Wire::Ws(w) => w.pending_output(),
             Wire::Raw(r) => r.pending,
-            Wire::Udp(_) | Wire::Pgm(_) => 0,
+            Wire::Udp(_) | Wire::Pgm(_) | Wire::Norm(_) => 0,
         }
     }
 
@@ -274,7 +314,7 @@ impl Wire {
             Wire::Zmtp(c) => c.want_more_output(),
             Wire::Ws(w) => w.want_more_output(),
             Wire::Raw(r) => r.pending < r.out_batch,
-            Wire::Udp(_) | Wire::Pgm(_) => false,
+            Wire::Udp(_) | Wire::Pgm(_) | Wire::Norm(_) => false,
         }
     }
 
@@ -282,7 +322,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.next_timer(),
             Wire::Ws(w) => w.next_timer(),
-            Wire::Raw(_) | Wire::Udp(_) => None,
+            Wire::Raw(_) | Wire::Udp(_) | Wire::Norm(_) => None,
             Wire::Pgm(p) => p.deadline,
         }
     }
@@ -291,7 +331,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.on_timer(now_ms),
             Wire::Ws(w) => w.on_timer(now_ms),
-            Wire::Raw(_) | Wire::Udp(_) => Ok(()),
+            Wire::Raw(_) | Wire::Udp(_) | Wire::Norm(_) => Ok(()),
             Wire::Pgm(p) => {
                 p.deadline = None;
                 Ok(())
@@ -304,7 +344,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.is_ready(),
             Wire::Ws(w) => w.is_ready(),
-            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) => true,
+            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) | Wire::Norm(_) => true,
         }
     }
 
@@ -312,7 +352,7 @@ impl Wire {
         match self {
             Wire::Zmtp(c) => c.peer_version(),
             Wire::Ws(w) => w.peer_version(),
-            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) => None,
+            Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) | Wire::Norm(_) => None,
         }
     }
 }

@@ -219,19 +219,8 @@ pub fn lib() -> Option<&'static Lib> {
 }
 
 fn load() -> Option<Lib> {
-    let name = std::ffi::CString::new(SONAME).ok()?;
-    // SAFETY: a NUL-terminated name; dlopen runs the library's constructors,
-    // which libpgm has none of that matter here.
-    let handle = unsafe { libc::dlopen(name.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
-    if handle.is_null() {
-        return None;
-    }
-    let sym = |s: &str| -> Option<*mut c_void> {
-        let c = std::ffi::CString::new(s).ok()?;
-        // SAFETY: `handle` is a live dlopen handle (never closed).
-        let p = unsafe { libc::dlsym(handle, c.as_ptr()) };
-        (!p.is_null()).then_some(p)
-    };
+    let l = crate::util::dl::Library::open(SONAME)?;
+    let sym = |s: &str| l.sym(s);
     macro_rules! f {
         ($name:literal, $t:ty) => {
             // SAFETY: the symbol is the function of that name in libpgm,

@@ -6,7 +6,6 @@
 
 use super::*;
 use std::mem::{offset_of, size_of};
-use std::process::Command;
 
 /// The C side of each function type of ffi.rs (`InitFn`, ...), in the same order.
 const SIGNATURES: &[(&str, &str)] = &[
@@ -168,26 +167,6 @@ fn expected() -> Vec<(&'static str, usize)> {
     ]
 }
 
-fn c_source(exp: &[(&str, usize)]) -> String {
-    let mut c = String::from(
-        "#include <stddef.h>\n#include <stdio.h>\n#include <pgm/pgm.h>\n\
-         #include <pgm/skbuff.h>\n#include <pgm/msgv.h>\n",
-    );
-    for (i, (name, ty)) in SIGNATURES.iter().enumerate() {
-        // `typedef R (*fN)(args)` from "R (*)(args)".
-        let td = ty.replacen("(*)", &format!("(*f{i})"), 1);
-        c += &format!("typedef {td};\nf{i} check{i} = {name};\n");
-    }
-    c += "int main(void) {\n";
-    for (i, _) in SIGNATURES.iter().enumerate() {
-        c += &format!("  (void) check{i};\n");
-    }
-    for (expr, _) in exp {
-        c += &format!("  printf(\"%zu\\n\", (size_t) ({expr}));\n");
-    }
-    c + "  return 0;\n}\n"
-}
-
 #[test]
 fn loads_when_installed() {
     // scripts/deps.sh installs libpgm-5.3-0: here it must load.
@@ -196,36 +175,18 @@ fn loads_when_installed() {
 
 #[test]
 fn layout_matches_headers() {
-    let exp = expected();
-    let dir = std::env::temp_dir().join(format!("pgm-layout-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join("check.c");
-    let bin = dir.join("check");
-    std::fs::write(&src, c_source(&exp)).unwrap();
-    let out = Command::new("cc")
-        .args([
+    crate::util::dl::check_bindings(
+        "pgm",
+        "cc",
+        "#include <pgm/pgm.h>\n#include <pgm/skbuff.h>\n#include <pgm/msgv.h>\n",
+        SIGNATURES,
+        &expected(),
+        &[
             "-std=gnu99",
             "-Werror=incompatible-pointer-types",
             "-Werror",
-        ])
-        .arg("-I/usr/include/pgm-5.3")
-        .arg(&src)
-        .arg("-o")
-        .arg(&bin)
-        .arg("-lpgm")
-        .output()
-        .expect("cc (scripts/deps.sh installs gcc)");
-    assert!(
-        out.status.success(),
-        "the OpenPGM declarations disagree with /usr/include/pgm-5.3 (libpgm-dev):\n{}",
-        String::from_utf8_lossy(&out.stderr)
+            "-I/usr/include/pgm-5.3",
+            "-lpgm",
+        ],
     );
-    let run = Command::new(&bin).output().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    let got = String::from_utf8(run.stdout).unwrap();
-    let got: Vec<usize> = got.lines().map(|l| l.parse().unwrap()).collect();
-    assert_eq!(got.len(), exp.len());
-    for ((expr, want), c) in exp.iter().zip(got) {
-        assert_eq!(*want, c, "{expr}: Rust {want}, C {c}");
-    }
 }

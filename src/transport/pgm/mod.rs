@@ -10,7 +10,8 @@
 //! thread and aborts the process if that fails; ours returns EINVAL, or
 //! EPROTONOSUPPORT without OpenPGM).
 
-use super::endpoint::{BindArgs, BindError, Bound, ConnectArgs, Dest, Scheme};
+use super::endpoint::{bind_as_connect, ConnectArgs, Dest, Scheme};
+use super::stream::Stream;
 use crate::constants::{ZMQ_PUB, ZMQ_SUB, ZMQ_XPUB, ZMQ_XSUB};
 use crate::error::{Errno, Result};
 
@@ -44,14 +45,15 @@ pub const SCHEME_EPGM: Scheme = Scheme {
     connect: |addr, args| connect(addr, true, args),
 };
 
-fn bind_as_connect(_: &str, _: &BindArgs) -> std::result::Result<Bound, BindError> {
-    Ok(Bound::AsConnect)
-}
-
 fn connect(addr: &str, udp: bool, args: &ConnectArgs) -> Result<Dest> {
     let lib = ffi::lib().ok_or(Errno::EPROTONOSUPPORT)?;
     socket::check_address(lib, addr)?;
     let receiver = matches!(args.socket_type, ZMQ_SUB | ZMQ_XSUB);
     let conn = PgmConn::open(addr, udp, receiver, &args.pgm)?;
-    Ok(Dest::Pgm(Box::new(conn)))
+    let conn = Box::new(conn);
+    Ok(Dest::Multicast(if udp {
+        Stream::Epgm(conn)
+    } else {
+        Stream::Pgm(conn)
+    }))
 }

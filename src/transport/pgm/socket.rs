@@ -576,39 +576,7 @@ impl AsRawFd for PgmConn {
     }
 }
 
-impl mio::event::Source for PgmConn {
-    fn register(
-        &mut self,
-        r: &mio::Registry,
-        t: mio::Token,
-        i: mio::Interest,
-    ) -> std::io::Result<()> {
-        mio::unix::SourceFd(&self.epoll.as_raw_fd()).register(r, t, i)
-    }
-    fn reregister(
-        &mut self,
-        r: &mio::Registry,
-        t: mio::Token,
-        i: mio::Interest,
-    ) -> std::io::Result<()> {
-        mio::unix::SourceFd(&self.epoll.as_raw_fd()).reregister(r, t, i)
-    }
-    fn deregister(&mut self, r: &mio::Registry) -> std::io::Result<()> {
-        mio::unix::SourceFd(&self.epoll.as_raw_fd()).deregister(r)
-    }
-}
-
-impl crate::transport::stream::Conn for Box<PgmConn> {
-    fn local_name(&self) -> String {
-        self.name.clone()
-    }
-    fn remote_name(&self) -> String {
-        String::new()
-    }
-    fn connect_result(&self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+multicast_source!(PgmConn);
 
 impl crate::transport::stream::Stream {
     /// A pgm/epgm stream: Some(receiver?), for the engine to pick the pgm

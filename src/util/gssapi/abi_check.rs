@@ -7,7 +7,6 @@
 
 use std::fmt::Write as _;
 use std::mem::{offset_of, size_of};
-use std::process::Command;
 
 use super::ffi::*;
 
@@ -105,25 +104,8 @@ fn bindings_match_gssapi_h() {
     }
     c.push_str("return 0;\n}\n");
 
-    let dir = std::env::temp_dir().join(format!("gssapi-abi-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join("abi.c");
-    let bin = dir.join("abi");
-    std::fs::write(&src, &c).unwrap();
-    let out = Command::new("gcc")
-        .args(["-std=gnu11", "-Wall", "-Werror", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .output()
-        .expect("gcc (scripts/deps.sh installs it)");
-    assert!(
-        out.status.success(),
-        "the bindings disagree with <gssapi/gssapi.h> (libkrb5-dev, scripts/deps.sh):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let run = Command::new(&bin).output().unwrap();
-    let text = String::from_utf8(run.stdout).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    let text =
+        crate::util::dl::compile_and_run("gssapi", "cc", &c, &["-std=gnu11", "-Wall", "-Werror"]);
 
     let line = |key: &str| -> Vec<u64> {
         text.lines()

@@ -84,26 +84,26 @@ macro_rules! gss_api {
 
         impl Api {
             /// # Safety
-            /// `handle` is a live dlopen handle of libgssapi_krb5.
-            unsafe fn resolve(handle: *mut c_void) -> Option<Api> {
+            /// `lib` is libgssapi_krb5.
+            unsafe fn resolve(lib: crate::util::dl::Library) -> Option<Api> {
                 Some(Api {
                     // SAFETY: each symbol is the function of that name with
                     // the signature above (checked against gssapi.h by
                     // abi_check.rs); a missing one returns None first.
                     $($name: unsafe {
                         std::mem::transmute::<*mut c_void, unsafe extern "C" fn($($arg),*) -> OmUint32>(
-                            symbol(handle, concat!(stringify!($name), "\0"))?)
+                            lib.sym(stringify!($name))?)
                     },)*
                     // SAFETY: these are exported data symbols of type
                     // gss_OID (`extern gss_OID GSS_C_NT_...`), so the symbol
                     // address points at a pointer to the OID; the library
                     // initialised them statically and never changes them.
                     nt_hostbased_service: unsafe {
-                        *(symbol(handle, "GSS_C_NT_HOSTBASED_SERVICE\0")? as *const GssOid)
+                        *(lib.sym("GSS_C_NT_HOSTBASED_SERVICE")? as *const GssOid)
                     },
-                    nt_user_name: unsafe { *(symbol(handle, "GSS_C_NT_USER_NAME\0")? as *const GssOid) },
+                    nt_user_name: unsafe { *(lib.sym("GSS_C_NT_USER_NAME")? as *const GssOid) },
                     nt_krb5_principal_name: unsafe {
-                        *(symbol(handle, "GSS_KRB5_NT_PRINCIPAL_NAME\0")? as *const GssOid)
+                        *(lib.sym("GSS_KRB5_NT_PRINCIPAL_NAME")? as *const GssOid)
                     },
                 })
             }
@@ -156,30 +156,14 @@ unsafe impl Sync for Api {}
 /// The shared object libzmq links (Debian: libgssapi-krb5-2).
 pub const LIBRARY: &str = "libgssapi_krb5.so.2";
 
-/// # Safety
-/// `handle` is a live dlopen handle; `name` ends in a NUL.
-unsafe fn symbol(handle: *mut c_void, name: &str) -> Option<*mut c_void> {
-    debug_assert!(name.ends_with('\0'));
-    // SAFETY: per the function's contract.
-    let p = unsafe { libc::dlsym(handle, name.as_ptr().cast()) };
-    (!p.is_null()).then_some(p)
-}
-
 /// The library's functions, loaded on first use; None when it (or any
 /// symbol we use) is missing.
 pub fn api() -> Option<&'static Api> {
     static API: OnceLock<Option<Api>> = OnceLock::new();
     API.get_or_init(|| {
-        let name = std::ffi::CString::new(LIBRARY).ok()?;
-        // SAFETY: a NUL-terminated name; RTLD_LOCAL keeps its symbols out of
-        // the global namespace. The handle is deliberately never closed: the
-        // function pointers must stay valid for the process.
-        let handle = unsafe { libc::dlopen(name.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
-        if handle.is_null() {
-            return None;
-        }
-        // SAFETY: `handle` was just opened and is never closed.
-        let api = unsafe { Api::resolve(handle) };
+        let lib = crate::util::dl::Library::open(LIBRARY)?;
+        // SAFETY: `lib` was just opened and is never closed.
+        let api = unsafe { Api::resolve(lib) };
         api.filter(|a| {
             !a.nt_hostbased_service.is_null()
                 && !a.nt_user_name.is_null()

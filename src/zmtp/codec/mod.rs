@@ -22,7 +22,7 @@ mod encoder;
 #[cfg(test)]
 mod tests;
 
-pub use decoder::{Decoder, GROWN_IN_BATCH, LARGE_PREALLOC};
+pub use decoder::{Decoder, GROWN_IN_BATCH, LARGE_PREALLOC, MAX_FRAME_SIZE};
 pub use encoder::Encoder;
 
 /// ZMTP 2.0/3.x flag bits.
