@@ -85,6 +85,8 @@ pub struct Sessions {
     /// read from its peer.
     pub(super) wrote: bool,
     pub(super) read: bool,
+    /// Sessions that yielded the thread mid-write (see io::turns).
+    pub(super) turns: super::turns::Turns,
 }
 
 /// A handshaken connection ended: the socket hears ZMQ_DISCONNECT_MSG (an
@@ -177,6 +179,7 @@ impl Sessions {
             accept_retry: HashMap::new(),
             wrote: false,
             read: false,
+            turns: Default::default(),
         }
     }
 
@@ -432,7 +435,7 @@ impl Sessions {
             .pump_inner(key)
             .and_then(|()| self.update_interest(r, key))
         {
-            Ok(()) => {}
+            Ok(()) => self.requeue(key),
             Err(down) => {
                 self.connection_down(r, key, down);
                 return;
@@ -497,7 +500,8 @@ impl Sessions {
         // Outbound: pipe -> ZMTP -> socket stream.
         let e = s.engine.as_mut().expect("engine");
         let pipe = s.pipe.map(|slot| pipes.get(slot));
-        e.write_out(&s.opts.hello_msg, pipe, &mut self.wrote)
+        let budget = self.turns.write_budget();
+        e.write_out(&s.opts.hello_msg, pipe, budget, &mut self.wrote)
     }
 
     pub(super) fn start_closing(&mut self, r: &Reactor, key: usize) {
