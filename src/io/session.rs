@@ -85,7 +85,6 @@ pub struct Sessions {
     /// read from its peer.
     pub(super) wrote: bool,
     pub(super) read: bool,
-    /// Sessions that yielded the thread mid-write (see io::turns).
     pub(super) turns: super::turns::Turns,
 }
 
@@ -378,9 +377,9 @@ impl Sessions {
                 if writable {
                     e.write_blocked = false;
                 }
-                // Any event (an error or hang-up comes as either) may mean
-                // a read has something to say.
-                e.read_ready = true;
+                // Not on a writable edge alone: an edge reports every
+                // condition in force, so waiting bytes would show too.
+                e.read_ready |= readable || hangup;
                 e.hung_up |= hangup;
                 if e.connecting {
                     if !(readable || writable) {
