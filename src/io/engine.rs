@@ -431,14 +431,10 @@ impl Engine {
             } else {
                 Trim::None
             };
-            let (written, asked) = {
+            let written = {
                 let mut slices = [IoSlice::new(&[]); MAX_IOV];
                 let k = e.zmtp.output(&mut slices);
-                let total = slices[..k].iter().map(|b| b.len()).sum();
-                (
-                    e.stream.write_vectored(&slices[..k], trim),
-                    trim.limit(total),
-                )
+                e.stream.write_vectored(&slices[..k], trim)
             };
             match written {
                 Ok(n) => {
@@ -446,14 +442,6 @@ impl Engine {
                     e.output_idle = !e.zmtp.has_output();
                     *wrote = true;
                     sent += n;
-                    // A stream socket writes less than asked only when its
-                    // send buffer is full (Linux sets SOCK_NOSPACE, so the
-                    // room freed later raises a writable edge): wait for
-                    // it rather than make the write that would say EAGAIN
-                    // (tokio does the same).
-                    if n < asked {
-                        e.write_blocked = true;
-                    }
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => e.write_blocked = true,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
