@@ -15,13 +15,13 @@
 //! [`WRITE_TURN`] bytes stops with the rest still queued and asks for
 //! another turn: the thread looks at its other events first (a poll that
 //! does not sleep), then pumps it again. 64 KiB messages, PUSH -> PULL in
-//! one process over tcp, one I/O thread: CPU per message 35.5 -> 25.8 us
-//! (libzmq 32.4). A turn of about one core's L2 keeps the data warm; much
+//! one process over tcp, one I/O thread: CPU per message 42-47 -> 30-32 us
+//! (libzmq 34-36). A turn of about one core's L2 keeps the data warm; much
 //! shorter turns cost small messages a poll and a wake-up of the receiving
 //! thread per turn (1 KiB, a 64 KiB turn: +15% CPU per message; a 1 MiB
-//! turn: within noise). A thread with a single engine writes to the end as
-//! before, so two-process runs do not change. No allocation once warm: the
-//! queues keep their capacity.
+//! turn: within noise; a 4 MiB turn loses the 64 KiB gain). A thread with
+//! a single engine writes to the end as before, so two-process runs do not
+//! change. No allocation once warm: the queues keep their capacity.
 
 use super::session::Sessions;
 use super::thread::Reactor;
