@@ -82,6 +82,11 @@ pub(super) struct Engine {
     /// The SO_RCVLOWAT in force (1, the kernel's default, until a large
     /// body comes; 0: the stream is not tcp, leave it alone).
     pub(super) rcvlowat: usize,
+    /// The last pump stopped writing on its turn's budget with more to
+    /// write; `queued`: it waits in the thread's turn queue (io::turns).
+    pub(super) yielded: bool,
+    pub(super) queued: bool,
+    _counted: super::turns::Counted,
 }
 
 /// Messages decoded ahead of delivery to the pipe: enough to amortise a
@@ -267,6 +272,9 @@ impl Engine {
             output_idle: true,
             answered: false,
             rcvlowat: 1,
+            yielded: false,
+            queued: false,
+            _counted: super::turns::Counted::new(),
         }
     }
 
@@ -363,16 +371,20 @@ impl Engine {
 
     /// The outbound pump (pipe -> ZMTP -> socket stream): encode what the
     /// pipe holds and write until the stream would block or nothing is
-    /// left. `hello_msg` is ZMQ_HELLO_MSG; `wrote` is set when bytes went
-    /// out.
+    /// left, or `budget` bytes went out with more to come (then `yielded`
+    /// asks for another turn: see io::turns). `hello_msg` is ZMQ_HELLO_MSG;
+    /// `wrote` is set when bytes went out.
     pub(super) fn write_out(
         &mut self,
         hello_msg: &[u8],
         mut pipe: Option<&mut PipeEnd>,
+        budget: usize,
         wrote: &mut bool,
     ) -> Result<(), Down> {
         let e = self;
         tune_rcvlowat(e);
+        e.yielded = false;
+        let mut sent = 0usize;
         loop {
             if e.zmtp.is_ready() {
                 if e.hello_due {
@@ -404,6 +416,10 @@ impl Engine {
             if e.write_blocked || !e.zmtp.has_output() {
                 break;
             }
+            if sent >= budget {
+                e.yielded = true;
+                break;
+            }
             // Whole segments only while more messages wait behind them: the
             // last one goes whole, as its tail in a write of its own would
             // cost a peer waiting for it one more wake-up.
@@ -428,6 +444,7 @@ impl Engine {
                     e.zmtp.consume_output(n);
                     e.output_idle = !e.zmtp.has_output();
                     *wrote = true;
+                    sent += n;
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => e.write_blocked = true,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}

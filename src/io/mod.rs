@@ -17,3 +17,4 @@ pub mod signaler;
 pub mod slice;
 pub mod thread;
 pub mod timers;
+mod turns;

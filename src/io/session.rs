@@ -85,6 +85,7 @@ pub struct Sessions {
     /// read from its peer.
     pub(super) wrote: bool,
     pub(super) read: bool,
+    pub(super) turns: super::turns::Turns,
 }
 
 /// A handshaken connection ended: the socket hears ZMQ_DISCONNECT_MSG (an
@@ -177,6 +178,7 @@ impl Sessions {
             accept_retry: HashMap::new(),
             wrote: false,
             read: false,
+            turns: Default::default(),
         }
     }
 
@@ -375,9 +377,9 @@ impl Sessions {
                 if writable {
                     e.write_blocked = false;
                 }
-                // Any event (an error or hang-up comes as either) may mean
-                // a read has something to say.
-                e.read_ready = true;
+                // Not on a writable edge alone: an edge reports every
+                // condition in force, so waiting bytes would show too.
+                e.read_ready |= readable || hangup;
                 e.hung_up |= hangup;
                 if e.connecting {
                     if !(readable || writable) {
@@ -432,7 +434,7 @@ impl Sessions {
             .pump_inner(key)
             .and_then(|()| self.update_interest(r, key))
         {
-            Ok(()) => {}
+            Ok(()) => self.requeue(key),
             Err(down) => {
                 self.connection_down(r, key, down);
                 return;
@@ -500,7 +502,8 @@ impl Sessions {
         // Outbound: pipe -> ZMTP -> socket stream.
         let e = s.engine.as_mut().expect("engine");
         let pipe = s.pipe.map(|slot| pipes.get(slot));
-        e.write_out(&s.opts.hello_msg, pipe, &mut self.wrote)
+        let budget = self.turns.write_budget();
+        e.write_out(&s.opts.hello_msg, pipe, budget, &mut self.wrote)
     }
 
     pub(super) fn start_closing(&mut self, r: &Reactor, key: usize) {

@@ -84,7 +84,12 @@ fn run(mut poll: Poll, mailbox: Arc<SocketMailbox>) {
     let mut idle = super::idle::Idle::new();
     loop {
         let deadline = sessions.next_deadline();
-        let timeout = Sessions::timeout_until(deadline);
+        let timeout = if sessions.turns_pending() {
+            // A session yielded mid-write: look, do not sleep.
+            Some(std::time::Duration::ZERO)
+        } else {
+            Sessions::timeout_until(deadline)
+        };
         let (wrote, read) = sessions.take_traffic();
         if let Err(e) = idle.wait(&mut poll, &mut events, timeout, wrote, read) {
             if e.kind() == io::ErrorKind::Interrupted {
@@ -111,6 +116,7 @@ fn run(mut poll: Poll, mailbox: Arc<SocketMailbox>) {
         if deadline.is_some() {
             sessions.timers(&reactor);
         }
+        sessions.run_turns(&reactor);
         if sessions.finished() {
             return;
         }
