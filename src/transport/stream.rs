@@ -158,6 +158,7 @@ transports! {
     Ipc(mio::net::UnixStream, super::ipc::IpcListener) = super::ipc::SCHEME,
     Udp(mio::net::UdpSocket) = super::udp::SCHEME,
     Ws(super::ws::WsStream, super::ws::WsListener) = super::ws::SCHEME,
+    Wss(super::ws::WsStream, super::ws::WsListener) = super::ws::SCHEME_WSS,
     Pgm(Box<super::pgm::PgmConn>) = super::pgm::SCHEME,
     Epgm(Box<super::pgm::PgmConn>) = super::pgm::SCHEME_EPGM,
 }
@@ -165,6 +166,11 @@ transports! {
 impl Stream {
     /// Read into possibly uninitialised memory (no zero-fill first).
     pub fn read_into(&mut self, mut buf: ReadBuf<'_>) -> io::Result<usize> {
+        if let Stream::Wss(s) = self {
+            if let Some((tls, tcp)) = s.tls() {
+                return tls.read(tcp, buf, None);
+            }
+        }
         let fd = self.fd();
         // SAFETY: read(2) only writes into the region; nothing uninitialised
         // is written into it from here.
@@ -191,6 +197,11 @@ impl Stream {
         let Some(mut second) = second.filter(|b| !b.is_empty()) else {
             return self.read_into(first);
         };
+        if let Stream::Wss(s) = self {
+            if let Some((tls, tcp)) = s.tls() {
+                return tls.read(tcp, first, Some(second));
+            }
+        }
         let fd = self.fd();
         // SAFETY: readv(2) only writes into the regions; nothing
         // uninitialised is written into them from here.
@@ -251,6 +262,11 @@ impl Stream {
     pub fn write_vectored(&mut self, bufs: &[IoSlice<'_>], trim: Trim) -> io::Result<usize> {
         if self.is_datagram() {
             return Err(io::Error::from_raw_os_error(libc::EDESTADDRREQ));
+        }
+        if let Stream::Wss(s) = self {
+            if let Some((tls, tcp)) = s.tls() {
+                return tls.write(tcp, bufs);
+            }
         }
         // SAFETY: an all-zero msghdr is valid (no name, no control data).
         let mut hdr: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -326,6 +342,15 @@ impl Stream {
     /// Apply the socket's options to a connection just accepted.
     pub fn accepted(&self, opts: &TransportOptions) {
         self.conn().accepted(opts)
+    }
+
+    /// Output of the transport's own (TLS records) waits for the socket:
+    /// a write, even of nothing, moves it.
+    pub fn wants_write(&self) -> bool {
+        match self {
+            Stream::Wss(s) => s.tls_wants_write(),
+            _ => false,
+        }
     }
 
     /// See [`Conn::websocket`].
