@@ -42,6 +42,16 @@ const SYSTEM_TRUST: &str = "/etc/ssl/certs/ca-certificates.crt";
 /// full records.
 const OUT_LIMIT: usize = 256 * 1024;
 
+/// The most plaintext one TLS record carries: libzmq's, whose wss engine
+/// sends each batch of at most ZMQ_OUT_BATCH_SIZE (8192 by default) as one
+/// record, and which reads a batch at a time (ZMQ_IN_BATCH_SIZE, 8192)
+/// from GnuTLS, woken only by the socket: the rest of a larger record stays
+/// in GnuTLS unseen until more bytes come (a stream of 8 KiB messages in
+/// 16 KiB records stalled on its last ones).
+const RECORD_PLAINTEXT: usize = 8192;
+/// rustls counts the record header (5 bytes) in its fragment size.
+const RECORD_HEADER: usize = 5;
+
 /// Ciphertext read from the socket per system call: rustls alone asks for
 /// at most one record (4 to 16 KiB) a read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -72,6 +82,8 @@ pub fn server_config(o: &WssOptions) -> Option<Arc<ServerConfig>> {
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .ok()?;
+    let mut config = config;
+    config.max_fragment_size = Some(RECORD_PLAINTEXT + RECORD_HEADER);
     Some(Arc::new(config))
 }
 
@@ -130,6 +142,7 @@ pub fn client_config(o: &WssOptions, host: &str) -> (Arc<ClientConfig>, ServerNa
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
     config.enable_sni = sni;
+    config.max_fragment_size = Some(RECORD_PLAINTEXT + RECORD_HEADER);
     (Arc::new(config), name)
 }
 
