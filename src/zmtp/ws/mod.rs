@@ -16,8 +16,8 @@
 //!
 //! This layer never sees a descriptor: the engine reads into
 //! [`read_spaces`](WsConnection::read_spaces) and writes
-//! [`output`](WsConnection::output), so a TLS layer (wss) slots in below it
-//! without a change here.
+//! [`output`](WsConnection::output), so wss's TLS (`transport::tls`, under
+//! the engine's reads and writes) sits below it without a change here.
 
 pub mod frame;
 pub mod handshake;
