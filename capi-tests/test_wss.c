@@ -124,6 +124,13 @@ static void fails_on_both_ends (void *sb, void *sc, const char *connect_ep)
     CHECK (now_ms () - t0 < 2000);
 }
 
+/* A server with this chain and key refuses the client sc. */
+static void refused_by (const char *crt, const char *key, void *sc)
+{
+    char ep[256];
+    fails_on_both_ends (server (crt, key, ep, sizeof ep), sc, ep);
+}
+
 static void test_has_wss (void)
 {
     CHECK (zmq_has ("WSS"));
@@ -186,39 +193,30 @@ static void test_self_signed_trusted (void)
 
 static void test_wrong_hostname (void)
 {
-    char ep[256];
-    void *sb = server (srv_crt, srv_key, ep, sizeof ep);
     /* The subject's common name does not count beside subjectAltNames. */
-    fails_on_both_ends (sb, client (ca_crt, "cn.test"), ep);
+    refused_by (srv_crt, srv_key, client (ca_crt, "cn.test"));
 }
 
 /* Ours only: without ZMQ_WSS_HOSTNAME the endpoint's host is checked
  * (libzmq 4.3.5 checks no name then and connects). */
 static void test_endpoint_host_checked (void)
 {
-    char ep[256];
-    void *sb = server (self_crt, self_key, ep, sizeof ep);
-    fails_on_both_ends (sb, client (self_crt, NULL), ep);
+    refused_by (self_crt, self_key, client (self_crt, NULL));
 }
 
 static void test_untrusted (void)
 {
-    char ep[256];
-    void *sb = server (srv_crt, srv_key, ep, sizeof ep);
-    fails_on_both_ends (sb, client (self_crt, "wss.test"), ep);
+    refused_by (srv_crt, srv_key, client (self_crt, "wss.test"));
 }
 
 /* No ZMQ_WSS_TRUST_PEM: nothing is trusted; the system's store (with
  * ZMQ_WSS_TRUST_SYSTEM) does not hold the test CA either. */
 static void test_no_trust (void)
 {
-    char ep[256];
-    void *sb = server (srv_crt, srv_key, ep, sizeof ep);
-    fails_on_both_ends (sb, client (NULL, "wss.test"), ep);
-    sb = server (srv_crt, srv_key, ep, sizeof ep);
+    refused_by (srv_crt, srv_key, client (NULL, "wss.test"));
     void *sc = client (NULL, "wss.test");
     set_int (sc, ZMQ_WSS_TRUST_SYSTEM, 1);
-    fails_on_both_ends (sb, sc, ep);
+    refused_by (srv_crt, srv_key, sc);
 }
 
 /* A plain ws client at a wss listener: the listener's TLS fails on the
