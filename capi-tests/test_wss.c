@@ -29,24 +29,17 @@ static char *slurp (const char *name)
     return strdup (buf);
 }
 
-/* A test CA, a server certificate it signs (wss.test and 127.0.0.1 as
- * subjectAltName, another name as subject), and a self-signed CA
- * certificate with only a common name, as libzmq's own test serves. */
+/* The certificates of scripts/wss-certs.sh (run from the repository's
+ * root, as capi-tests.sh runs the tests): a test CA, a server certificate
+ * it signs (wss.test and 127.0.0.1 as subjectAltName, cn.test as subject),
+ * and a self-signed CA certificate with only a common name (self.test), as
+ * libzmq's own test serves. */
 static void make_certs (void)
 {
     strcpy (dir, "/tmp/wss-test-XXXXXX");
     CHECK (mkdtemp (dir));
-    char cmd[2048];
-    const char *ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
-    snprintf (cmd, sizeof cmd,
-              "cd %s && exec 2>openssl.log"
-              " && openssl req -x509 %s -keyout ca.key -out ca.crt -days 2 -subj /CN=wss-test-ca"
-              " && openssl req %s -keyout srv.key -out srv.csr -subj /CN=cn.test"
-              " && printf 'subjectAltName=DNS:wss.test,IP:127.0.0.1\\n' >san.ext"
-              " && openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial"
-              " -days 2 -extfile san.ext -out srv.crt"
-              " && openssl req -x509 %s -keyout self.key -out self.crt -days 2 -subj /CN=self.test",
-              dir, ec, ec, ec);
+    char cmd[256];
+    snprintf (cmd, sizeof cmd, "scripts/wss-certs.sh %s", dir);
     CHECK (system (cmd) == 0);
     ca_crt = slurp ("ca.crt");
     srv_crt = slurp ("srv.crt");

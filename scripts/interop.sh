@@ -523,14 +523,7 @@ if [ "$WSS" != 0 ]; then
     # The throwaway CA and server certificate both sides use (peer_common.h).
     export WSS_DIR=$TMP/wss
     mkdir -p "$WSS_DIR"
-    ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-    # shellcheck disable=SC2086
-    if ( cd "$WSS_DIR" && exec 2>openssl.log \
-        && openssl req -x509 $ec -keyout ca.key -out ca.crt -days 2 -subj /CN=interop-ca \
-        && openssl req $ec -keyout srv.key -out srv.csr -subj /CN=wss.test \
-        && printf 'subjectAltName=DNS:wss.test,IP:127.0.0.1\n' >san.ext \
-        && openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
-            -extfile san.ext -out srv.crt ); then
+    if scripts/wss-certs.sh "$WSS_DIR"; then
         [ "${INTEROP_SELF:-1}" != 0 ] && stage wss-self wss_matrix "wss self-check (libzmq 4.3.5 on both sides)"
         [ "${INTEROP_CROSS:-1}" != 0 ] && stage wss-cross wss_matrix "wss: libzmq-rs vs libzmq 4.3.5"
     else
