@@ -5,6 +5,8 @@
 //! through `Stream` as for every stream, and `zmtp::ws` never learns that
 //! TLS is there.
 
+#[cfg(test)]
+mod tests;
 mod verify;
 mod x509;
 
@@ -156,6 +158,8 @@ pub struct TlsSession {
     /// The tcp stream ended (or TLS was closed): what is left to read is
     /// the plaintext already decrypted.
     eof: bool,
+    /// A failure met after some plaintext was read: the next read's.
+    failed: Option<io::Error>,
 }
 
 /// A TLS failure as the engine sees it: an I/O error with libzmq's errno
@@ -188,6 +192,7 @@ impl TlsSession {
             in_start: 0,
             in_end: 0,
             eof: false,
+            failed: None,
         }
     }
 
@@ -246,6 +251,9 @@ impl TlsSession {
         first: ReadBuf<'_>,
         second: Option<ReadBuf<'_>>,
     ) -> io::Result<usize> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         let mut bufs = [Some(first), second];
         let mut filled = [0usize; 2];
         let room = |b: &[Option<ReadBuf<'_>>; 2], f: &[usize; 2]| {
@@ -279,30 +287,42 @@ impl TlsSession {
             if room(&bufs, &filled) == 0 || self.eof {
                 return Ok(total);
             }
-            // More ciphertext: what is buffered, else from the socket.
-            if self.in_start == self.in_end {
-                match tcp.read(&mut self.inbuf) {
-                    Ok(0) => {
-                        self.eof_seen()?;
-                        continue;
-                    }
-                    Ok(n) => (self.in_start, self.in_end) = (0, n),
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock && total > 0 => {
-                        return Ok(total)
-                    }
-                    Err(e) => return Err(e),
+            if let Err(e) = self.fill(tcp) {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
                 }
-            }
-            let mut pending = &self.inbuf[self.in_start..self.in_end];
-            let before = pending.len();
-            self.conn.read_tls(&mut pending)?;
-            self.in_start += before - pending.len();
-            if let Err(e) = self.conn.process_new_packets() {
-                // The alert rustls queued tells the peer why.
-                let _ = self.flush(tcp);
-                return Err(tls_error(e));
+                // The plaintext already copied counts; the error is the
+                // next read's (nothing after it is read).
+                if total > 0 {
+                    if e.kind() != io::ErrorKind::WouldBlock {
+                        self.failed = Some(e);
+                    }
+                    return Ok(total);
+                }
+                return Err(e);
             }
         }
+    }
+
+    /// Give rustls more ciphertext (what is buffered, else from the socket)
+    /// and decrypt it.
+    fn fill(&mut self, tcp: &mut TcpStream) -> io::Result<()> {
+        if self.in_start == self.in_end {
+            match tcp.read(&mut self.inbuf)? {
+                0 => return self.eof_seen(),
+                n => (self.in_start, self.in_end) = (0, n),
+            }
+        }
+        let mut pending = &self.inbuf[self.in_start..self.in_end];
+        let before = pending.len();
+        self.conn.read_tls(&mut pending)?;
+        self.in_start += before - pending.len();
+        if let Err(e) = self.conn.process_new_packets() {
+            // The alert rustls queued tells the peer why.
+            let _ = self.flush(tcp);
+            return Err(tls_error(e));
+        }
+        Ok(())
     }
 
     /// The socket reached its end: let rustls see it (an empty read), so
