@@ -158,30 +158,19 @@ pub struct TlsSession {
     /// The tcp stream ended (or TLS was closed): what is left to read is
     /// the plaintext already decrypted.
     eof: bool,
-    /// A failure met after some plaintext was read: the next read's.
-    failed: Option<io::Error>,
 }
 
-/// A TLS failure as the engine sees it: an I/O error with libzmq's errno
-/// for a failed wss read (EINVAL); during the handshake it becomes
-/// HANDSHAKE_FAILED_NO_DETAIL, as libzmq's wss engine reports it.
-fn tls_error(e: rustls::Error) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, TlsFailure(e))
-}
-
-#[derive(Debug)]
-struct TlsFailure(rustls::Error);
-
-impl std::fmt::Display for TlsFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TLS: {}", self.0)
-    }
-}
-
-impl std::error::Error for TlsFailure {}
-
-/// The errno a failed TLS session ends its connection with.
+/// The errno a failed TLS session ends its connection with: libzmq's wss
+/// engine's for a failed read (EINVAL). During the handshake the engine
+/// reports it as HANDSHAKE_FAILED_NO_DETAIL, as libzmq does.
 pub const TLS_ERRNO: i32 = libc::EINVAL;
+
+/// A TLS failure as the engine sees it: an I/O error with [`TLS_ERRNO`]
+/// (what rustls said is of no use past this point: libzmq says nothing
+/// more either).
+fn tls_error(_: rustls::Error) -> io::Error {
+    io::Error::from_raw_os_error(TLS_ERRNO)
+}
 
 impl TlsSession {
     fn new(mut conn: Connection) -> TlsSession {
@@ -192,7 +181,6 @@ impl TlsSession {
             in_start: 0,
             in_end: 0,
             eof: false,
-            failed: None,
         }
     }
 
@@ -251,9 +239,6 @@ impl TlsSession {
         first: ReadBuf<'_>,
         second: Option<ReadBuf<'_>>,
     ) -> io::Result<usize> {
-        if let Some(e) = self.failed.take() {
-            return Err(e);
-        }
         let mut bufs = [Some(first), second];
         let mut filled = [0usize; 2];
         let room = |b: &[Option<ReadBuf<'_>>; 2], f: &[usize; 2]| {
@@ -287,19 +272,16 @@ impl TlsSession {
             if room(&bufs, &filled) == 0 || self.eof {
                 return Ok(total);
             }
-            if let Err(e) = self.fill(tcp) {
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                // The plaintext already copied counts; the error is the
-                // next read's (nothing after it is read).
-                if total > 0 {
-                    if e.kind() != io::ErrorKind::WouldBlock {
-                        self.failed = Some(e);
-                    }
-                    return Ok(total);
-                }
-                return Err(e);
+            match self.fill(tcp) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // Drained: what was copied is the read.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && total > 0 => return Ok(total),
+                // A failure ends the connection at once (no later event
+                // would report an error kept for the next read); the
+                // plaintext copied with it is dropped, as the kernel drops
+                // a reset tcp connection's unread bytes.
+                Err(e) => return Err(e),
             }
         }
     }
