@@ -213,15 +213,23 @@ impl TlsSession {
         Ok(())
     }
 
-    /// Encrypt as much of `bufs` as the session takes and write what the
+    /// Encrypt as much of `bufs` (in order) as the session takes and write what the
     /// socket takes: Ok(plaintext bytes taken), Err(WouldBlock) when
     /// neither moved. Empty `bufs` only flushes (handshake records).
     pub fn write(&mut self, tcp: &mut TcpStream, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let taken = if bufs.iter().any(|b| !b.is_empty()) {
-            self.conn.writer().write_vectored(bufs)?
-        } else {
-            0
-        };
+        // One write per slice, so no record spans two: a large body (a
+        // slice of its own) ends with its last record, as libzmq's, whose
+        // engine reads a body to its end and then stops until the socket
+        // says more; a record that also held the next message would leave
+        // that message unseen in GnuTLS.
+        let mut taken = 0;
+        for b in bufs.iter().filter(|b| !b.is_empty()) {
+            let n = self.conn.writer().write(b)?;
+            taken += n;
+            if n < b.len() {
+                break;
+            }
+        }
         match self.flush(tcp) {
             Ok(()) => Ok(taken),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock && taken > 0 => Ok(taken),
