@@ -7,8 +7,8 @@
 
 #[cfg(test)]
 mod tests;
-mod verify;
-mod x509;
+pub mod verify;
+pub mod x509;
 
 use mio::net::TcpStream;
 use rustls::crypto::CryptoProvider;
