@@ -175,3 +175,20 @@ fn a_server_needs_its_chain_and_key() {
     assert!(server_config(&no_key).is_none());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// ZMQ_WSS_TRUST_SYSTEM reads Debian's bundle (ca-certificates, in
+/// scripts/deps.sh): every certificate in it, each usable as a trust
+/// anchor.
+#[test]
+fn the_system_store_is_read() {
+    let pem = std::fs::read(SYSTEM_TRUST).expect("ca-certificates is installed");
+    let n = pem
+        .windows(27)
+        .filter(|w| w == b"-----BEGIN CERTIFICATE-----")
+        .count();
+    let certs = system_trust();
+    assert!(n > 0 && certs.len() == n, "{} of {n}", certs.len());
+    assert!(certs
+        .iter()
+        .all(|c| webpki::anchor_from_trusted_cert(c).is_ok()));
+}
