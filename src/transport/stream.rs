@@ -4,7 +4,9 @@
 //! connected socket and [`Accept`] for its listener) and one line in the
 //! `transports!` registry. The engine stays transport-blind: it reads and
 //! writes through the descriptor (readv, sendmsg) whatever the transport,
-//! and asks [`Conn`] only for what differs (names, tcp tuning).
+//! and asks [`Conn`] only for what differs (names, tcp tuning); wss alone
+//! reads and writes through its TLS session (`transport::tls`), behind the
+//! same `Stream` calls.
 //!
 //! An enum rather than a `Box<dyn Conn>`: the per-message calls (`fd`, the
 //! reads and writes) stay static, and a new variant makes the compiler list
