@@ -187,6 +187,38 @@ SEEDS["ws_frame_decoder"] = [
     b"\x01" + bytes([0x82, 0xFF]) + struct.pack(">Q", 1 << 40) + KEY + bytes(64),
 ]
 
+def der(tag, *parts):
+    """A DER element: tag, definite length, contents."""
+    body = b"".join(parts)
+    n = len(body)
+    if n < 0x80:
+        return bytes([tag, n]) + body
+    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(ln)]) + ln + body
+
+
+def cert(cn=b"cn.test", dns=(b"wss.test",), ips=(b"\x7f\x00\x00\x01",), times=None):
+    """An X.509 certificate's shape as tls/x509.rs reads it (the key and
+    signature are filler: that parser checks neither)."""
+    t0, t1 = times or (der(0x17, b"191110083318Z"), der(0x18, b"21191017083318Z"))
+    name = der(0x30, der(0x31, der(0x30, der(0x06, b"\x55\x04\x03"), der(0x0C, cn))))
+    alg = der(0x30, der(0x06, b"\x2a\x86\x48\xce\x3d\x04\x03\x02"))
+    gns = b"".join([der(0x82, d) for d in dns] + [der(0x87, i) for i in ips])
+    san = der(0x30, der(0x06, b"\x55\x1d\x11"), der(0x04, der(0x30, gns)))
+    tbs = der(0x30, der(0xA0, der(0x02, b"\x02")), der(0x02, b"\x01"), alg, name,
+              der(0x30, t0, t1), name, der(0x30, alg, der(0x03, b"\x00" + bytes(65))),
+              der(0xA3, der(0x30, san)))
+    return der(0x30, tbs, alg, der(0x03, b"\x00" + bytes(70)))
+
+
+SEEDS["x509_cert"] = [
+    cert(),
+    cert(dns=(), ips=()),
+    cert(cn=b"*.example.com", dns=(b"*.b.example.com", b"a.example.com"), ips=(bytes(16),)),
+    cert(times=(der(0x17, b"4912312359Z"), der(0x18, b"20500101000000Z"))),
+    cert()[:200],
+]
+
 for target, seeds in SEEDS.items():
     d = os.path.join(ROOT, target)
     os.makedirs(d, exist_ok=True)

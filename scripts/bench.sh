@@ -268,10 +268,10 @@ new_endpoint() {
         PORT=$((PORT + 1))
         while ss -Htan "( sport = :$PORT )" 2>/dev/null | grep -q .; do PORT=$((PORT + 1)); done
         echo "tcp://127.0.0.1:$PORT" ;;
-    ws)
+    ws | wss)
         PORT=$((PORT + 1))
         while ss -Htan "( sport = :$PORT )" 2>/dev/null | grep -q .; do PORT=$((PORT + 1)); done
-        echo "ws://127.0.0.1:$PORT" ;;
+        echo "$1://127.0.0.1:$PORT" ;;
     ipc)
         local path=/tmp/zmq-rs-bench.$$.$SEQ.ipc
         rm -f "$path"
@@ -285,7 +285,7 @@ wait_listen() {
     local ep=$1 pid=$2 i
     for i in $(seq 500); do
         case $ep in
-        tcp://* | ws://*) ss -Hltn "( sport = :${ep##*:} )" 2>/dev/null | grep -q . && return 0 ;;
+        tcp://* | ws://* | wss://*) ss -Hltn "( sport = :${ep##*:} )" 2>/dev/null | grep -q . && return 0 ;;
         ipc://*) [ -S "${ep#ipc://}" ] && return 0 ;;
         esac
         kill -0 "$pid" 2>/dev/null || return 1
@@ -395,7 +395,7 @@ net_bench() {
     1tcp) echo "== CURVE over tcp://127.0.0.1:<port>: ours<->ours vs libzmq<->libzmq (libsodium), two processes, median of $NET_RUNS interleaved runs" ;;
     0tcp) echo "== tcp://127.0.0.1:<port>: ${NET_TITLE:-ours<->ours vs libzmq<->libzmq}, two processes, median of $NET_RUNS interleaved runs" ;;
     0ipc) echo "== ipc:///tmp/...: ${NET_TITLE:-ours<->ours vs libzmq<->libzmq}, two processes, median of $NET_RUNS interleaved runs" ;;
-    0ws) echo "== ws://127.0.0.1:<port>: ${NET_TITLE:-ours<->ours vs libzmq<->libzmq}, two processes, median of $NET_RUNS interleaved runs" ;;
+    0ws | 0wss) echo "== $transport://127.0.0.1:<port>: ${NET_TITLE:-ours<->ours vs libzmq<->libzmq}, two processes, median of $NET_RUNS interleaved runs" ;;
     esac
     for kind in thr lat; do
         local sizes=$NET_SIZES

@@ -8,6 +8,10 @@
 #                   libzmq's own test suite and the draft interop stage; libsodium also
 #                   as the oracle of tests/salsa20_libsodium.rs (CURVE's cipher); cmake also
 #                   for the find_package(ZeroMQ) check of scripts/check-install.sh
+#   libgnutls28-dev GnuTLS, for wss:// of that libzmq 4.3.5 (WITH_TLS=ON)
+#   openssl         the openssl command, which makes the throwaway certificates of the wss
+#                   tests (capi-tests, interop) at test time
+#   ca-certificates the system's trust store ZMQ_WSS_TRUST_SYSTEM reads (a unit test reads it)
 #   cppzmq-dev      zmq.hpp, the C++ binding that check builds
 #   iproute2        network namespaces (ip netns) and ss for libzmq's test suite
 #   libpgm-5.3-0 libpgm-dev   OpenPGM, which ours loads at run time for pgm:// and
@@ -26,7 +30,7 @@
 # Missing packages are installed with apt-get when we are root; otherwise
 # this stops at once with the one command to run.
 set -euo pipefail
-PACKAGES="libzmq3-dev valgrind pkg-config gcc g++ make cmake libsodium-dev cppzmq-dev iproute2 libpgm-5.3-0 libpgm-dev libnorm1 libnorm-dev python3-dev python3-venv chromium libkrb5-dev krb5-kdc krb5-admin-server krb5-user"
+PACKAGES="libzmq3-dev valgrind pkg-config gcc g++ make cmake libsodium-dev libgnutls28-dev openssl ca-certificates cppzmq-dev iproute2 libpgm-5.3-0 libpgm-dev libnorm1 libnorm-dev python3-dev python3-venv chromium libkrb5-dev krb5-kdc krb5-admin-server krb5-user"
 need=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need="$need $p"

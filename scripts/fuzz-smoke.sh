@@ -13,7 +13,7 @@ set -u
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-7}
 ALL="zmtp_connection mechanism_handshake greeting mechanism_raw frame_decoder
-     command_metadata udp_datagram z85_decode socks_reply gssapi_framing salsa20_simd
+     command_metadata udp_datagram z85_decode socks_reply gssapi_framing salsa20_simd x509_cert
      ws_upgrade ws_frame_decoder"
 TARGETS=${FUZZ_TARGETS:-$ALL}
 passed=0 failed=0

@@ -48,6 +48,16 @@
 #              exactly libzmq's ("127.0.0.1:PORT" and a NUL, counted), echoed
 #              back verbatim; "dest=nul": the first destination ends in a NUL
 #
+# wss (ZMTP over WebSocket over TLS; Debian's 4.3.4 has none) runs against
+# that libzmq 4.3.5 too, which is built with GnuTLS: peer.c built against it
+# (peer-4.3.5), ours on either side, binding and connecting, with a
+# throwaway CA and server certificate made here with openssl (the connecter
+# trusts the CA and expects the certificate's name, wss.test):
+#
+#   wss        PAIR 0, 1, 100, 8192 bytes (x1000), 1 MB (x20), 10 MB (x3);
+#              PUSH->PULL 8 KiB, DEALER<->ROUTER multipart=4, REQ<->REP,
+#              PUB->SUB; CURVE DEALER<->ROUTER multipart=4 and PAIR 10 MB
+#
 # Known failures of ours (cases that fail against libzmq and are being
 # fixed) are listed in scripts/interop-known-failures.txt, one per line:
 # "<part of the case description> | <reason>". A listed case that fails is
@@ -69,7 +79,8 @@
 #        self-check), INTEROP_CROSS=0 (only the self-check), INTEROP_TIMEOUT
 #        (per-operation timeout in ms, default 5000), INTEROP_KEEP=1 (keep logs),
 #        INTEROP_STABLE=0 (skip the stable types, Debian's libzmq),
-#        INTEROP_DRAFT=0 (skip the draft types, libzmq 4.3.5)
+#        INTEROP_DRAFT=0 (skip the draft types, libzmq 4.3.5),
+#        INTEROP_WSS=0 (skip wss, libzmq 4.3.5)
 set -u
 cd "$(dirname "$0")/.."
 # Each binary must load the library it was linked with (rpath / system path).
@@ -83,6 +94,7 @@ OPTIMEOUT=${INTEROP_TIMEOUT:-5000}
 FILTER=${1:-}
 STABLE=${INTEROP_STABLE:-1}
 DRAFT=${INTEROP_DRAFT:-1}
+WSS=${INTEROP_WSS:-1}
 KNOWN=$ROOT/scripts/interop-known-failures.txt
 CFLAGS="-std=gnu99 -O2 -g -Wall -Wextra -Werror -pthread"
 mkdir -p "$OUT"
@@ -103,8 +115,9 @@ if [ -f "$OURLIB/libzmq.so" ]; then
 else
     echo "FAIL build peer-ours: $OURLIB/libzmq.so not built (make build)"; build_failed=1
 fi
-# The draft peers: ours, and libzmq 4.3.5 with drafts (built once, cached).
-if [ "$DRAFT" != 0 ] && [ $build_failed = 0 ]; then
+# The draft peers: ours, and libzmq 4.3.5 with drafts (built once, cached);
+# the stable peer against that 4.3.5 too, for wss.
+if { [ "$DRAFT" != 0 ] || [ "$WSS" != 0 ]; } && [ $build_failed = 0 ]; then
     t=$(date +%s)
     if { read -r REF_LIB; read -r REF_INC; } < <(scripts/libzmq-ref.sh 2>"$OUT/libzmq-ref.log") \
         && [ -e "$REF_LIB/libzmq.so.5" ]; then
@@ -117,6 +130,11 @@ if [ "$DRAFT" != 0 ] && [ $build_failed = 0 ]; then
             capi-tests/interop/draft_peer.c -o "$OUT/draft-peer-ours" -L"$OURLIB" \
             -Wl,-rpath,"$OURLIB" -lzmq 2>"$OUT/draft-peer-ours.build"; then :; else
             echo "FAIL build draft-peer-ours"; cat "$OUT/draft-peer-ours.build"; build_failed=1
+        fi
+        if gcc $CFLAGS -DPEER_TAG='"4.3.5"' -I"$REF_INC" capi-tests/interop/peer.c \
+            -o "$OUT/peer-4.3.5" "$REF_LIB/libzmq.so.5" -Wl,-rpath,"$REF_LIB" \
+            2>"$OUT/peer-4.3.5.build"; then :; else
+            echo "FAIL build peer-4.3.5"; cat "$OUT/peer-4.3.5.build"; build_failed=1
         fi
     else
         echo "FAIL libzmq 4.3.5 (scripts/libzmq-ref.sh):"; cat "$OUT/libzmq-ref.log"; build_failed=1
@@ -159,6 +177,7 @@ run_case() {
         tcp) ep='tcp://127.0.0.1:*' ;;
         udp) ep='udp://127.0.0.1:*' ;; # the peer picks a free port
         ws) ep='ws://127.0.0.1:*/interop' ;;
+        wss) ep='wss://127.0.0.1:*/interop' ;;
         *) ep="ipc://$d/s" ;;
     esac
     if [ "$binder" = A ]; then
@@ -443,6 +462,29 @@ draft_matrix() {
     PEER_PROG=peer
 }
 
+# wss_matrix MODE: wss-cross = ours against 4.3.5, wss-self = 4.3.5 only.
+wss_matrix() {
+    local mode=$1 libs combo libA libB binder
+    if [ "$mode" = wss-cross ]; then libs="ours:4.3.5 4.3.5:ours"; else libs="4.3.5:4.3.5"; fi
+    for combo in $libs; do
+        libA=${combo%%:*} libB=${combo##*:}
+        for binder in A B; do
+            launch_sizes "$mode" "$libA" client PAIR "$libB" server PAIR "$binder" wss
+            launch "$mode" "$libA" client PAIR "" "$libB" server PAIR "" "$binder" wss 3 10485760 ""
+            launch "$mode" "$libA" send PUSH "" "$libB" recv PULL "" "$binder" wss 1000 8192 ""
+            launch "$mode" "$libA" client DEALER "-m 4" "$libB" server ROUTER "-m 4" \
+                "$binder" wss 1000 100 "multipart=4"
+            launch "$mode" "$libA" client REQ "" "$libB" server REP "" "$binder" wss 1000 100 ""
+            launch "$mode" "$libA" send PUB "" "$libB" recv SUB "" "$binder" wss 1000 100 ""
+            launch "$mode" "$libA" client DEALER "-C -m 4" "$libB" server ROUTER "-C -m 4" \
+                "$binder" wss 1000 100 "curve multipart=4"
+            launch "$mode" "$libA" client PAIR "-C" "$libB" server PAIR "-C" \
+                "$binder" wss 3 10485760 "curve"
+        done
+    done
+    wait
+}
+
 count_results() { # MODE -> "passed failed known"
     local p f k
     p=$(cat "$TMP"/res/"$1".* 2>/dev/null | grep -c '^ok')
@@ -477,8 +519,21 @@ if [ "$DRAFT" != 0 ]; then
     [ "${INTEROP_SELF:-1}" != 0 ] && stage draft-self draft_matrix "draft self-check (libzmq 4.3.5 on both sides)"
     [ "${INTEROP_CROSS:-1}" != 0 ] && stage draft-cross draft_matrix "draft API: libzmq-rs vs libzmq 4.3.5"
 fi
+if [ "$WSS" != 0 ]; then
+    # The throwaway CA and server certificate both sides use (peer_common.h).
+    export WSS_DIR=$TMP/wss
+    mkdir -p "$WSS_DIR"
+    if scripts/wss-certs.sh "$WSS_DIR"; then
+        [ "${INTEROP_SELF:-1}" != 0 ] && stage wss-self wss_matrix "wss self-check (libzmq 4.3.5 on both sides)"
+        [ "${INTEROP_CROSS:-1}" != 0 ] && stage wss-cross wss_matrix "wss: libzmq-rs vs libzmq 4.3.5"
+    else
+        echo "FAIL wss: openssl made no certificates:"; cat "$WSS_DIR/openssl.log"
+        total_f=$((total_f + 1))
+    fi
+fi
 # Every line of the known-failures list still names a case (full runs only).
-if [ -z "$FILTER" ] && [ "$STABLE" != 0 ] && [ "$DRAFT" != 0 ] && [ "${INTEROP_CROSS:-1}" != 0 ] \
+if [ -z "$FILTER" ] && [ "$STABLE" != 0 ] && [ "$DRAFT" != 0 ] && [ "$WSS" != 0 ] \
+    && [ "${INTEROP_CROSS:-1}" != 0 ] \
     && [ -f "$KNOWN" ]; then
     while IFS='|' read -r sub _; do
         sub=${sub%"${sub##*[![:space:]]}"}

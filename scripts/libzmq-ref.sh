@@ -2,7 +2,8 @@
 # libzmq 4.3.5, the reference for the draft API: its source comes from the
 # zeromq-src crate (=0.3.6, libzmq 4.3.5 vendored), fetched by cargo (CI
 # reaches package registries only) through scripts/libzmq-ref/Cargo.toml, and
-# is built once with its own CMake (drafts on, CURVE through libsodium) into
+# is built once with its own CMake (drafts on, CURVE through libsodium, wss
+# through GnuTLS) into
 # target/libzmq-ref/ (rebuilt only when the source or the options change).
 #
 # Prints three lines on stdout:
@@ -11,7 +12,7 @@
 #   the libzmq source directory (tests/, external/unity, ...)
 # e.g.  { read -r LIB; read -r INC; read -r SRC; } < <(scripts/libzmq-ref.sh)
 # Progress and errors go to stderr; exit status non-zero if anything failed.
-# Needs cargo, cmake, a C++ compiler and libsodium-dev.
+# Needs cargo, cmake, a C++ compiler, libsodium-dev and libgnutls28-dev.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,8 +35,9 @@ print(next(p["manifest_path"] for p in json.load(sys.stdin)["packages"] if p["na
 SRC=$(dirname "$CRATE")/vendor
 [ -f "$SRC/CMakeLists.txt" ] && [ -f "$SRC/include/zmq.h" ] || die "no libzmq source in $SRC"
 
-# WITH_TLS=OFF: no GnuTLS (wss) needed; WITH_DOCS=OFF: no asciidoc.
-CMAKE_ARGS="-DENABLE_DRAFTS=ON -DWITH_LIBSODIUM=ON -DENABLE_CURVE=ON -DWITH_TLS=OFF
+# WITH_TLS=ON: wss through GnuTLS (libgnutls28-dev), the reference for ours
+# over rustls; WITH_DOCS=OFF: no asciidoc.
+CMAKE_ARGS="-DENABLE_DRAFTS=ON -DWITH_LIBSODIUM=ON -DENABLE_CURVE=ON -DWITH_TLS=ON
  -DWITH_DOCS=OFF -DBUILD_TESTS=OFF -DBUILD_STATIC=OFF -DWITH_PERF_TOOL=OFF
  -DCMAKE_BUILD_TYPE=Release"
 STAMP="$SRC $CMAKE_ARGS"

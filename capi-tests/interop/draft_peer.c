@@ -191,6 +191,7 @@ static void do_bind (void *s, const char *ep, char *out, size_t cap)
 {
     int tries;
     size_t len = cap;
+    wss_options (s, ep, 1);
     if (strcmp (ep, "udp://127.0.0.1:*") != 0) {
         if (zmq_bind (s, ep) != 0)
             die ("zmq_bind(%s): %s", ep, err ());
@@ -733,10 +734,11 @@ int main (int argc, char **argv)
         snprintf (dgram_dest, sizeof dgram_dest, "%s",
                   host ? host + 3 : cfg.endpoint);
     } else if (cfg.type == ZMQ_PEER) {
+        wss_options (s, cfg.endpoint, 0);
         peer_rid = zmq_connect_peer (s, cfg.endpoint);
         if (peer_rid == 0)
             die ("zmq_connect_peer(%s): %s", cfg.endpoint, err ());
-    } else if (zmq_connect (s, cfg.endpoint) != 0) {
+    } else if (wss_options (s, cfg.endpoint, 0), zmq_connect (s, cfg.endpoint) != 0) {
         die ("zmq_connect(%s): %s", cfg.endpoint, err ());
     }
     if (side && !cfg.bind) {

@@ -219,12 +219,14 @@ static void last_endpoint (void *s, char *buf, size_t cap)
 
 static void do_bind (void *s, const char *ep)
 {
+    wss_options (s, ep, 1);
     if (zmq_bind (s, ep) != 0)
         die ("zmq_bind(%s): %s", ep, err ());
 }
 
 static void do_connect (void *s, const char *ep)
 {
+    wss_options (s, ep, 0);
     if (zmq_connect (s, ep) != 0)
         die ("zmq_connect(%s): %s", ep, err ());
 }

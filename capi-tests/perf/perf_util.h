@@ -9,7 +9,8 @@
  * its socket open until the socket monitor reports that the peer has
  * disconnected: the peer closes only once it has everything. The monitor is
  * an inproc PAIR that sees a handful of events per run, off the message path.
- * PERF_CURVE=1 runs them over CURVE (perf_security). Builds against any zmq.h. */
+ * PERF_CURVE=1 runs them over CURVE, PERF_WSS_DIR makes wss:// work
+ * (perf_security). Builds against any zmq.h. */
 #ifndef PERF_UTIL_H
 #define PERF_UTIL_H
 
@@ -40,8 +41,40 @@ static inline int parse_count (const char *arg, const char *what)
  * bind/connect, the bound side as the server. Both processes need the same
  * keys, so they are fixed: the example pairs of zmq_curve(7), the public
  * halves derived with zmq_curve_public. */
+/* PERF_WSS_DIR: the bound side serves srv.crt with srv.key from there, the
+ * connecting side trusts ca.crt and expects the name wss.test (libzmq
+ * 4.3.5's draft ZMQ_WSS_* numbers, spelled out for any zmq.h). */
+static inline void perf_wss_file (void *s, int opt, const char *dir, const char *name)
+{
+    char path[1024], buf[16384];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        die (path);
+    size_t n = fread (buf, 1, sizeof buf, f);
+    fclose (f);
+    if (zmq_setsockopt (s, opt, buf, n) != 0)
+        die ("zmq_setsockopt (wss)");
+}
+
+static inline void perf_wss (void *s, int server)
+{
+    const char *dir = getenv ("PERF_WSS_DIR");
+    if (!dir)
+        return;
+    if (server) {
+        perf_wss_file (s, 104 /* ZMQ_WSS_CERT_PEM */, dir, "srv.crt");
+        perf_wss_file (s, 103 /* ZMQ_WSS_KEY_PEM */, dir, "srv.key");
+    } else {
+        perf_wss_file (s, 105 /* ZMQ_WSS_TRUST_PEM */, dir, "ca.crt");
+        if (zmq_setsockopt (s, 106 /* ZMQ_WSS_HOSTNAME */, "wss.test", 8) != 0)
+            die ("zmq_setsockopt (ZMQ_WSS_HOSTNAME)");
+    }
+}
+
 static inline void perf_security (void *s, int server)
 {
+    perf_wss (s, server);
     const char *on = getenv ("PERF_CURVE");
     if (!on || strcmp (on, "1") != 0)
         return;

@@ -170,7 +170,7 @@ fn protocol_down(p: zmtp::ProtocolError) -> Down {
 
 /// Write what the state machine has queued, without waiting.
 pub(super) fn flush_best_effort(e: &mut Engine) {
-    while e.zmtp.has_output() {
+    while e.zmtp.has_output() || e.stream.wants_write() {
         let written = {
             let mut slices = [IoSlice::new(&[]); MAX_IOV];
             let k = e.zmtp.output(&mut slices);
@@ -413,7 +413,9 @@ impl Engine {
                     }
                 }
             }
-            if e.write_blocked || !e.zmtp.has_output() {
+            // The transport's own output (wss: TLS handshake records) goes
+            // out even when the protocol has nothing to say.
+            if e.write_blocked || !(e.zmtp.has_output() || e.stream.wants_write()) {
                 break;
             }
             if sent >= budget {

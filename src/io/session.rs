@@ -540,7 +540,7 @@ impl Sessions {
         // Without a connection there is nothing in flight; with one, wait
         // until what it took from the pipe is written.
         let flushed = match &s.engine {
-            Some(e) => !e.connecting && !e.zmtp.has_output(),
+            Some(e) => !e.connecting && !e.zmtp.has_output() && !e.stream.wants_write(),
             None => true,
         };
         if drained && flushed {

@@ -4,7 +4,7 @@
 //! the pattern modules; what is stored here is what every socket has.
 //!
 //! Every option libzmq 4.3.5 (built with the draft API, CURVE, IPC peer
-//! credentials and GSSAPI when libgssapi_krb5 loads, without VMCI, WSS or
+//! credentials, WSS, and GSSAPI when libgssapi_krb5 loads, without VMCI or
 //! NORM) accepts generically is
 //! stored here, even when the transport that reads it comes later: the fields
 //! are public and named after libzmq's `options_t` members.
@@ -30,6 +30,11 @@ const OPT_SOCKS_USERNAME: i32 = 99;
 const OPT_SOCKS_PASSWORD: i32 = 100;
 const OPT_IN_BATCH_SIZE: i32 = 101;
 const OPT_OUT_BATCH_SIZE: i32 = 102;
+const OPT_WSS_KEY_PEM: i32 = 103;
+const OPT_WSS_CERT_PEM: i32 = 104;
+const OPT_WSS_TRUST_PEM: i32 = 105;
+const OPT_WSS_HOSTNAME: i32 = 106;
+const OPT_WSS_TRUST_SYSTEM: i32 = 107;
 const OPT_RECONNECT_STOP: i32 = 109;
 const OPT_HELLO_MSG: i32 = 110;
 const OPT_DISCONNECT_MSG: i32 = 111;
@@ -175,6 +180,9 @@ pub struct Options {
     pub socks_proxy_address: Vec<u8>,
     pub socks_proxy_username: Vec<u8>,
     pub socks_proxy_password: Vec<u8>,
+    /// ZMQ_WSS_*: kept as given, read when a wss listener or connection is
+    /// made (libzmq's wss_key_pem, wss_cert_pem, ...).
+    pub wss: crate::transport::tls::WssOptions,
 
     // IPC peer credential filters (SO_PEERCRED).
     pub ipc_uid_accept_filters: Vec<u32>,
@@ -298,6 +306,7 @@ impl Options {
             socks_proxy_address: Vec::new(),
             socks_proxy_username: Vec::new(),
             socks_proxy_password: Vec::new(),
+            wss: Default::default(),
             ipc_uid_accept_filters: Vec::new(),
             ipc_gid_accept_filters: Vec::new(),
             ipc_pid_accept_filters: Vec::new(),
@@ -504,7 +513,16 @@ impl Options {
                 self.set_gssapi(option, val)?
             }
 
-            // Not built in (as libzmq without them): VMCI, WSS, NORM.
+            // libzmq 4.3.5 with WSS takes any bytes for the PEM texts and
+            // the host name (checked only when used) and 0 or 1 for
+            // TRUST_SYSTEM; none of them can be read back.
+            OPT_WSS_KEY_PEM => self.wss.key_pem = val.to_vec(),
+            OPT_WSS_CERT_PEM => self.wss.cert_pem = val.to_vec(),
+            OPT_WSS_TRUST_PEM => self.wss.trust_pem = val.to_vec(),
+            OPT_WSS_HOSTNAME => self.wss.hostname = val.to_vec(),
+            OPT_WSS_TRUST_SYSTEM => self.wss.trust_system = bool_int(val)?,
+
+            // Not built in (as libzmq without them): VMCI, NORM.
             // Read-only options and unknown numbers are EINVAL too.
             _ => return Err(Errno::EINVAL),
         }

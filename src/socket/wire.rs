@@ -94,6 +94,7 @@ impl Socket {
                     ipc_gid: o.ipc_gid_accept_filters.clone(),
                     ipc_pid: o.ipc_pid_accept_filters.clone(),
                 },
+                wss: std::sync::Arc::new(o.wss.clone()),
             },
             monitor: self.base.monitor.clone(),
             ctx: self.base.ctx.clone(),

@@ -65,8 +65,14 @@ impl AcceptFilters {
                 }
             }
             Stream::Ipc(_) => self.admits_ipc(stream.fd()),
-            // libzmq's ws listener applies no ZMQ_TCP_ACCEPT_FILTER.
-            Stream::Udp(_) | Stream::Ws(_) | Stream::Pgm(_) | Stream::Epgm(_) | Stream::Norm(_) => {
+            // libzmq's ws listener (wss's too) applies no
+            // ZMQ_TCP_ACCEPT_FILTER.
+            Stream::Udp(_)
+            | Stream::Ws(_)
+            | Stream::Wss(_)
+            | Stream::Pgm(_)
+            | Stream::Epgm(_)
+            | Stream::Norm(_) => {
                 true
             }
         }

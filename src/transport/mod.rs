@@ -80,6 +80,7 @@ pub mod pgm;
 pub mod socks;
 pub mod stream;
 pub mod tcp;
+pub mod tls;
 pub mod udp;
 pub mod ws;
 
@@ -103,6 +104,8 @@ pub struct TransportOptions {
     pub busy_poll: i32,
     /// ZMQ_TCP_ACCEPT_FILTER and ZMQ_IPC_FILTER_*: who a listener admits.
     pub accept_filters: filter::AcceptFilters,
+    /// ZMQ_WSS_*: wss's certificates, trust and expected host name.
+    pub wss: std::sync::Arc<tls::WssOptions>,
 }
 
 impl Default for TransportOptions {
@@ -121,6 +124,7 @@ impl Default for TransportOptions {
             priority: 0,
             busy_poll: 0,
             accept_filters: Default::default(),
+            wss: Default::default(),
         }
     }
 }

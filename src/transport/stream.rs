@@ -4,7 +4,9 @@
 //! connected socket and [`Accept`] for its listener) and one line in the
 //! `transports!` registry. The engine stays transport-blind: it reads and
 //! writes through the descriptor (readv, sendmsg) whatever the transport,
-//! and asks [`Conn`] only for what differs (names, tcp tuning).
+//! and asks [`Conn`] only for what differs (names, tcp tuning); wss alone
+//! reads and writes through its TLS session (`transport::tls`), behind the
+//! same `Stream` calls.
 //!
 //! An enum rather than a `Box<dyn Conn>`: the per-message calls (`fd`, the
 //! reads and writes) stay static, and a new variant makes the compiler list
@@ -158,6 +160,7 @@ transports! {
     Ipc(mio::net::UnixStream, super::ipc::IpcListener) = super::ipc::SCHEME,
     Udp(mio::net::UdpSocket) = super::udp::SCHEME,
     Ws(super::ws::WsStream, super::ws::WsListener) = super::ws::SCHEME,
+    Wss(super::ws::WsStream, super::ws::WsListener) = super::ws::SCHEME_WSS,
     Pgm(Box<super::pgm::PgmConn>) = super::pgm::SCHEME,
     Epgm(Box<super::pgm::PgmConn>) = super::pgm::SCHEME_EPGM,
     Norm(Box<super::norm::NormConn>) = super::norm::SCHEME,
@@ -166,6 +169,11 @@ transports! {
 impl Stream {
     /// Read into possibly uninitialised memory (no zero-fill first).
     pub fn read_into(&mut self, mut buf: ReadBuf<'_>) -> io::Result<usize> {
+        if let Stream::Wss(s) = self {
+            if let Some((tls, tcp)) = s.tls() {
+                return tls.read(tcp, buf, None);
+            }
+        }
         let fd = self.fd();
         // SAFETY: read(2) only writes into the region; nothing uninitialised
         // is written into it from here.
@@ -192,6 +200,11 @@ impl Stream {
         let Some(mut second) = second.filter(|b| !b.is_empty()) else {
             return self.read_into(first);
         };
+        if let Stream::Wss(s) = self {
+            if let Some((tls, tcp)) = s.tls() {
+                return tls.read(tcp, first, Some(second));
+            }
+        }
         let fd = self.fd();
         // SAFETY: readv(2) only writes into the regions; nothing
         // uninitialised is written into them from here.
@@ -252,6 +265,11 @@ impl Stream {
     pub fn write_vectored(&mut self, bufs: &[IoSlice<'_>], trim: Trim) -> io::Result<usize> {
         if self.is_datagram() {
             return Err(io::Error::from_raw_os_error(libc::EDESTADDRREQ));
+        }
+        if let Stream::Wss(s) = self {
+            if let Some((tls, tcp)) = s.tls() {
+                return tls.write(tcp, bufs);
+            }
         }
         // SAFETY: an all-zero msghdr is valid (no name, no control data).
         let mut hdr: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -327,6 +345,15 @@ impl Stream {
     /// Apply the socket's options to a connection just accepted.
     pub fn accepted(&self, opts: &TransportOptions) {
         self.conn().accepted(opts)
+    }
+
+    /// Output of the transport's own (TLS records) waits for the socket:
+    /// a write, even of nothing, moves it.
+    pub fn wants_write(&self) -> bool {
+        match self {
+            Stream::Wss(s) => s.tls_wants_write(),
+            _ => false,
+        }
     }
 
     /// See [`Conn::websocket`].

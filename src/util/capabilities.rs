@@ -2,7 +2,7 @@
 //!
 //! The names are libzmq's, compared exactly (case-sensitive). The table grows
 //! with later work: flip an entry to `true` in the same change that makes the
-//! feature work (pgm/norm/tipc/vmci transports, GSSAPI, TLS WebSocket "WSS").
+//! feature work (pgm/norm/tipc/vmci transports, GSSAPI).
 
 /// (capability, supported). Names not listed are unknown and reported absent.
 pub const CAPABILITIES: &[(&str, bool)] = &[
@@ -19,10 +19,11 @@ pub const CAPABILITIES: &[(&str, bool)] = &[
     // Decided in `has`: present exactly when libgssapi_krb5 loads.
     ("gssapi", false),
     ("vmci", false),
-    // ZMTP over WebSocket (src/transport/ws.rs, src/zmtp/ws/); libzmq
-    // spells both in capitals.
+    // ZMTP over WebSocket (src/transport/ws.rs, src/zmtp/ws/), and over
+    // TLS (src/transport/tls/); libzmq spells both in capitals, so "ws"
+    // and "wss" are unknown there as here.
     ("WS", true),
-    ("WSS", false),
+    ("WSS", true),
 ];
 
 /// Whether this build supports `capability`.
@@ -47,10 +48,13 @@ mod tests {
         // libgssapi_krb5 is installed here (scripts/deps.sh: libkrb5-dev).
         assert!(has(b"gssapi"));
         assert!(has(b"WS"));
-        for absent in ["pgm", "tipc", "norm", "vmci", "WSS"] {
+        assert!(has(b"WSS"));
+        for absent in ["pgm", "tipc", "norm", "vmci"] {
             assert!(!has(absent.as_bytes()), "{absent}");
         }
-        for unknown in ["", "IPC", "Curve", "ws", "ipc ", "tcp", "udp", "inproc"] {
+        for unknown in [
+            "", "IPC", "Curve", "ws", "wss", "ipc ", "tcp", "udp", "inproc",
+        ] {
             assert!(!has(unknown.as_bytes()), "{unknown:?}");
         }
     }

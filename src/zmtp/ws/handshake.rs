@@ -119,6 +119,16 @@ pub fn response(key: &str, protocol: Subprotocol) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Can `buf` (a head's first bytes) still become a head that begins with
+/// `start` ("GET " for a request, "HTTP/" for a response)? libzmq's
+/// parser reads a head a character at a time and refuses the first wrong
+/// one: a TLS ClientHello at a ws listener (a wss client) fails at once
+/// rather than at the handshake timeout.
+pub fn starts_like(buf: &[u8], start: &[u8]) -> bool {
+    let n = buf.len().min(start.len());
+    buf[..n] == start[..n]
+}
+
 /// Where the head in `buf` ends (the index after its blank line), None if
 /// it is not whole yet; TooLarge once it cannot fit.
 pub fn head_end(buf: &[u8]) -> Result<Option<usize>, UpgradeError> {
@@ -324,6 +334,15 @@ mod tests {
             let req = s.replace(from, to);
             assert_eq!(accept_request(req.as_bytes(), "NULL"), Err(want), "{to}");
         }
+    }
+
+    #[test]
+    fn heads_begin_as_http_does() {
+        assert!(starts_like(b"", b"GET "));
+        assert!(starts_like(b"GE", b"GET "));
+        assert!(starts_like(b"GET /x HTTP/1.1", b"GET "));
+        assert!(!starts_like(b"\x16\x03\x01", b"GET "));
+        assert!(!starts_like(b"GET /", b"HTTP/"));
     }
 
     #[test]

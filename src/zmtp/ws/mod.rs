@@ -16,8 +16,8 @@
 //!
 //! This layer never sees a descriptor: the engine reads into
 //! [`read_spaces`](WsConnection::read_spaces) and writes
-//! [`output`](WsConnection::output), so a TLS layer (wss) slots in below it
-//! without a change here.
+//! [`output`](WsConnection::output), so wss's TLS (`transport::tls`, under
+//! the engine's reads and writes) sits below it without a change here.
 
 pub mod frame;
 pub mod handshake;
@@ -256,6 +256,14 @@ impl WsConnection {
     /// Look for the peer's whole upgrade head; once it is there, check it
     /// and start the ZMTP connection. True when done.
     fn upgrade(&mut self) -> Result<bool, ProtocolError> {
+        let start: &[u8] = if self.key.is_some() {
+            b"HTTP/"
+        } else {
+            b"GET "
+        };
+        if !handshake::starts_like(&self.inbuf[self.start..self.end], start) {
+            return Err(ws_error(handshake::UpgradeError::Malformed));
+        }
         let from = self
             .scanned
             .max(self.start)
