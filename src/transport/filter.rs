@@ -72,9 +72,7 @@ impl AcceptFilters {
             | Stream::Wss(_)
             | Stream::Pgm(_)
             | Stream::Epgm(_)
-            | Stream::Norm(_) => {
-                true
-            }
+            | Stream::Norm(_) => true,
         }
     }
 
