@@ -466,14 +466,12 @@ impl Sessions {
         if e.connecting {
             return Ok(());
         }
-        if let raw::Wire::Udp(_) = e.zmtp {
-            return udp::pump(s, &mut self.pipes);
-        }
-        if let raw::Wire::Pgm(_) = e.zmtp {
-            return pgm::pump(s, &mut self.pipes);
-        }
-        if let raw::Wire::Norm(_) = e.zmtp {
-            return norm::pump(s, &mut self.pipes);
+        // Datagram and multicast wires have pumps of their own.
+        match e.zmtp {
+            raw::Wire::Udp(_) => return udp::pump(s, &mut self.pipes),
+            raw::Wire::Pgm(_) => return pgm::pump(s, &mut self.pipes),
+            raw::Wire::Norm(_) => return norm::pump(s, &mut self.pipes),
+            _ => {}
         }
         let pipes = &mut self.pipes;
         // Inbound: socket stream -> ZMTP -> pipe.
