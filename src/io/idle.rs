@@ -32,7 +32,10 @@ const GAP_US: u64 = 100;
 /// The window a closed one opens to.
 const START_US: u64 = 10;
 
-pub struct Idle {
+/// The adaptive spin window of one waiting thread: an I/O thread's
+/// ([`Idle`]) or an application thread blocked in a socket call
+/// (socket/mod.rs).
+pub struct Spin {
     /// Spin this long before sleeping (0: sleep at once).
     window_us: u64,
     enabled: bool,
@@ -41,20 +44,69 @@ pub struct Idle {
     read_age: u8,
 }
 
-impl Default for Idle {
-    fn default() -> Idle {
-        Idle::new()
+impl Default for Spin {
+    fn default() -> Spin {
+        Spin::new()
     }
 }
 
-impl Idle {
-    pub fn new() -> Idle {
-        Idle {
+impl Spin {
+    pub fn new() -> Spin {
+        Spin {
             window_us: 0,
             enabled: std::env::var_os("ZMQ_RS_IO_SPIN").is_none_or(|v| v != "0"),
             wrote_age: u8::MAX,
             read_age: u8::MAX,
         }
+    }
+
+    /// A wait begins; `wrote` / `read`: the thread sent to / received from
+    /// its peers since its last wait. How long to spin before sleeping
+    /// (zero: sleep at once). Traffic both ways within the last two waits
+    /// is a conversation; nothing else spins.
+    pub fn begin(&mut self, wrote: bool, read: bool) -> Duration {
+        if !self.enabled {
+            return Duration::ZERO;
+        }
+        self.wrote_age = if wrote {
+            0
+        } else {
+            self.wrote_age.saturating_add(1)
+        };
+        self.read_age = if read {
+            0
+        } else {
+            self.read_age.saturating_add(1)
+        };
+        if self.wrote_age <= 1 && self.read_age <= 1 {
+            Duration::from_micros(self.window_us)
+        } else {
+            Duration::ZERO
+        }
+    }
+
+    /// After a sleep: the gap since the wait began was `gap`; `woken`: an
+    /// event ended it (not the timeout).
+    pub fn end(&mut self, gap: Duration, woken: bool) {
+        if woken && gap <= Duration::from_micros(GAP_US) {
+            self.window_us = (self.window_us * 2).clamp(START_US, MAX_US);
+        } else {
+            self.window_us /= 2;
+            if self.window_us < START_US {
+                self.window_us = 0;
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Idle {
+    spin: Spin,
+}
+
+impl Idle {
+    pub fn new() -> Idle {
+        Idle { spin: Spin::new() }
     }
 
     /// Wait for events, at most `timeout` (None: no limit), as
@@ -68,24 +120,12 @@ impl Idle {
         wrote: bool,
         read: bool,
     ) -> io::Result<()> {
-        if timeout == Some(Duration::ZERO) || !self.enabled {
+        if timeout == Some(Duration::ZERO) {
             return poll.poll(events, timeout);
         }
-        // Traffic both ways within the last two waits is a conversation.
-        self.wrote_age = if wrote {
-            0
-        } else {
-            self.wrote_age.saturating_add(1)
-        };
-        self.read_age = if read {
-            0
-        } else {
-            self.read_age.saturating_add(1)
-        };
-        let conversing = self.wrote_age <= 1 && self.read_age <= 1;
+        let window = self.spin.begin(wrote, read);
         let start = Instant::now();
-        if self.window_us > 0 && conversing {
-            let window = Duration::from_micros(self.window_us);
+        if !window.is_zero() {
             loop {
                 poll.poll(events, Some(Duration::ZERO))?;
                 if !events.is_empty() {
@@ -100,20 +140,8 @@ impl Idle {
         }
         let timeout = timeout.map(|t| t.saturating_sub(start.elapsed()));
         poll.poll(events, timeout)?;
-        self.adapt(start.elapsed(), !events.is_empty());
+        self.spin.end(start.elapsed(), !events.is_empty());
         Ok(())
-    }
-
-    /// After a sleep: the gap since the wait began was `gap`.
-    fn adapt(&mut self, gap: Duration, woken: bool) {
-        if woken && gap <= Duration::from_micros(GAP_US) {
-            self.window_us = (self.window_us * 2).clamp(START_US, MAX_US);
-        } else {
-            self.window_us /= 2;
-            if self.window_us < START_US {
-                self.window_us = 0;
-            }
-        }
     }
 }
 
@@ -123,37 +151,62 @@ mod tests {
 
     #[test]
     fn the_window_opens_on_short_gaps_and_closes_on_long_ones() {
-        let mut idle = Idle::new();
-        idle.enabled = true;
-        idle.adapt(Duration::from_micros(30), true);
-        assert_eq!(idle.window_us, START_US);
+        let mut spin = Spin::new();
+        spin.enabled = true;
+        spin.end(Duration::from_micros(30), true);
+        assert_eq!(spin.window_us, START_US);
         for _ in 0..5 {
-            idle.adapt(Duration::from_micros(30), true);
+            spin.end(Duration::from_micros(30), true);
         }
-        assert_eq!(idle.window_us, MAX_US);
+        assert_eq!(spin.window_us, MAX_US);
         // A timeout is not an event worth spinning for.
-        idle.adapt(Duration::from_micros(30), false);
-        assert_eq!(idle.window_us, MAX_US / 2);
-        idle.adapt(Duration::from_micros(GAP_US + 1), true);
-        idle.adapt(Duration::from_millis(5), true);
-        assert_eq!(idle.window_us, 0);
+        spin.end(Duration::from_micros(30), false);
+        assert_eq!(spin.window_us, MAX_US / 2);
+        spin.end(Duration::from_micros(GAP_US + 1), true);
+        spin.end(Duration::from_millis(5), true);
+        assert_eq!(spin.window_us, 0);
+    }
+
+    /// An application thread's Spin (socket/mod.rs): only a socket that
+    /// both sent and received within its last two waits spins, and only
+    /// once short sleeps have opened the window.
+    #[test]
+    fn spin_begins_only_in_a_conversation() {
+        let mut spin = Spin::new();
+        spin.enabled = true;
+        assert!(spin.begin(true, true).is_zero(), "window still closed");
+        spin.end(Duration::from_micros(20), true);
+        assert_eq!(spin.begin(true, true), Duration::from_micros(START_US));
+        // A receive without a send one wait ago still converses.
+        assert!(!spin.begin(false, true).is_zero());
+        // Receive-only (a PULL): two waits on, no longer.
+        assert!(spin.begin(false, true).is_zero());
+        // A send-only socket never spins.
+        let mut tx = Spin::new();
+        tx.enabled = true;
+        tx.end(Duration::from_micros(20), true);
+        for _ in 0..3 {
+            assert!(tx.begin(true, false).is_zero());
+        }
+        spin.enabled = false;
+        assert!(spin.begin(true, true).is_zero());
     }
 
     #[test]
     fn zmq_rs_io_spin_0_turns_spinning_off() {
         std::env::set_var("ZMQ_RS_IO_SPIN", "0");
-        assert!(!Idle::new().enabled);
+        assert!(!Spin::new().enabled);
         std::env::set_var("ZMQ_RS_IO_SPIN", "1");
-        assert!(Idle::new().enabled);
+        assert!(Spin::new().enabled);
         std::env::remove_var("ZMQ_RS_IO_SPIN");
-        assert!(Idle::new().enabled);
+        assert!(Spin::new().enabled);
     }
 
     /// A poll to wait on, and an enabled Idle with its window wide open.
     fn spinning() -> (Poll, Events, Idle) {
         let mut idle = Idle::new();
-        idle.enabled = true;
-        idle.window_us = MAX_US;
+        idle.spin.enabled = true;
+        idle.spin.window_us = MAX_US;
         (Poll::new().unwrap(), Events::with_capacity(8), idle)
     }
 
@@ -170,7 +223,7 @@ mod tests {
             false,
         )
         .unwrap();
-        assert_eq!(idle.window_us, MAX_US / 2);
+        assert_eq!(idle.spin.window_us, MAX_US / 2);
         // Reads on the next wait, the write one wait ago: a conversation.
         let waker = mio::Waker::new(poll.registry(), mio::Token(1)).unwrap();
         waker.wake().unwrap();
@@ -178,7 +231,7 @@ mod tests {
             .unwrap();
         assert_eq!(events.iter().count(), 1);
         // Caught while spinning: no sleep, the window is kept.
-        assert_eq!(idle.window_us, MAX_US / 2);
+        assert_eq!(idle.spin.window_us, MAX_US / 2);
     }
 
     #[test]
@@ -196,7 +249,7 @@ mod tests {
         assert!(events.is_empty());
         assert!(t.elapsed() >= Duration::from_millis(20));
         // A long sleep closed the window half way.
-        assert_eq!(idle.window_us, MAX_US / 2);
+        assert_eq!(idle.spin.window_us, MAX_US / 2);
 
         let waker = mio::Waker::new(poll.registry(), mio::Token(1)).unwrap();
         waker.wake().unwrap();
