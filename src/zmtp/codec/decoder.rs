@@ -185,6 +185,9 @@ pub struct Decoder {
     /// The longest frame (header and body) seen since the buffer was last
     /// replaced: sizes the next one (see [`GROWN_IN_BATCH`]).
     longest: usize,
+    /// A read filled the buffer since it was last replaced: the peer
+    /// streams faster than we read (see [`GROWN_IN_BATCH`]).
+    filled_up: bool,
     framing: Framing,
     maxmsgsize: i64,
     pub(super) large: Option<Large>,
@@ -213,6 +216,7 @@ impl Decoder {
             cap,
             base_cap: cap,
             longest: 0,
+            filled_up: false,
             framing: Framing::V2,
             maxmsgsize,
             large: None,
@@ -325,6 +329,7 @@ impl Decoder {
             None => {
                 let n = n.min(self.buf.written_spare());
                 self.buf.commit(n);
+                self.filled_up |= self.buf.len() == self.cap;
             }
         }
     }
@@ -472,16 +477,20 @@ impl Decoder {
 
     /// The size for the next receive buffer: the configured one, or up to
     /// [`GROWN_IN_BATCH`] while frames are longer than an eighth of the
-    /// configured size but short enough for four to fit the grown one.
-    /// Longer frames take the large frame path whatever the buffer, and a
-    /// big buffer behind them would only take in more of the next frame's
-    /// body, to be copied out. A buffer configured smaller than libzmq's
-    /// default in_batch_size (the handshake's, or one the application
-    /// chose) never grows.
+    /// configured size but short enough for four to fit the grown one, or
+    /// while reads fill the buffer (a stream of small frames: fewer, larger
+    /// reads). Longer frames take the large frame path whatever the buffer,
+    /// and a big buffer behind them would only take in more of the next
+    /// frame's body, to be copied out. A buffer configured smaller than
+    /// libzmq's default in_batch_size (the handshake's, or one the
+    /// application chose) never grows.
     fn next_cap(&self) -> usize {
         let grown = self.base_cap.max(GROWN_IN_BATCH);
         if self.base_cap < OUT_BATCH_SIZE || self.longest > grown / 4 {
             return self.base_cap;
+        }
+        if self.filled_up {
+            return grown;
         }
         self.longest.saturating_mul(8).clamp(self.base_cap, grown)
     }
@@ -492,6 +501,7 @@ impl Decoder {
         let cap = self.next_cap().max(self.buf.len() - self.pos);
         self.cap = cap;
         self.longest = 0;
+        self.filled_up = false;
         SharedBuf::with_capacity(cap).map_err(|_| ProtocolError::OutOfMemory)
     }
 }

@@ -327,6 +327,44 @@ fn receive_buffer_grows_only_for_frames_beyond_it() {
     assert_eq!(d.cap, 8192);
 }
 
+/// Small frames whose reads fill the receive buffer (the peer streams
+/// faster than we read) get the grown buffer, so the next reads are
+/// larger; reads that never fill it keep the configured size (the test
+/// above), as does a buffer configured below libzmq's default.
+#[test]
+fn receive_buffer_grows_for_a_stream_that_fills_it() {
+    let mut e = Encoder::new();
+    for i in 0..300 {
+        e.push_frame(false, false, b"", Msg::from_slice(&[i as u8; 1000]));
+    }
+    let wire = drain(&mut e);
+    // ~300 KB: 5 reads of the grown buffer after the first of 8 KiB; 74
+    // of 4 KiB.
+    for (batch, most_reads, widest) in [(8192, 10, GROWN_IN_BATCH), (4096, 80, 4096)] {
+        let mut d = Decoder::new(batch, -1).unwrap();
+        let (mut msgs, mut reads, mut cap) = (Vec::new(), 0, 0);
+        let mut rest = &wire[..];
+        while !rest.is_empty() {
+            // Every read takes all the room it is offered.
+            let n = d.read_buf().put_slice(rest);
+            d.commit(n);
+            rest = &rest[n..];
+            reads += 1;
+            cap = cap.max(d.cap);
+            while let Some(m) = d.decode().unwrap() {
+                msgs.push(m);
+            }
+            d.make_room(0).unwrap();
+        }
+        assert_eq!(msgs.len(), 300);
+        for (i, m) in msgs.iter().enumerate() {
+            assert_eq!(m.data(), &[i as u8; 1000][..]);
+        }
+        assert!(reads <= most_reads, "in_batch {batch}: {reads} reads");
+        assert_eq!(cap, widest, "in_batch {batch}");
+    }
+}
+
 #[test]
 fn compaction_keeps_unparsed_bytes_when_buffer_is_reused() {
     // A frame split across the buffer end with no message holding the
