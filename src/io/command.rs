@@ -81,7 +81,8 @@ pub struct SessionOptions {
     pub maxmsgsize: i64,
     pub in_batch_size: usize,
     /// ZMQ_OUT_BATCH_SIZE: how many bytes of small frames the encoder
-    /// gathers before a write.
+    /// gathers before a write (64 KiB while the application left the option
+    /// alone: `Options::session_out_batch`).
     pub out_batch_size: usize,
     /// ZMQ_ZERO_COPY_RECV (the context's, when the socket was made): large
     /// received bodies may share the receive buffer; off, each gets its own.

@@ -52,7 +52,7 @@ impl Socket {
             connect_timeout: o.connect_timeout,
             maxmsgsize: o.maxmsgsize,
             in_batch_size: o.in_batch_size.max(1) as usize,
-            out_batch_size: o.out_batch_size.max(1) as usize,
+            out_batch_size: o.session_out_batch(),
             zero_copy_recv: o.zero_copy_recv,
             heartbeat_ivl: o.heartbeat_ivl,
             heartbeat_ttl: o.heartbeat_ttl as i32 * 100,

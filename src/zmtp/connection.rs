@@ -66,7 +66,7 @@ pub struct Connection {
     /// [`set_decode_batch`](Self::set_decode_batch)).
     decode_batch: usize,
     /// Pull messages for output while fewer bytes than this are queued
-    /// (from ZMQ_OUT_BATCH_SIZE; see [`set_out_batch`](Self::set_out_batch)).
+    /// (ZMQ_OUT_BATCH_SIZE; see [`set_out_batch`](Self::set_out_batch)).
     out_batch: usize,
     /// Decoding stopped at `decode_batch` with complete frames left.
     paused: bool,
@@ -74,24 +74,6 @@ pub struct Connection {
     /// [`accept_ws_frame`](Self::accept_ws_frame) and go out as WebSocket
     /// messages; heartbeats are WebSocket pings (see `zmtp::ws`).
     ws: bool,
-}
-
-/// How many bytes of small frames a write may carry when ZMQ_OUT_BATCH_SIZE
-/// is at least libzmq's default (8192): a stream of small messages then
-/// goes out in writes of up to 64 KiB, and the peer takes it in reads as
-/// large (see `GROWN_IN_BATCH`): at 1 KiB, an eighth of the system calls
-/// and wake-ups on both ends. Only what is queued is written, so a lone
-/// message never waits for a batch to fill. libzmq's documentation counts
-/// the option in messages per system call, its code in bytes; a size set
-/// below the default is kept as a byte limit, as libzmq's code does.
-pub const GROWN_OUT_BATCH: usize = 64 * 1024;
-
-fn out_batch_for(n: usize) -> usize {
-    if n >= OUT_BATCH_SIZE {
-        n.max(GROWN_OUT_BATCH)
-    } else {
-        n.max(1)
-    }
 }
 
 impl Connection {
@@ -147,7 +129,7 @@ impl Connection {
             hb_timeout_at: None,
             hb_ttl_at: None,
             decode_batch: usize::MAX,
-            out_batch: out_batch_for(OUT_BATCH_SIZE),
+            out_batch: OUT_BATCH_SIZE,
             paused: false,
             ws: false,
         }
@@ -172,11 +154,10 @@ impl Connection {
     /// asks for messages until this many bytes are queued, so the engine
     /// writes small frames in batches of about this size (libzmq's encoder
     /// fills a buffer of exactly this size before each write; ours stops at
-    /// the frame that reaches it), or of [`GROWN_OUT_BATCH`] for a size of
-    /// at least libzmq's default. Large bodies are their own segments of
+    /// the frame that reaches it). Large bodies are their own segments of
     /// the same write either way.
     pub fn set_out_batch(&mut self, n: usize) {
-        self.out_batch = out_batch_for(n);
+        self.out_batch = n.max(1);
     }
 
     /// ZMQ_ZERO_COPY_RECV: off, received bodies are copied out of the

@@ -123,31 +123,6 @@ fn many_small_messages_batch_into_few_slices() {
     assert_eq!(s[0].len(), n * 12);
 }
 
-/// With ZMQ_OUT_BATCH_SIZE at libzmq's default or above, small frames
-/// queue up to GROWN_OUT_BATCH bytes per write; a size set below the
-/// default is the limit itself.
-#[test]
-fn output_batch_grows_only_from_the_default_up() {
-    let queued = |batch: Option<usize>| {
-        let mut a = ready_conn(cfg(c::ZMQ_PUSH), 1, "PULL");
-        if let Some(b) = batch {
-            a.set_out_batch(b);
-        }
-        while a.want_more_output() {
-            a.send(Msg::from_slice(&[7u8; 100])).unwrap();
-        }
-        a.pending_output()
-    };
-    let grown = crate::zmtp::connection::GROWN_OUT_BATCH;
-    for b in [None, Some(8192)] {
-        let q = queued(b);
-        assert!((grown..grown + 102).contains(&q), "{b:?}: {q}");
-    }
-    let q = queued(Some(1000));
-    assert!((1000..1102).contains(&q), "{q}");
-    assert!(queued(Some(200_000)) >= 200_000);
-}
-
 #[test]
 fn heartbeats_between_connections() {
     let hb = |t| Config {
