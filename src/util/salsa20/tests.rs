@@ -196,11 +196,14 @@ fn published_box_vectors() {
 }
 
 /// Lengths 0..=700 (every tail shape of every kernel), each at its own
-/// memory offset, then long ones up to 1 MiB; every backend against
-/// RustCrypto.
+/// memory offset, then long ones up to 1 MiB, on both sides of where the
+/// box switches Poly1305 backend; every backend against RustCrypto.
 fn lengths(rng: &mut Rng) -> Vec<usize> {
+    use super::secretbox::WIDE_MIN;
     let mut v: Vec<usize> = (0..=700).collect();
     v.extend([4095, 4096, 4097, 65535, 65536 + 33, 1 << 20]);
+    v.extend((WIDE_MIN - 65..WIDE_MIN + 65).step_by(16));
+    v.extend([WIDE_MIN - 1, WIDE_MIN + 1]);
     for _ in 0..6 {
         v.push(rng.below(1 << 20) as usize);
     }
