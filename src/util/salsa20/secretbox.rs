@@ -251,6 +251,19 @@ enum Poly {
     Wide(poly1305_avx2::Poly1305),
 }
 
+impl Poly {
+    /// Hash whole blocks (`update` hands it multiples of [`MAC_CHUNK`]).
+    fn hash(&mut self, chunks: &[u8]) {
+        match self {
+            Poly::Portable(p) => p.update_padded(chunks),
+            Poly::Wide(p) => {
+                use poly1305_avx2::universal_hash::UniversalHash as _;
+                p.update_padded(chunks)
+            }
+        }
+    }
+}
+
 impl Mac {
     /// Keyed by `key` (32 bytes) for a message of `len` bytes.
     fn new(key: &mut [u8], len: usize) -> Mac {
@@ -271,16 +284,6 @@ impl Mac {
         }
     }
 
-    fn hash(&mut self, chunks: &[u8]) {
-        match &mut self.poly {
-            Poly::Portable(p) => p.update_padded(chunks),
-            Poly::Wide(p) => {
-                use poly1305_avx2::universal_hash::UniversalHash as _;
-                p.update_padded(chunks)
-            }
-        }
-    }
-
     fn update(&mut self, mut data: &[u8]) {
         if self.tail_len > 0 {
             let n = (MAC_CHUNK - self.tail_len).min(data.len());
@@ -290,12 +293,11 @@ impl Mac {
             if self.tail_len < MAC_CHUNK {
                 return;
             }
-            let tail = self.tail;
-            self.hash(&tail);
+            self.poly.hash(&self.tail);
             self.tail_len = 0;
         }
         let whole = data.len() / MAC_CHUNK * MAC_CHUNK;
-        self.hash(&data[..whole]);
+        self.poly.hash(&data[..whole]);
         let rest = &data[whole..];
         self.tail[..rest.len()].copy_from_slice(rest);
         self.tail_len = rest.len();

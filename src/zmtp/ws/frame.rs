@@ -214,8 +214,8 @@ impl FrameDecoder {
     /// they completed, if any (call again with the rest). After an error
     /// the connection is to be dropped.
     pub fn decode(&mut self, input: &[u8]) -> Result<(usize, Option<Frame>), ProtocolError> {
-        if let Some(done) = self.decode_small(input) {
-            return done;
+        if let Some((used, frame)) = self.decode_small(input)? {
+            return Ok((used, Some(frame)));
         }
         let mut used = 0;
         loop {
@@ -266,14 +266,13 @@ impl FrameDecoder {
     /// a longer or incomplete frame, a bad header), which the general path
     /// then decodes or refuses: this path accepts nothing it would not.
     #[inline]
-    fn decode_small(
-        &mut self,
-        input: &[u8],
-    ) -> Option<Result<(usize, Option<Frame>), ProtocolError>> {
+    fn decode_small(&mut self, input: &[u8]) -> Result<Option<(usize, Frame)>, ProtocolError> {
         if self.cur.is_some() || self.head_len != 0 || self.msg.is_some() {
-            return None;
+            return Ok(None);
         }
-        let (&b0, &b1) = (input.first()?, input.get(1)?);
+        let (Some(&b0), Some(&b1)) = (input.first(), input.get(1)) else {
+            return Ok(None);
+        };
         let len = usize::from(b1 & 0x7F);
         if b0 != 0x80 | OP_BINARY
             || (b1 & 0x80 != 0) != self.masked
@@ -281,18 +280,14 @@ impl FrameDecoder {
             || len >= 126
             || (len - 1) as u64 > self.max_body
         {
-            return None;
+            return Ok(None);
         }
         let at = if self.masked { 6 } else { 2 };
-        let payload = input.get(at..at + len)?;
-        let mut body = match Msg::with_size(len - 1) {
-            Ok(m) => m,
-            Err(_) => return Some(Err(ProtocolError::OutOfMemory)),
+        let Some(payload) = input.get(at..at + len) else {
+            return Ok(None);
         };
-        let dst = match body.data_mut() {
-            Some(d) => d,
-            None => return Some(Err(ProtocolError::OutOfMemory)),
-        };
+        let mut body = Msg::with_size(len - 1).map_err(|_| ProtocolError::OutOfMemory)?;
+        let dst = body.data_mut().ok_or(ProtocolError::OutOfMemory)?;
         let flags = if self.masked {
             let key = [input[2], input[3], input[4], input[5]];
             copy_masked(dst, &payload[1..], key, 1);
@@ -301,7 +296,7 @@ impl FrameDecoder {
             dst.copy_from_slice(&payload[1..]);
             payload[0]
         };
-        Some(Ok((at + len, Some(Frame::Message { flags, body }))))
+        Ok(Some((at + len, Frame::Message { flags, body })))
     }
 
     /// How many header bytes the frame needs, as far as known.
