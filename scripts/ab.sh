@@ -3,7 +3,10 @@
 # the quick check of one change before a full `make bench`.
 #
 #   scripts/ab.sh thr|lat tcp|ipc|ws SIZE COUNT RUNS VARIANT...
+#   scripts/ab.sh proc1|proc2 tcp|ipc SIZE COUNT RUNS VARIANT...
 #
+# procN is proc_thr: both ends in one process, N I/O threads (the bench's
+# "proc" scenario).
 # A VARIANT is NAME=DIR (our perf programs, target/bench/*_ours, with
 # LD_LIBRARY_PATH=DIR: a directory holding a libzmq.so.5 of some build),
 # "libzmq" (Debian's, target/bench/*_libzmq), "ref" (libzmq 4.3.5 with
@@ -16,7 +19,7 @@
 #   mkdir -p /tmp/abA && cp target/release/libzmq.so /tmp/abA/libzmq.so.5
 set -u
 cd "$(dirname "$0")/.."
-[ $# -ge 6 ] || { sed -n 2,16p "$0"; exit 2; }
+[ $# -ge 6 ] || { sed -n 2,20p "$0"; exit 2; }
 kind=$1 tr=$2 size=$3 count=$4 runs=$5
 shift 5
 B=target/bench
@@ -38,7 +41,11 @@ one() { # variant -> prints the figure
         *) ep="ipc:///tmp/ab-$$-$port" ;;
     esac
     local a=local_$kind b=remote_$kind out
-    if [ "$kind" = thr ]; then
+    if [ "${kind#proc}" != "$kind" ]; then
+        [ "$tr" = tcp ] && ep='tcp://127.0.0.1:*'
+        LD_LIBRARY_PATH=$lib "$B/proc_thr_$prog" "$ep" "$size" "$count" "${kind#proc}" >"$B/ab.out"
+        out=$(sed -n 's/^mean throughput: \([0-9.]*\) \[msg\/s\].*/\1/p' "$B/ab.out")
+    elif [ "$kind" = thr ]; then
         LD_LIBRARY_PATH=$lib "$B/${a}_$prog" "$ep" "$size" "$count" >"$B/ab.out" &
         sleep 0.3
         LD_LIBRARY_PATH=$lib "$B/${b}_$prog" "$ep" "$size" "$count" >/dev/null

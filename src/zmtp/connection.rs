@@ -675,6 +675,11 @@ impl Connection {
         self.encoder.pending()
     }
 
+    /// See [`Encoder::large_body`](super::codec::Encoder::large_body).
+    pub fn large_body(&self, min: usize, max_segs: usize) -> Option<(usize, usize)> {
+        self.encoder.large_body(min, max_segs)
+    }
+
     /// What to write next, for `writev`: returns how many of `slices` were
     /// filled.
     pub fn output<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {

@@ -309,6 +309,16 @@ impl Wire {
         }
     }
 
+    /// See [`zmtp::Connection::large_body`]: ZMTP and ws only (the others
+    /// write bytes as they come).
+    pub fn large_body(&self, min: usize, max_segs: usize) -> Option<(usize, usize)> {
+        match self {
+            Wire::Zmtp(c) => c.large_body(min, max_segs),
+            Wire::Ws(w) => w.large_body(min, max_segs),
+            _ => None,
+        }
+    }
+
     pub fn want_more_output(&self) -> bool {
         match self {
             Wire::Zmtp(c) => c.want_more_output(),

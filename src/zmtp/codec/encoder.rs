@@ -143,6 +143,22 @@ impl Encoder {
         self.pending
     }
 
+    /// The first queued body of at least `min` bytes among the segments one
+    /// write can take (`max_segs`): the bytes queued before it and its
+    /// bytes not yet written.
+    pub fn large_body(&self, min: usize, max_segs: usize) -> Option<(usize, usize)> {
+        let mut before = 0;
+        for (i, seg) in self.segs.iter().take(max_segs).enumerate() {
+            let off = if i == 0 { self.front_off } else { 0 };
+            match seg {
+                Seg::Batch(len) => before += len,
+                Seg::Body(m) if m.size() >= min => return Some((before, m.size() - off)),
+                Seg::Body(m) => before += m.size() - off,
+            }
+        }
+        None
+    }
+
     /// Reclaim the written prefix once it dominates the buffer, so a
     /// connection that never fully drains does not grow it forever.
     #[inline]

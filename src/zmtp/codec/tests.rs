@@ -455,3 +455,27 @@ fn zero_copy_recv_off_copies_each_body() {
         }
     }
 }
+
+/// `large_body` finds the first body of at least `min` bytes: what is
+/// queued before it (headers, small frames, smaller bodies), and what of it
+/// is still to write once writing has reached into it; only within the
+/// segments one write takes.
+#[test]
+fn large_body_reports_what_precedes_it_and_what_is_left() {
+    let mut e = Encoder::new();
+    assert_eq!(e.large_body(1000, 64), None);
+    e.push_frame(false, false, b"", Msg::from_slice(b"small"));
+    e.push_frame(false, false, b"", Msg::from_slice(&[1u8; 2000]));
+    e.push_frame(false, false, b"", Msg::from_slice(&[2u8; 5000]));
+    e.push_frame(false, false, b"", Msg::from_slice(b"after"));
+    // 2 + 5 (small), 9 + 2000 (a body under min), 9 (the large one's header).
+    assert_eq!(e.large_body(3000, 64), Some((2 + 5 + 9 + 2000 + 9, 5000)));
+    assert_eq!(e.large_body(1000, 64), Some((2 + 5 + 9, 2000)));
+    assert_eq!(e.large_body(6000, 64), None, "no body that large");
+    assert_eq!(e.large_body(3000, 2), None, "beyond what one write takes");
+    // Written up to 100 bytes into the large body: 4900 of it left.
+    e.consume(2 + 5 + 9 + 2000 + 9 + 100);
+    assert_eq!(e.large_body(3000, 64), Some((0, 4900)));
+    e.consume(4900);
+    assert_eq!(e.large_body(3000, 64), None);
+}

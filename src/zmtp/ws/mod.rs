@@ -336,6 +336,15 @@ impl WsConnection {
         self.http_pending() + self.conn.as_ref().map_or(0, |c| c.pending_output())
     }
 
+    /// See [`Connection::large_body`]; none while the HTTP upgrade is
+    /// still going out.
+    pub fn large_body(&self, min: usize, max_segs: usize) -> Option<(usize, usize)> {
+        if self.http_pending() > 0 {
+            return None;
+        }
+        self.conn.as_ref()?.large_body(min, max_segs)
+    }
+
     pub fn has_output(&self) -> bool {
         self.pending_output() > 0
     }
