@@ -6,7 +6,10 @@
 #   scripts/ab.sh proc1|proc2 tcp|ipc SIZE COUNT RUNS VARIANT...
 #
 # procN is proc_thr: both ends in one process, N I/O threads (the bench's
-# "proc" scenario).
+# "proc" scenario). AB_PIN=1 pins its I/O threads to CPU 0 and its other
+# threads to CPU 1 once it runs (50 ms in): the steady state without the
+# scheduler's placement, which moves large-message figures by +-20% here
+# (use a COUNT that runs for a second or more).
 # A VARIANT is NAME=DIR (our perf programs, target/bench/*_ours, with
 # LD_LIBRARY_PATH=DIR: a directory holding a libzmq.so.5 of some build),
 # "libzmq" (Debian's, target/bench/*_libzmq), "ref" (libzmq 4.3.5 with
@@ -19,7 +22,7 @@
 #   mkdir -p /tmp/abA && cp target/release/libzmq.so /tmp/abA/libzmq.so.5
 set -u
 cd "$(dirname "$0")/.."
-[ $# -ge 6 ] || { sed -n 2,20p "$0"; exit 2; }
+[ $# -ge 6 ] || { sed -n 2,24p "$0"; exit 2; }
 kind=$1 tr=$2 size=$3 count=$4 runs=$5
 shift 5
 B=target/bench
@@ -43,7 +46,18 @@ one() { # variant -> prints the figure
     local a=local_$kind b=remote_$kind out
     if [ "${kind#proc}" != "$kind" ]; then
         [ "$tr" = tcp ] && ep='tcp://127.0.0.1:*'
-        LD_LIBRARY_PATH=$lib "$B/proc_thr_$prog" "$ep" "$size" "$count" "${kind#proc}" >"$B/ab.out"
+        LD_LIBRARY_PATH=$lib "$B/proc_thr_$prog" "$ep" "$size" "$count" "${kind#proc}" >"$B/ab.out" &
+        local pid=$! t
+        if [ "${AB_PIN:-0}" = 1 ]; then
+            sleep 0.05
+            for t in /proc/$pid/task/*; do
+                case $(cat "$t/comm" 2>/dev/null) in
+                    *ZMQbg/IO/*) taskset -pc 0 "${t##*/}" >/dev/null 2>&1 ;;
+                    *) taskset -pc 1 "${t##*/}" >/dev/null 2>&1 ;;
+                esac
+            done
+        fi
+        wait "$pid"
         out=$(sed -n 's/^mean throughput: \([0-9.]*\) \[msg\/s\].*/\1/p' "$B/ab.out")
     elif [ "$kind" = thr ]; then
         LD_LIBRARY_PATH=$lib "$B/${a}_$prog" "$ep" "$size" "$count" >"$B/ab.out" &
