@@ -73,15 +73,15 @@ pub(super) struct Engine {
     /// A tcp connection's MSS, once connected: writes with more queued
     /// end on a segment boundary (see Stream::write_vectored). 0: any.
     pub(super) segment: usize,
+    /// Nothing was left to write after the last write: the next one starts
+    /// a fresh burst (see [`LARGE_HEAD`]).
+    pub(super) output_idle: bool,
     /// A message went out on this connection since the last large body came
     /// in: the peer may be waiting for an answer (see [`tune_rcvlowat`]).
     pub(super) answered: bool,
     /// The SO_RCVLOWAT in force (1, the kernel's default, until a large
     /// body comes; 0: the stream is not tcp, leave it alone).
     pub(super) rcvlowat: usize,
-    /// Nothing was left to write after the last write: the next one starts
-    /// a fresh burst (see [`LARGE_HEAD`]).
-    pub(super) output_idle: bool,
     /// The last pump stopped writing on its turn's budget with more to
     /// write; `queued`: it waits in the thread's turn queue (io::turns).
     pub(super) yielded: bool,
