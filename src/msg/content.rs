@@ -148,15 +148,6 @@ impl Content {
         Ok(header)
     }
 
-    /// Add one reference.
-    ///
-    /// # Safety
-    /// `this` must be a live header on which the caller holds a reference.
-    pub(crate) unsafe fn add_ref(this: NonNull<Content>) {
-        // SAFETY: as the caller promises.
-        unsafe { Content::add_refs(this, 1) }
-    }
-
     /// Add `n` references at once (see [`SharedBuf::slice`]).
     ///
     /// # Safety

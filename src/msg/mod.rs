@@ -823,29 +823,57 @@ impl Clone for Msg {
     /// `zmq_msg_copy`: shared content gets one more reference and both sides
     /// are flagged SHARED; inline and constant messages are bit-copied.
     fn clone(&self) -> Msg {
-        let mut flags = self.flags();
+        self.add_shares(1);
+        // SAFETY: the reference the copy holds was just added.
+        unsafe { self.copy_shared() }
+    }
+}
+
+impl Msg {
+    /// `n` copies of this message, as `n` clones, with the references to
+    /// shared content added in one step: a PUB's fan-out to `n` pipes pays
+    /// one atomic operation per message, not one per subscriber.
+    pub fn clones(&self, n: usize) -> impl Iterator<Item = Msg> + '_ {
+        if n > 0 {
+            self.add_shares(n);
+        }
+        // SAFETY: each copy takes one of the `n` references added above.
+        (0..n).map(|_| unsafe { self.copy_shared() })
+    }
+
+    /// Add `n` references to shared content (if any) for copies about to be
+    /// made, and flag the content as shared.
+    fn add_shares(&self, n: usize) {
         if let Some(Ext {
             content: Some(c), ..
         }) = self.ext()
         {
             // SAFETY: we hold a reference to the content.
-            unsafe { Content::add_ref(c) };
+            unsafe { Content::add_refs(c, n) };
+            let flags = self.flags();
             if flags & Msg::SHARED == 0 {
-                flags |= Msg::SHARED;
                 // A plain store: only clones (which all set this same bit) can
                 // run concurrently with us; flag changes need `&mut self`.
-                self.flags.store(flags, Ordering::Relaxed);
+                self.flags.store(flags | Msg::SHARED, Ordering::Relaxed);
             }
         }
+    }
+
+    /// A copy of this message that takes over a reference to its content.
+    ///
+    /// # Safety
+    /// A reference for the copy was added through `add_shares`, not yet
+    /// taken by another copy.
+    unsafe fn copy_shared(&self) -> Msg {
         Msg {
             metadata: self.metadata.clone(),
-            // SAFETY: the body is plain data; the reference it may hold was
-            // added above.
+            // SAFETY: the body is plain data; the reference it may hold is
+            // the caller's.
             body: UnsafeCell::new(unsafe { *self.body.get() }),
             group: self.group.clone(),
             routing_id: self.routing_id,
             kind: self.kind,
-            flags: AtomicU8::new(flags),
+            flags: AtomicU8::new(self.flags()),
             cmd: self.cmd,
             check: self.check,
         }

@@ -88,6 +88,28 @@ fn clone_shares_content() {
 }
 
 #[test]
+fn clones_share_content_with_one_reference_each() {
+    let a = Msg::from_slice(&[2u8; 100]);
+    let copies: Vec<Msg> = a.clones(49).collect();
+    assert_eq!(copies.len(), 49);
+    assert_eq!(a.content_refs(), Some(50));
+    assert!(a.is_shared());
+    for c in &copies {
+        assert_eq!(c.data_ptr(), a.data_ptr(), "no byte copy");
+        assert!(c.is_shared());
+    }
+    drop(copies);
+    assert_eq!(a.content_refs(), Some(1));
+    assert_eq!(a.clones(0).count(), 0);
+    assert_eq!(a.content_refs(), Some(1));
+
+    // Inline messages are copied, not shared.
+    let s = Msg::from_slice(b"tiny");
+    let t: Vec<Msg> = s.clones(3).collect();
+    assert!(t.iter().all(|m| m.data() == b"tiny" && !m.is_shared()));
+}
+
+#[test]
 fn data_mut_only_when_unique() {
     let mut a = Msg::with_size(64).unwrap();
     a.data_mut().unwrap()[0] = 9;

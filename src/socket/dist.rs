@@ -175,9 +175,9 @@ impl Dist {
         }
         if self.matching > 0 {
             let last = self.matching - 1;
-            for i in 0..last {
+            for (i, copy) in msg.clones(last).enumerate() {
                 let p = pipes.get(self.pipes[i]);
-                p.write(msg.clone());
+                p.write(copy);
                 if !more {
                     p.flush();
                 }
