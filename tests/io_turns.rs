@@ -15,11 +15,12 @@ use std::ffi::{c_void, CString};
 use std::thread;
 
 use zmq::capi::ctx::{zmq_ctx_new, zmq_ctx_term};
-use zmq::capi::socket::{
-    zmq_bind, zmq_close, zmq_connect, zmq_getsockopt, zmq_recv, zmq_send, zmq_setsockopt,
-    zmq_socket,
-};
+use zmq::capi::socket::{zmq_bind, zmq_close, zmq_connect, zmq_getsockopt, zmq_recv, zmq_send};
 use zmq::constants::*;
+
+#[path = "support/capi.rs"]
+mod capi;
+use capi::socket;
 
 /// Messages per stream (about 21 MiB a stream, 21 turns), and the largest.
 const COUNT: u32 = 96;
@@ -40,22 +41,6 @@ struct Sock(*mut c_void);
 // SAFETY: a zmq socket is used by one thread at a time; each is handed to
 // the thread that uses it and never touched by another meanwhile.
 unsafe impl Send for Sock {}
-
-fn socket(ctx: *mut c_void, kind: i32) -> *mut c_void {
-    // SAFETY: ctx is a live context.
-    let s = unsafe { zmq_socket(ctx, kind) };
-    assert!(!s.is_null(), "zmq_socket");
-    for (opt, v) in [
-        (ZMQ_RCVTIMEO, 20_000),
-        (ZMQ_SNDTIMEO, 20_000),
-        (ZMQ_LINGER, 0),
-    ] {
-        // SAFETY: a live socket; the value outlives the call.
-        let rc = unsafe { zmq_setsockopt(s, opt, (&v as *const i32).cast(), 4) };
-        assert_eq!(rc, 0);
-    }
-    s
-}
 
 /// Bind `pull` to `endpoint` and return the endpoint it got (tcp port).
 fn bind(s: *mut c_void, endpoint: &str) -> CString {

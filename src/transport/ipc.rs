@@ -194,6 +194,18 @@ impl Conn for mio::net::UnixStream {
             None => Ok(()),
         }
     }
+
+    /// libzmq leaves an ipc socket's buffers at the system's defaults (its
+    /// ZMQ_SNDBUF is tcp's), and so does ours until a large body comes.
+    fn grow_send_buffer(&self, bytes: usize) -> bool {
+        let sock = socket2::SockRef::from(self);
+        match sock.send_buffer_size() {
+            Ok(now) if now >= bytes => true,
+            // Linux doubles what it is asked for (bookkeeping) and caps the
+            // request at net.core.wmem_max.
+            _ => sock.set_send_buffer_size(bytes / 2).is_ok(),
+        }
+    }
 }
 
 /// "ipc://path", "ipc://@abstract", or "ipc://" for an unnamed socket.

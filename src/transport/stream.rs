@@ -53,6 +53,11 @@ pub trait Conn: Source + AsRawFd {
     fn set_rcvlowat(&self, _bytes: usize) -> bool {
         false
     }
+    /// See [`Stream::grow_send_buffer`]; false where the transport leaves
+    /// its send buffer alone.
+    fn grow_send_buffer(&self, _bytes: usize) -> bool {
+        false
+    }
     /// See [`Stream::segment_size`]; 0 where there are no segments.
     fn segment_size(&self) -> usize {
         0
@@ -243,6 +248,14 @@ impl Stream {
     /// buffer to fit). False for other streams, which ignore it in poll.
     pub fn set_rcvlowat(&self, bytes: usize) -> bool {
         self.conn().set_rcvlowat(bytes)
+    }
+
+    /// Raise the kernel's send buffer to at least `bytes` (as SO_SNDBUF
+    /// counts them) on a stream whose buffer does not grow by itself (ipc:
+    /// Unix sockets have no autotuning). False if the transport leaves it
+    /// alone or the kernel refused.
+    pub fn grow_send_buffer(&self, bytes: usize) -> bool {
+        self.conn().grow_send_buffer(bytes)
     }
 
     /// The TCP maximum segment size of a connected tcp stream (0 for any
