@@ -4,12 +4,15 @@
 #
 #   scripts/ab.sh thr|lat tcp|ipc|ws SIZE COUNT RUNS VARIANT...
 #   scripts/ab.sh proc1|proc2 tcp|ipc SIZE COUNT RUNS VARIANT...
+#   scripts/ab.sh fanout SUBS SIZE COUNT RUNS VARIANT...
 #
 # procN is proc_thr: both ends in one process, N I/O threads (the bench's
 # "proc" scenario). AB_PIN=1 pins its I/O threads to CPU 0 and its other
 # threads to CPU 1 once it runs (50 ms in): the steady state without the
 # scheduler's placement, which moves large-message figures by +-20% here
 # (use a COUNT that runs for a second or more).
+# fanout is pub_fanout (the bench's "fanout" scenario): one PUB to SUBS SUB
+# connections over tcp, COUNT messages; the figure is delivered msg/s.
 # A VARIANT is NAME=DIR (our perf programs, target/bench/*_ours, with
 # LD_LIBRARY_PATH=DIR: a directory holding a libzmq.so.5 of some build),
 # "libzmq" (Debian's, target/bench/*_libzmq), "ref" (libzmq 4.3.5 with
@@ -22,7 +25,7 @@
 #   mkdir -p /tmp/abA && cp target/release/libzmq.so /tmp/abA/libzmq.so.5
 set -u
 cd "$(dirname "$0")/.."
-[ $# -ge 6 ] || { sed -n 2,24p "$0"; exit 2; }
+[ $# -ge 6 ] || { sed -n 2,25p "$0"; exit 2; }
 kind=$1 tr=$2 size=$3 count=$4 runs=$5
 shift 5
 B=target/bench
@@ -44,7 +47,10 @@ one() { # variant -> prints the figure
         *) ep="ipc:///tmp/ab-$$-$port" ;;
     esac
     local a=local_$kind b=remote_$kind out
-    if [ "${kind#proc}" != "$kind" ]; then
+    if [ "$kind" = fanout ]; then
+        LD_LIBRARY_PATH=$lib "$B/pub_fanout_$prog" "$tr" "$size" "$count" >"$B/ab.out"
+        out=$(sed -n 's/^delivered: \([0-9]*\) \[msg\/s\].*/\1/p' "$B/ab.out")
+    elif [ "${kind#proc}" != "$kind" ]; then
         [ "$tr" = tcp ] && ep='tcp://127.0.0.1:*'
         LD_LIBRARY_PATH=$lib "$B/proc_thr_$prog" "$ep" "$size" "$count" "${kind#proc}" >"$B/ab.out" &
         local pid=$! t
