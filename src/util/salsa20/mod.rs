@@ -5,8 +5,9 @@
 //! RustCrypto's `salsa20` crate computes one block at a time in scalar
 //! code (about 4-5 cycles per byte); libsodium, which libzmq's CURVE uses,
 //! has SSE2 and AVX2 code that computes 4 or 8 blocks at once. So do we:
-//! `avx2.rs` (8 blocks) and `sse2.rs` (4 blocks) hold the two kernels, each
-//! a `#[target_feature]` function chosen at run time with
+//! `avx2.rs` (8 blocks) and `sse2.rs` (4 blocks) hold the two kernels, and
+//! `rows.rs` one for exactly two blocks with AVX2 (a 64-byte CURVE box),
+//! each a `#[target_feature]` function chosen at run time with
 //! `is_x86_feature_detected!`; the one-block case and every other CPU go to
 //! RustCrypto's `SalsaCore`, so the scalar reference is not ours.
 //!
@@ -23,6 +24,8 @@ use salsa20::SalsaCore;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod rows;
 pub mod secretbox;
 #[cfg(target_arch = "x86_64")]
 mod sse2;
@@ -178,6 +181,13 @@ impl Keystream {
                 // is_x86_feature_detected!("avx2") (Backend::available).
                 unsafe { avx2::blocks8(&self.input, counter, buf) };
                 return 8;
+            }
+            // Exactly two blocks: the AVX2 diagonal kernel (rows.rs).
+            if self.backend == Backend::Avx2 && left > BLOCK && left <= 2 * BLOCK {
+                let out: &mut [u8; 2 * BLOCK] = (&mut buf[..2 * BLOCK]).try_into().unwrap();
+                // SAFETY: as above.
+                unsafe { rows::blocks2(&self.input, counter, out) };
+                return 2;
             }
             if self.backend != Backend::Scalar && left > BLOCK {
                 let out: &mut [u8; 4 * BLOCK] = (&mut buf[..4 * BLOCK]).try_into().unwrap();
