@@ -256,8 +256,29 @@ fn secretbox_matches_rustcrypto() {
         let want_tag = rc
             .encrypt_in_place_detached(GenericArray::from_slice(&nonce), b"", &mut want)
             .unwrap();
-        for b in backends() {
-            let sb = SecretBox::with_backend(&key, b);
+        // Each backend three ways: no remembered nonce prefix, this nonce's
+        // prefix remembered (its subkey kept: CURVE's MESSAGE nonces), two
+        // other prefixes remembered (the full path again).
+        let prefix: [u8; 16] = nonce[..16].try_into().unwrap();
+        let others = [rng.array::<16>(), rng.array::<16>()];
+        for (b, way) in backends()
+            .into_iter()
+            .flat_map(|b| (0..3).map(move |w| (b, w)))
+        {
+            let mut sb = SecretBox::with_backend(&key, b);
+            match way {
+                1 => {
+                    sb.remember_prefix(&others[0]);
+                    sb.remember_prefix(&prefix);
+                }
+                2 => {
+                    sb.remember_prefix(&others[0]);
+                    sb.remember_prefix(&others[1]);
+                    sb.remember_prefix(&prefix);
+                }
+                _ => {}
+            }
+            let b = format!("{b:?} way {way}");
             let mut c = plain.to_vec();
             let tag = sb.seal_in_place(&nonce, &mut c);
             assert!(

@@ -110,14 +110,13 @@ impl CurveClient {
         let plain = open(&b, &nonce(WELCOME_PREFIX, &body[8..24]), &body[24..])?;
         self.cn_server.copy_from_slice(&plain[..KEY]);
         self.cookie.copy_from_slice(&plain[KEY..KEY + COOKIE_SIZE]);
-        self.codec = Some(MessageCodec {
-            precom: precompute(&self.cn_server, &self.cn_secret)?,
-            send_prefix: MESSAGE_PREFIX_C,
-            recv_prefix: MESSAGE_PREFIX_S,
-            plain: None,
-            nonce: 0,
-            peer_nonce: 1,
-        });
+        self.codec = Some(MessageCodec::new(
+            precompute(&self.cn_server, &self.cn_secret)?,
+            MESSAGE_PREFIX_C,
+            MESSAGE_PREFIX_S,
+            0,
+            1,
+        ));
         self.state = ClientState::SendInitiate;
         Ok(())
     }

@@ -98,6 +98,28 @@ pub(super) struct MessageCodec {
 pub(super) const PLAIN_BUF: usize = 64 * 1024;
 
 impl MessageCodec {
+    /// The codec of a connection whose handshake agreed on `precom`: ours
+    /// sends with `send_prefix` nonces from `nonce` on, the peer's from
+    /// after `peer_nonce` with `recv_prefix`.
+    pub(super) fn new(
+        mut precom: SecretBox,
+        send_prefix: &'static [u8; 16],
+        recv_prefix: &'static [u8; 16],
+        nonce: u64,
+        peer_nonce: u64,
+    ) -> MessageCodec {
+        precom.remember_prefix(send_prefix);
+        precom.remember_prefix(recv_prefix);
+        MessageCodec {
+            precom,
+            send_prefix,
+            recv_prefix,
+            nonce,
+            peer_nonce,
+            plain: None,
+        }
+    }
+
     /// Seal `msg` as a MESSAGE frame straight into the encoder's batch.
     /// libzmq sends it as an ordinary frame with flags 0; MORE and COMMAND
     /// travel inside the box.

@@ -164,14 +164,13 @@ impl CurveServer {
         }
         self.client_key = client_key;
         self.peer = parse_peer_properties(&plain[128..], self.local_type)?;
-        self.codec = Some(MessageCodec {
+        self.codec = Some(MessageCodec::new(
             precom,
-            send_prefix: MESSAGE_PREFIX_S,
-            recv_prefix: MESSAGE_PREFIX_C,
-            nonce: 1,
-            peer_nonce: u64::from_be_bytes(short),
-            plain: None,
-        });
+            MESSAGE_PREFIX_S,
+            MESSAGE_PREFIX_C,
+            1,
+            u64::from_be_bytes(short),
+        ));
         self.zap.ask(b"CURVE", vec![client_key.to_vec()]);
         self.state = ServerState::WaitingForZap;
         Ok(())

@@ -484,14 +484,13 @@ fn known_answer_hello() {
 #[test]
 fn known_answer_message() {
     let (a, b) = (keys(5), keys(6));
-    let mut codec = MessageCodec {
-        precom: precompute(&b.public, &a.secret).unwrap(),
-        send_prefix: MESSAGE_PREFIX_C,
-        recv_prefix: MESSAGE_PREFIX_S,
-        nonce: 1,
-        peer_nonce: 0,
-        plain: None,
-    };
+    let mut codec = MessageCodec::new(
+        precompute(&b.public, &a.secret).unwrap(),
+        MESSAGE_PREFIX_C,
+        MESSAGE_PREFIX_S,
+        1,
+        0,
+    );
     let mut m = Msg::from_slice(b"hello");
     m.set_flags(Msg::MORE);
     let mut enc = Encoder::new();
@@ -510,14 +509,13 @@ fn known_answer_message() {
         &unhex("234d3c988f994ebba29dae8d72de21ec2e460247a952")[..]
     );
     // The peer's codec opens it, MORE restored.
-    let mut peer = MessageCodec {
-        precom: precompute(&a.public, &b.secret).unwrap(),
-        send_prefix: MESSAGE_PREFIX_S,
-        recv_prefix: MESSAGE_PREFIX_C,
-        nonce: 1,
-        peer_nonce: 0,
-        plain: None,
-    };
+    let mut peer = MessageCodec::new(
+        precompute(&a.public, &b.secret).unwrap(),
+        MESSAGE_PREFIX_S,
+        MESSAGE_PREFIX_C,
+        1,
+        0,
+    );
     let got = peer.decode(Msg::from_slice(&wire[2..])).unwrap();
     assert_eq!(got.data(), b"hello");
     assert!(got.more());
