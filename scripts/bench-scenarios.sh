@@ -26,10 +26,10 @@
 #            above the start while a PUSH fills the default HWMs (1000 +
 #            1000) with 64 KiB messages; BENCH_MEM_RUNS (3) runs
 #
-# Knobs: BENCH_SCEN_RUNS (5) runs per figure; BENCH_SCEN_SCALE (1.0)
+# Knobs: BENCH_SCEN_RUNS (9, as the two-process figures) runs per figure; BENCH_SCEN_SCALE (1.0)
 # multiplies every message and round-trip count (0.2 for a quick check);
 # BENCH_SCEN_TIMEOUT (120) seconds before a run counts as hung (n/a).
-SCEN_RUNS=${BENCH_SCEN_RUNS:-5}
+SCEN_RUNS=${BENCH_SCEN_RUNS:-9}
 SCEN_SCALE=${BENCH_SCEN_SCALE:-1}
 MEM_RUNS=${BENCH_MEM_RUNS:-3}
 SCEN_TIMEOUT=${BENCH_SCEN_TIMEOUT:-120}
