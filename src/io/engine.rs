@@ -481,10 +481,10 @@ impl Engine {
                 e.yielded = true;
                 break;
             }
+            grow_send_buffer(e);
             // Whole segments only while more messages wait behind them: the
             // last one goes whole, as its tail in a write of its own would
             // cost a peer waiting for it one more wake-up.
-            grow_send_buffer(e);
             let pending = e.zmtp.pending_output();
             // A budget: the thread runs other engines too (io::turns).
             let shared = budget < usize::MAX;

@@ -197,14 +197,15 @@ impl Conn for mio::net::UnixStream {
 
     /// libzmq leaves an ipc socket's buffers at the system's defaults (its
     /// ZMQ_SNDBUF is tcp's), and so does ours until a large body comes.
-    fn grow_send_buffer(&self, bytes: usize) -> bool {
+    fn grow_send_buffer(&self, bytes: usize) {
         let sock = socket2::SockRef::from(self);
-        match sock.send_buffer_size() {
-            Ok(now) if now >= bytes => true,
-            // Linux doubles what it is asked for (bookkeeping) and caps the
-            // request at net.core.wmem_max.
-            _ => sock.set_send_buffer_size(bytes / 2).is_ok(),
+        if sock.send_buffer_size().is_ok_and(|now| now >= bytes) {
+            return;
         }
+        // Linux doubles what it is asked for (bookkeeping) and caps the
+        // request at net.core.wmem_max. A refusal leaves the default: the
+        // connection works as before.
+        let _ = sock.set_send_buffer_size(bytes / 2);
     }
 }
 

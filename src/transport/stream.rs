@@ -53,11 +53,9 @@ pub trait Conn: Source + AsRawFd {
     fn set_rcvlowat(&self, _bytes: usize) -> bool {
         false
     }
-    /// See [`Stream::grow_send_buffer`]; false where the transport leaves
+    /// See [`Stream::grow_send_buffer`]; nothing where the transport leaves
     /// its send buffer alone.
-    fn grow_send_buffer(&self, _bytes: usize) -> bool {
-        false
-    }
+    fn grow_send_buffer(&self, _bytes: usize) {}
     /// See [`Stream::segment_size`]; 0 where there are no segments.
     fn segment_size(&self) -> usize {
         0
@@ -252,9 +250,9 @@ impl Stream {
 
     /// Raise the kernel's send buffer to at least `bytes` (as SO_SNDBUF
     /// counts them) on a stream whose buffer does not grow by itself (ipc:
-    /// Unix sockets have no autotuning). False if the transport leaves it
-    /// alone or the kernel refused.
-    pub fn grow_send_buffer(&self, bytes: usize) -> bool {
+    /// Unix sockets have no autotuning); other transports leave it alone,
+    /// and a refusal by the kernel leaves the default.
+    pub fn grow_send_buffer(&self, bytes: usize) {
         self.conn().grow_send_buffer(bytes)
     }
 

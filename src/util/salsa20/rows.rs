@@ -28,40 +28,17 @@ macro_rules! diag {
     };
 }
 
-/// `t ^= (u + v) <<< r` on every lane, for a vector type given by its add,
-/// xor, or and shift intrinsics (no vector rotate before AVX-512).
+/// `t ^= (u + v) <<< r` on every lane (no vector rotate before AVX-512).
 macro_rules! step {
-    ($add:ident, $xor:ident, $or:ident, $sll:ident, $srl:ident,
-     $t:ident, $u:ident, $v:ident, $r:literal) => {
-        let s = $add($u, $v);
-        $t = $xor($t, $or($sll::<$r>(s), $srl::<{ 32 - $r }>(s)));
-    };
-}
-
-/// The 20 rounds on the diagonals a, b, c, d, for a vector type given by
-/// its add, xor, or, shift and in-lane shuffle intrinsics.
-macro_rules! rounds {
-    ($a:ident, $b:ident, $c:ident, $d:ident,
-     $add:ident, $xor:ident, $or:ident, $sll:ident, $srl:ident, $shuf:ident) => {
-        for _ in 0..10 {
-            // Column round.
-            step!($add, $xor, $or, $sll, $srl, $b, $a, $d, 7);
-            step!($add, $xor, $or, $sll, $srl, $c, $b, $a, 9);
-            step!($add, $xor, $or, $sll, $srl, $d, $c, $b, 13);
-            step!($add, $xor, $or, $sll, $srl, $a, $d, $c, 18);
-            // The rows, lined up with a = (x0, x5, x10, x15):
-            // (x1, x6, x11, x12), (x2, x7, x8, x13), (x3, x4, x9, x14).
-            let mut r1 = $shuf::<0x39>($d);
-            let mut r2 = $shuf::<0x4e>($c);
-            let mut r3 = $shuf::<0x93>($b);
-            step!($add, $xor, $or, $sll, $srl, r1, $a, r3, 7);
-            step!($add, $xor, $or, $sll, $srl, r2, r1, $a, 9);
-            step!($add, $xor, $or, $sll, $srl, r3, r2, r1, 13);
-            step!($add, $xor, $or, $sll, $srl, $a, r3, r2, 18);
-            $b = $shuf::<0x39>(r3);
-            $c = $shuf::<0x4e>(r2);
-            $d = $shuf::<0x93>(r1);
-        }
+    ($t:ident, $u:ident, $v:ident, $r:literal) => {
+        let s = _mm256_add_epi32($u, $v);
+        $t = _mm256_xor_si256(
+            $t,
+            _mm256_or_si256(
+                _mm256_slli_epi32::<$r>(s),
+                _mm256_srli_epi32::<{ 32 - $r }>(s),
+            ),
+        );
     };
 }
 
@@ -100,18 +77,25 @@ pub(super) fn blocks2(input: &[u32; 16], counter: u64, out: &mut [u8; 2 * BLOCK]
         load(diag!(p, 12, 1, 6, 11), diag!(q, 12, 1, 6, 11)),
     );
     let (mut a, mut b, mut c, mut d) = (a0, b0, c0, d0);
-    rounds!(
-        a,
-        b,
-        c,
-        d,
-        _mm256_add_epi32,
-        _mm256_xor_si256,
-        _mm256_or_si256,
-        _mm256_slli_epi32,
-        _mm256_srli_epi32,
-        _mm256_shuffle_epi32
-    );
+    for _ in 0..10 {
+        // Column round.
+        step!(b, a, d, 7);
+        step!(c, b, a, 9);
+        step!(d, c, b, 13);
+        step!(a, d, c, 18);
+        // The rows, lined up with a = (x0, x5, x10, x15):
+        // (x1, x6, x11, x12), (x2, x7, x8, x13), (x3, x4, x9, x14).
+        let mut r1 = _mm256_shuffle_epi32::<0x39>(d);
+        let mut r2 = _mm256_shuffle_epi32::<0x4e>(c);
+        let mut r3 = _mm256_shuffle_epi32::<0x93>(b);
+        step!(r1, a, r3, 7);
+        step!(r2, r1, a, 9);
+        step!(r3, r2, r1, 13);
+        step!(a, r3, r2, 18);
+        b = _mm256_shuffle_epi32::<0x39>(r3);
+        c = _mm256_shuffle_epi32::<0x4e>(r2);
+        d = _mm256_shuffle_epi32::<0x93>(r1);
+    }
     let sums = [
         _mm256_add_epi32(a, a0),
         _mm256_add_epi32(b, b0),

@@ -220,9 +220,10 @@ impl SecretBox {
 /// The XSalsa20 keystream of `key` and a 24-byte `nonce`: Salsa20 keyed
 /// with HSalsa20(key, nonce[..16]) and nonce[16..].
 pub fn xsalsa20(key: &[u8; KEY], nonce: &[u8; NONCE], backend: Backend) -> Keystream {
-    let mut prefix = [0u8; 16];
-    prefix.copy_from_slice(&nonce[..16]);
-    let mut sub_key = subkey(key, &prefix);
+    let prefix = nonce[..16]
+        .try_into()
+        .expect("a nonce holds 16 bytes and more");
+    let mut sub_key = subkey(key, prefix);
     let ks = Keystream::with_backend(&sub_key, &suffix(nonce), backend);
     wipe(&mut sub_key);
     ks
