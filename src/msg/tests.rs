@@ -109,6 +109,38 @@ fn clones_share_content_with_one_reference_each() {
     assert!(t.iter().all(|m| m.data() == b"tiny" && !m.is_shared()));
 }
 
+/// A fan-out's copies are bitwise copies of the message (Msg::copy_shared_to)
+/// with references of their own to its metadata and long group: each copy
+/// outlives the original and the others, and nothing leaks.
+#[test]
+fn shared_copies_own_metadata_and_group() {
+    let md = Arc::new(Metadata::from_pairs([("Peer-Address", "1.2.3.4")]));
+    let long = [b'g'; 100];
+    let mut a = Msg::from_slice(&[7u8; 100]);
+    a.set_metadata(md.clone());
+    a.set_group(&long).unwrap();
+    let mut copies: Vec<Msg> = a.clones(3).collect();
+    assert_eq!(
+        Arc::strong_count(&md),
+        5,
+        "ours, the original's, three copies'"
+    );
+    assert_eq!(a.content_refs(), Some(4));
+    drop(a);
+    let last = copies.pop().unwrap();
+    drop(copies);
+    assert_eq!(Arc::strong_count(&md), 2);
+    assert_eq!(last.content_refs(), Some(1));
+    assert_eq!(last.data(), &[7u8; 100][..]);
+    assert_eq!(last.group().to_bytes(), &long[..]);
+    assert_eq!(
+        last.metadata().and_then(|m| m.get(b"Peer-Address")),
+        Some(&b"1.2.3.4"[..])
+    );
+    drop(last);
+    assert_eq!(Arc::strong_count(&md), 1);
+}
+
 #[test]
 fn data_mut_only_when_unique() {
     let mut a = Msg::with_size(64).unwrap();

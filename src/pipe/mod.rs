@@ -408,7 +408,32 @@ impl PipeEnd {
         let more = flags & Msg::MORE != 0;
         // SAFETY: this end is the only writer of its outbound queue.
         unsafe { self.outbound().write(msg, more) };
-        self.write_more = more;
+        self.count_written(flags);
+    }
+
+    /// Queue a copy of `msg` that shares its content, written straight into
+    /// the pipe (see `Msg::copy_shared_to`): a PUB's fan-out. Call
+    /// check_write first for a new message.
+    ///
+    /// # Safety
+    /// A reference for the copy was added through `Msg::add_shares`, not yet
+    /// taken by another copy.
+    #[inline]
+    pub unsafe fn write_shared_copy(&mut self, msg: &Msg) {
+        let flags = msg.flags();
+        let more = flags & Msg::MORE != 0;
+        // SAFETY: this end is the only writer of its outbound queue; the
+        // closure initialises the slot, with the reference the caller added.
+        unsafe {
+            self.outbound()
+                .write_in_place(more, |slot| msg.copy_shared_to(slot))
+        };
+        self.count_written(flags);
+    }
+
+    #[inline(always)]
+    fn count_written(&mut self, flags: u8) {
+        self.write_more = flags & Msg::MORE != 0;
         // Not a routing-id announcement: the reader does not count those.
         if flags & (Msg::MORE | Msg::ROUTING_ID) == 0 {
             self.msgs_written += 1;

@@ -132,10 +132,34 @@ impl<T> YPipe<T> {
 
     #[inline(always)]
     unsafe fn write_as(&self, w: &mut WriterState<T>, item: T, incomplete: bool) {
+        // SAFETY: the caller is the only writer; the closure writes the slot.
+        unsafe { self.write_in_place_as(w, incomplete, |slot| slot.write(item)) }
+    }
+
+    /// Append an item that `fill` writes straight into its slot (which it
+    /// must initialise), instead of moving a finished one in.
+    ///
+    /// # Safety
+    /// Only the single writer may call this; `fill` initialises the `T` its
+    /// pointer is given.
+    #[inline]
+    pub unsafe fn write_in_place(&self, incomplete: bool, fill: impl FnOnce(*mut T)) {
+        // SAFETY: the caller is the only writer and `fill` initialises the slot.
+        self.writer
+            .with_mut(|w| unsafe { self.write_in_place_as(&mut *w, incomplete, fill) })
+    }
+
+    #[inline(always)]
+    unsafe fn write_in_place_as(
+        &self,
+        w: &mut WriterState<T>,
+        incomplete: bool,
+        fill: impl FnOnce(*mut T),
+    ) {
         let idx = (w.back % CHUNK as u64) as usize;
         // SAFETY: the slot at `back` is not visible to the reader until a flush
         // publishes it, and it was vacated (read) before the chunk was recycled.
-        unsafe { (*w.chunk).slots[idx].with_mut(|slot| (*slot).write(item)) };
+        unsafe { (*w.chunk).slots[idx].with_mut(|slot| fill((*slot).as_mut_ptr())) };
         w.back += 1;
         if idx == CHUNK - 1 {
             let mut next = self.spare.swap(ptr::null_mut(), Ordering::Acquire);

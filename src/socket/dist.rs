@@ -175,9 +175,12 @@ impl Dist {
         }
         if self.matching > 0 {
             let last = self.matching - 1;
-            for (i, copy) in msg.clones(last).enumerate() {
+            msg.add_shares(last);
+            for i in 0..last {
                 let p = pipes.get(self.pipes[i]);
-                p.write(copy);
+                // SAFETY: each of these copies takes one of the `last`
+                // references added above.
+                unsafe { p.write_shared_copy(msg) };
                 if !more {
                     p.flush();
                 }
