@@ -699,19 +699,37 @@ fn deliver(
             e.unflushed = true;
             continue;
         }
-        if let Some(m) = e.zmtp.next_message() {
-            // A single-part message goes straight into the pipe when it has
-            // room; anything else waits in in_parts until it is whole.
-            if e.in_parts.is_empty() && !m.more() {
-                let pipe = pipes.get(s.pipe.expect("pipe after handshake"));
-                if pipe.check_write() {
-                    pipe.write(m);
-                    e.unflushed = true;
-                    continue;
+        // A single-part message goes straight into the pipe when it has
+        // room, moved from where the decoder left it; anything else waits in
+        // in_parts until it is whole.
+        let whole = e.in_parts.is_empty();
+        let pipe_slot = s.pipe;
+        // SAFETY: the closure says true only after write_moved, whose pipe
+        // slot then owns the message.
+        let offered = unsafe {
+            e.zmtp.offer_message(|m| {
+                if !whole || m.more() {
+                    return false;
                 }
+                let pipe = pipes.get(pipe_slot.expect("pipe after handshake"));
+                if !pipe.check_write() {
+                    return false;
+                }
+                pipe.write_moved(m);
+                true
+            })
+        };
+        match offered {
+            Some(true) => {
+                e.unflushed = true;
+                continue;
             }
-            e.in_parts.push(m);
-            continue;
+            Some(false) => {
+                let m = e.zmtp.next_message().expect("offered just now");
+                e.in_parts.push(m);
+                continue;
+            }
+            None => {}
         }
         let Some(ev) = e.zmtp.next_event() else { break };
         match ev {

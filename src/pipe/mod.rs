@@ -12,6 +12,7 @@ pub mod ypipe;
 
 use crate::msg::{Metadata, Msg};
 use parking_lot::Mutex;
+use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use ypipe::YPipe;
@@ -420,14 +421,35 @@ impl PipeEnd {
     /// taken by another copy.
     #[inline]
     pub unsafe fn write_shared_copy(&mut self, msg: &Msg) {
+        // SAFETY: the copy takes the reference the caller added.
+        unsafe { self.write_in_place(msg, |slot| msg.copy_shared_to(slot)) }
+    }
+
+    /// Queue `msg` by moving it into the pipe as one 64-byte block copy
+    /// from where it lies (see `Connection::offer_message`). Call
+    /// check_write first for a new message.
+    ///
+    /// # Safety
+    /// The pipe's copy owns the message from now on: the caller must not
+    /// drop `msg` (nor use it as a message again).
+    #[inline]
+    pub unsafe fn write_moved(&mut self, msg: &Msg) {
+        // SAFETY: the slot is valid for a Msg and the caller gives up `msg`.
+        unsafe { self.write_in_place(msg, |slot| ptr::copy_nonoverlapping(msg, slot, 1)) }
+    }
+
+    /// Queue what `fill` writes into the pipe slot: `msg` or a copy of it.
+    ///
+    /// # Safety
+    /// `fill` initialises the slot with a message that owns what it refers
+    /// to, with `msg`'s flags.
+    #[inline(always)]
+    unsafe fn write_in_place(&mut self, msg: &Msg, fill: impl FnOnce(*mut Msg)) {
         let flags = msg.flags();
         let more = flags & Msg::MORE != 0;
-        // SAFETY: this end is the only writer of its outbound queue; the
-        // closure initialises the slot, with the reference the caller added.
-        unsafe {
-            self.outbound()
-                .write_in_place(more, |slot| msg.copy_shared_to(slot))
-        };
+        // SAFETY: this end is the only writer of its outbound queue; `fill`
+        // initialises the slot (the caller's word).
+        unsafe { self.outbound().write_in_place(more, fill) };
         self.count_written(flags);
     }
 

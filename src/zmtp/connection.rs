@@ -582,6 +582,29 @@ impl Connection {
         self.inbox.pop_front()
     }
 
+    /// Offer the next message part (None as [`next_message`](Self::next_message)
+    /// gives None) where it lies to `take`, which either moves it out
+    /// bitwise (into a pipe slot: `PipeEnd::write_moved`) and says true, and
+    /// the queue then forgets it, or says false and leaves it queued. Popped
+    /// and passed on by value, a part went through the stack on its way,
+    /// its copy split around the atomic flags byte into pieces the next
+    /// load could not take from the store buffer.
+    ///
+    /// # Safety
+    /// `take` says true only when a bitwise copy of the message now owns it.
+    #[inline]
+    pub unsafe fn offer_message(&mut self, take: impl FnOnce(&Msg) -> bool) -> Option<bool> {
+        if !self.events.is_empty() {
+            return None;
+        }
+        let taken = take(self.inbox.front()?);
+        if taken {
+            // The copy owns it now (the caller's word): no drop here.
+            std::mem::forget(self.inbox.pop_front());
+        }
+        Some(taken)
+    }
+
     // --------------------------------------------------------------- output
 
     /// Queue one message part for the peer (only once Ready). For a local

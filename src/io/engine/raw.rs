@@ -249,6 +249,23 @@ impl Wire {
         }
     }
 
+    /// The next message part offered in place (see
+    /// Connection::offer_message).
+    ///
+    /// # Safety
+    /// As `Connection::offer_message`.
+    #[inline]
+    pub unsafe fn offer_message(&mut self, take: impl FnOnce(&Msg) -> bool) -> Option<bool> {
+        // SAFETY: the caller keeps offer_message's contract.
+        unsafe {
+            match self {
+                Wire::Zmtp(c) => c.offer_message(take),
+                Wire::Ws(w) => w.offer_message(take),
+                _ => None,
+            }
+        }
+    }
+
     pub fn next_event(&mut self) -> Option<Event> {
         match self {
             Wire::Zmtp(c) => c.next_event(),

@@ -321,6 +321,16 @@ impl WsConnection {
         self.conn.as_mut()?.next_message()
     }
 
+    /// See `Connection::offer_message`.
+    ///
+    /// # Safety
+    /// As `Connection::offer_message`.
+    #[inline]
+    pub unsafe fn offer_message(&mut self, take: impl FnOnce(&Msg) -> bool) -> Option<bool> {
+        // SAFETY: the caller keeps offer_message's contract.
+        unsafe { self.conn.as_mut()?.offer_message(take) }
+    }
+
     pub fn send(&mut self, msg: Msg) -> Result<(), ProtocolError> {
         match &mut self.conn {
             Some(c) => c.send(msg),
