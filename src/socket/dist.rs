@@ -186,7 +186,7 @@ impl Dist {
                 }
             }
             let p = pipes.get(self.pipes[last]);
-            p.write(msg.take());
+            p.write_taken(msg);
             if !more {
                 p.flush();
             }

@@ -44,7 +44,7 @@ impl LoadBalancer {
             let pipe = pipes.get(slot);
             if self.more || pipe.check_write() {
                 let more = msg.more();
-                pipe.write(msg.take());
+                pipe.write_taken(msg);
                 if !more {
                     pipe.flush();
                     self.set.advance();

@@ -34,7 +34,7 @@ impl Pattern for Pair {
             return Err(Errno::EAGAIN);
         }
         let more = msg.more();
-        pipe.write(msg.take());
+        pipe.write_taken(msg);
         if !more {
             pipe.flush();
         }

@@ -234,12 +234,12 @@ impl Pattern for Router {
             drop(msg.take());
             return Ok(());
         }
-        let mut part = msg.take();
         if self.raw {
             // One data frame per message, MORE or not; an empty one ends the
             // connection (what is queued for it still goes out).
-            part.reset_flags(Msg::MORE);
-            if part.size() == 0 {
+            msg.reset_flags(Msg::MORE);
+            if msg.size() == 0 {
+                drop(msg.take());
                 self.more_out = false;
                 if let Some(slot) = self.current_out.take() {
                     self.terminated(base, slot);
@@ -248,14 +248,17 @@ impl Pattern for Router {
                 return Ok(());
             }
         }
-        self.more_out = part.more();
-        if let Some(slot) = self.current_out {
-            let pipe = base.pipes.get(slot);
-            pipe.write(part);
-            if !self.more_out {
-                pipe.flush();
-                self.current_out = None;
+        self.more_out = msg.more();
+        match self.current_out {
+            Some(slot) => {
+                let pipe = base.pipes.get(slot);
+                pipe.write_taken(msg);
+                if !self.more_out {
+                    pipe.flush();
+                    self.current_out = None;
+                }
             }
+            None => drop(msg.take()),
         }
         Ok(())
     }
