@@ -45,6 +45,40 @@ fn compute_lwm(hwm: u64) -> u64 {
     hwm.div_ceil(2).max(1)
 }
 
+/// How long libzmq's socket may go without processing its commands while
+/// it keeps sending (its `max_command_delay`, 3M TSC ticks, ~1 ms): the
+/// age at which a reader's credit reaches a socket's non-blocking sends
+/// unannounced (see `PipeEnd::check_write_full`).
+const COMMAND_DELAY_US: u64 = 1000;
+
+/// Microseconds on a process-wide monotonic clock: when credit was published.
+fn credit_clock() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_micros() as u64
+}
+
+thread_local! {
+    /// This thread is inside a socket's send that will not wait for room
+    /// (ZMQ_DONTWAIT, or ZMQ_SNDTIMEO 0): see `PipeEnd::check_write_full`.
+    static SEND_WONT_WAIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f`, a socket's send attempt, telling the pipes whether the send
+/// waits for room when it finds none (see `PipeEnd::check_write_full`).
+#[inline]
+pub fn sending<R>(waits: bool, f: impl FnOnce() -> R) -> R {
+    if waits {
+        return f();
+    }
+    SEND_WONT_WAIT.with(|w| w.set(true));
+    let r = f();
+    SEND_WONT_WAIT.with(|w| w.set(false));
+    r
+}
+
 /// How often a reader of an unlimited pipe looks whether it got a limit
 /// (a ZMQ_SNDHWM/ZMQ_RCVHWM change reaches existing pipes).
 const UNLIMITED_RECHECK: u64 = 1024;
@@ -60,6 +94,10 @@ struct EndShared {
     msgs_read: AtomicU64,
     /// The other end is blocked waiting for credit from this end.
     writer_waiting: AtomicBool,
+    /// When `msgs_read` was last published (see [`credit_clock`]).
+    credit_at: AtomicU64,
+    /// This end belongs to a socket (not a session): see `check_write_full`.
+    socket_end: AtomicBool,
     /// This end has been closed by its owner.
     closed: AtomicBool,
     /// Closed with linger 0: the other end drops what this end left unread.
@@ -73,6 +111,8 @@ impl EndShared {
             slot: AtomicUsize::new(usize::MAX),
             msgs_read: AtomicU64::new(0),
             writer_waiting: AtomicBool::new(false),
+            credit_at: AtomicU64::new(0),
+            socket_end: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             discard: AtomicBool::new(false),
         }
@@ -128,6 +168,9 @@ pub struct PipeEnd {
     credit_countdown: u64,
     /// The read count we last published (the peer's credit).
     credit_given: u64,
+    /// This end announced credit to its own owner, which has not taken it
+    /// yet (see `check_write_full`).
+    credit_announced: bool,
     /// What `Drop` tells the peer about our unread messages.
     discard_on_close: bool,
     /// The other end is gone (PipeTerm processed or noticed).
@@ -159,6 +202,7 @@ pub fn pipe_pair(hwm_to_0: u64, hwm_to_1: u64) -> (PipeEnd, PipeEnd) {
         read_more: false,
         credit_countdown: 0,
         credit_given: 0,
+        credit_announced: false,
         discard_on_close: true,
         peer_gone: false,
         disconnect_msg: None,
@@ -374,6 +418,9 @@ impl PipeEnd {
 
     fn give_credit(&mut self) {
         self.credit_given = self.msgs_read;
+        // The time first: a writer that sees the count sees this time or a
+        // later one.
+        self.me().credit_at.store(credit_clock(), Ordering::SeqCst);
         self.me().msgs_read.store(self.msgs_read, Ordering::SeqCst);
         if self.me().writer_waiting.swap(false, Ordering::SeqCst) {
             self.send_to_peer(Notice::ActivateWrite);
@@ -391,14 +438,75 @@ impl PipeEnd {
         if hwm == 0 || self.write_more || self.msgs_written - self.peer_read < hwm {
             return true;
         }
-        self.peer_read = self.peer().msgs_read.load(Ordering::SeqCst);
-        if self.msgs_written - self.peer_read < hwm {
-            return true;
+        self.check_write_full(hwm)
+    }
+
+    /// The pipe is full as far as this end knows: `hwm` messages written
+    /// since the reader's count it last took.
+    ///
+    /// Mostly it takes the reader's count as it is now. But a socket's send
+    /// that will not wait (ZMQ_DONTWAIT, ZMQ_SNDTIMEO 0) takes it as libzmq's
+    /// socket learns it: from the activate_write command the reader sends
+    /// every low-water mark, which a socket that keeps sending processes at
+    /// most every ~1 ms (COMMAND_DELAY_US). So a burst of such sends, even
+    /// one the reader keeps up with, finds the pipe full after HWM messages
+    /// and gets EAGAIN where libzmq's does; and since the reader, having
+    /// made room already, sends no notice, this end sends it to its own
+    /// owner (the mailbox, and so ZMQ_FD, shows it as libzmq's would), whose
+    /// next call takes the credit (`credit_arrived`). libzmq's
+    /// test_hwm_pubsub counts on both halves: a ZMQ_XPUB_NODROP burst of
+    /// 6000 messages over an SNDHWM of 2000 must block at least once, and
+    /// credit from before a pause must count. Sends that would wait for
+    /// room take the count at once, as a blocked libzmq socket processes
+    /// its commands at once: nothing to see, and no command per HWM's worth
+    /// of messages for a sender that outruns its reader's notices.
+    #[cold]
+    #[inline(never)]
+    fn check_write_full(&mut self, hwm: u64) -> bool {
+        let lazy = self.me().socket_end.load(Ordering::Relaxed)
+            && SEND_WONT_WAIT.with(|w| w.get())
+            && credit_clock() < self.peer().credit_at.load(Ordering::SeqCst) + COMMAND_DELAY_US;
+        if !lazy {
+            self.peer_read = self.peer().msgs_read.load(Ordering::SeqCst);
+            if self.msgs_written - self.peer_read < hwm {
+                return true;
+            }
+        } else if self.credit_announced {
+            return false;
         }
         self.peer().writer_waiting.store(true, Ordering::SeqCst);
-        // Re-check: the reader may have published just before seeing the flag.
+        // Re-check: the reader may have published just before seeing the
+        // flag, and then sends no notice.
+        let read = self.peer().msgs_read.load(Ordering::SeqCst);
+        if self.msgs_written - read >= hwm {
+            return false;
+        }
+        if !lazy {
+            self.peer_read = read;
+            return true;
+        }
+        // Room the reader will not announce, unless it took the flag back
+        // (then its notice is coming): announce it ourselves.
+        if self.peer().writer_waiting.swap(false, Ordering::SeqCst) {
+            self.credit_announced = true;
+            let mb = self.me().mailbox.lock().clone();
+            if let Some(mb) = mb {
+                mb.notify(self.as_ref(), Notice::ActivateWrite);
+            }
+        }
+        false
+    }
+
+    /// The owner processes an ActivateWrite: what the reader has read so far
+    /// counts now (see `check_write_full`).
+    pub fn credit_arrived(&mut self) {
+        self.credit_announced = false;
         self.peer_read = self.peer().msgs_read.load(Ordering::SeqCst);
-        self.msgs_written - self.peer_read < hwm
+    }
+
+    /// This end belongs to a socket (see `check_write_full`).
+    pub fn mark_socket_end(&self) {
+        self.me().socket_end.store(true, Ordering::Relaxed);
     }
 
     /// Queue one message part (call check_write first for a new message).
@@ -735,6 +843,71 @@ mod tests {
         assert_eq!(send_until_full(&mut writer, 100), 0);
         reader.read().unwrap();
         assert_eq!(send_until_full(&mut writer, 100), 5);
+    }
+
+    /// An owner that counts the ActivateWrites it is sent.
+    #[derive(Default)]
+    struct Counter(AtomicUsize);
+
+    impl Owner for Counter {
+        fn notify(&self, _pipe: PipeRef, notice: Notice) {
+            if matches!(notice, Notice::ActivateWrite) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// A socket's send that will not wait takes fresh credit only once it
+    /// has been announced, as libzmq's socket takes it from the reader's
+    /// activate_write command: when the reader made room before the writer
+    /// was full (so it sends no notice), the writer announces it to its own
+    /// owner, once. A send that waits, and credit older than libzmq's
+    /// command delay, count at once.
+    #[test]
+    fn non_blocking_sends_take_fresh_credit_once_announced() {
+        let (mut reader, mut writer) = pipe_pair(0, 0);
+        let owner = Arc::new(Counter::default());
+        writer.attach(owner.clone(), 0);
+        writer.mark_socket_end();
+        writer.set_socket_hwms(10, 0);
+        let notices = || owner.0.load(Ordering::SeqCst);
+        let read = |reader: &mut PipeEnd, n| {
+            for _ in 0..n {
+                reader.read().unwrap();
+            }
+        };
+        // Full, the writer waits: the reader's first credit comes with a
+        // notice, which its owner processes.
+        assert_eq!(send_until_full(&mut writer, 100), 10);
+        read(&mut reader, 10);
+        assert_eq!(notices(), 1);
+        writer.credit_arrived();
+
+        // Credit the writer was not waiting for, fresh: a DONTWAIT burst
+        // finds the pipe full at the HWM and announces the credit, once.
+        assert_eq!(send_until_full(&mut writer, 9), 9);
+        read(&mut reader, 9);
+        assert!(sending(false, || writer.check_write()));
+        writer.write(Msg::from_slice(b"x"));
+        writer.flush();
+        assert!(!sending(false, || writer.check_write()));
+        assert!(!sending(false, || writer.check_write()));
+        assert_eq!(notices(), 2);
+        writer.credit_arrived();
+        assert!(sending(false, || writer.check_write()));
+
+        // A send that waits takes fresh credit as it is.
+        assert_eq!(send_until_full(&mut writer, 100), 5);
+        read(&mut reader, 6);
+        assert!(sending(true, || writer.check_write()));
+
+        // Credit older than libzmq's command delay counts unannounced.
+        assert_eq!(send_until_full(&mut writer, 10), 10);
+        read(&mut reader, 10);
+        std::thread::sleep(std::time::Duration::from_micros(2 * COMMAND_DELAY_US));
+        let before = notices();
+        assert!(sending(false, || writer.check_write()));
+        assert_eq!(notices(), before);
     }
 
     #[test]

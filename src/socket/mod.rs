@@ -121,6 +121,7 @@ pub struct SocketBase {
 impl SocketBase {
     /// Attach a new pipe end and tell the pattern.
     fn attach_pipe(&mut self, pattern: &mut dyn Pattern, end: PipeEnd, endpoint: Option<String>) {
+        end.mark_socket_end();
         let slot = self.pipes.insert(end, &self.mailbox);
         if let Some(ep) = endpoint {
             self.pipe_endpoints.insert(slot, ep);
@@ -267,6 +268,7 @@ impl Socket {
             }
             Command::ActivateWrite(r) => {
                 if let Some(slot) = base.pipes.resolve(&r) {
+                    base.pipes.get(slot).credit_arrived();
                     self.pattern.write_activated(base, slot);
                 }
             }
@@ -395,7 +397,8 @@ impl Socket {
         if flags & ZMQ_SNDMORE != 0 {
             msg.set_flags(Msg::MORE);
         }
-        let r = self.pattern.send(&mut self.base, msg);
+        let waits = flags & ZMQ_DONTWAIT == 0 && self.base.options.sndtimeo != 0;
+        let r = crate::pipe::sending(waits, || self.pattern.send(&mut self.base, msg));
         self.sent |= r.is_ok();
         // A send may end a pipe (STREAM or raw ROUTER hanging up): tell the
         // session now, not at the next call.
