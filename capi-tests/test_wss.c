@@ -166,7 +166,12 @@ static void test_chain (void)
     void *sc = client (ca_crt, "wss.test");
     CHECK_OK (zmq_connect (sc, ep));
     ping_pong (sb, sc);
-    CHECK_OK (zmq_close (sc));
+    close_all (sb, NULL, sc, NULL);
+    /* A new server: a PAIR takes one peer, and a second client that
+     * reached the old server before it had dropped the first one's pipe
+     * was turned away with its "ping" already sent (lost, as with libzmq):
+     * 2 runs in 16 hung in the recv below. */
+    sb = server (srv_crt, srv_key, ep, sizeof ep);
     sc = client (ca_crt, NULL);
     CHECK_OK (zmq_connect (sc, ep));
     ping_pong (sb, sc);
