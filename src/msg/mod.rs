@@ -832,6 +832,8 @@ impl Clone for Msg {
 impl Msg {
     /// `n` copies of this message, as `n` clones, with the references to
     /// shared content added in one step (see [`add_shares`](Self::add_shares)).
+    /// The fan-out itself writes its copies in place (`copy_shared_to`).
+    #[cfg(test)]
     pub fn clones(&self, n: usize) -> impl Iterator<Item = Msg> + '_ {
         self.add_shares(n);
         // SAFETY: each copy takes one of the `n` references added above.

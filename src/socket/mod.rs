@@ -397,7 +397,7 @@ impl Socket {
         if flags & ZMQ_SNDMORE != 0 {
             msg.set_flags(Msg::MORE);
         }
-        let waits = flags & ZMQ_DONTWAIT == 0 && self.base.options.sndtimeo != 0;
+        let waits = self.wait_timeout(flags, true).is_some();
         let r = crate::pipe::sending(waits, || self.pattern.send(&mut self.base, msg));
         self.sent |= r.is_ok();
         // A send may end a pipe (STREAM or raw ROUTER hanging up): tell the
@@ -421,7 +421,7 @@ impl Socket {
             Err(e) if e == Errno::EAGAIN => {}
             other => return other,
         }
-        if flags & ZMQ_DONTWAIT != 0 || self.base.options.sndtimeo == 0 {
+        if self.wait_timeout(flags, true).is_none() {
             return Err(Errno::EAGAIN);
         }
         let deadline = deadline(self.base.options.sndtimeo);
