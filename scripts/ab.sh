@@ -10,7 +10,10 @@
 # "proc" scenario). AB_PIN=1 pins its I/O threads to CPU 0 and its other
 # threads to CPU 1 once it runs (50 ms in): the steady state without the
 # scheduler's placement, which moves large-message figures by +-20% here
-# (use a COUNT that runs for a second or more).
+# (use a COUNT that runs for a second or more). AB_STAT=1 runs procN under
+# `perf stat` and prints, after each figure, its CPU time, context switches,
+# CPU migrations and page faults per message (where the scheduler's
+# placement shows: a slow run's extra time is in one of them).
 # fanout is pub_fanout (the bench's "fanout" scenario): one PUB to SUBS SUB
 # connections over tcp, COUNT messages; the figure is delivered msg/s.
 # A VARIANT is NAME=DIR (our perf programs, target/bench/*_ours, with
@@ -52,7 +55,9 @@ one() { # variant -> prints the figure
         out=$(sed -n 's/^delivered: \([0-9]*\) \[msg\/s\].*/\1/p' "$B/ab.out")
     elif [ "${kind#proc}" != "$kind" ]; then
         [ "$tr" = tcp ] && ep='tcp://127.0.0.1:*'
-        LD_LIBRARY_PATH=$lib "$B/proc_thr_$prog" "$ep" "$size" "$count" "${kind#proc}" >"$B/ab.out" &
+        local stat=()
+        [ "${AB_STAT:-0}" = 1 ] && stat=(perf stat -x, -o "$B/ab.stat" -e task-clock,context-switches,cpu-migrations,page-faults --)
+        LD_LIBRARY_PATH=$lib "${stat[@]}" "$B/proc_thr_$prog" "$ep" "$size" "$count" "${kind#proc}" >"$B/ab.out" &
         local pid=$! t
         if [ "${AB_PIN:-0}" = 1 ]; then
             sleep 0.05
@@ -65,6 +70,13 @@ one() { # variant -> prints the figure
         fi
         wait "$pid"
         out=$(sed -n 's/^mean throughput: \([0-9.]*\) \[msg\/s\].*/\1/p' "$B/ab.out")
+        if [ "${AB_STAT:-0}" = 1 ]; then
+            # per message: CPU us, context switches, migrations, faults
+            out="$out($(awk -F, -v n="$count" '$3 == "task-clock" { c = $1 * 1000 / n }
+                $3 == "context-switches" { s = $1 / n } $3 == "cpu-migrations" { m = $1 / n }
+                $3 == "page-faults" { f = $1 / n }
+                END { printf "cpu %.1fus cs %.2f mig %.3f pf %.1f", c, s, m, f }' "$B/ab.stat" | tr ' ' _))"
+        fi
     elif [ "$kind" = thr ]; then
         LD_LIBRARY_PATH=$lib "$B/${a}_$prog" "$ep" "$size" "$count" >"$B/ab.out" &
         sleep 0.3
