@@ -142,15 +142,19 @@ impl Keystream {
         let mut buf = [0u8; MAX_PAR * BLOCK];
         let mut pos = 0;
         let mut ctr = counter;
+        // Keystream was written up to here: what the wipe must cover (a
+        // small box uses two of the eight blocks).
+        let mut used = 0;
         while pos < len {
             let left = len - pos;
             let n = self.fill(ctr, left, &mut buf);
+            used = used.max(n * BLOCK);
             let take = left.min(n * BLOCK);
             f(pos, &mut buf[..take]);
             pos += take;
             ctr = ctr.wrapping_add(n as u64);
         }
-        wipe(&mut buf);
+        wipe(&mut buf[..used]);
     }
 
     /// XOR the keystream from block `counter` onto `data`.
