@@ -407,5 +407,14 @@ fn salsa20_speed() {
                 );
             });
         }
+        {
+            use poly1305_avx2::universal_hash::KeyInit;
+            report("poly1305 avx2 only", &mut |d| {
+                std::hint::black_box(
+                    poly1305_avx2::Poly1305::new(&poly1305_avx2::Key::from(key))
+                        .compute_unpadded(d),
+                );
+            });
+        }
     }
 }
