@@ -42,7 +42,7 @@
 # better, ours, libzmq, ratio, runs, date, commit); docs/bench.csv keeps the
 # latest row of every figure across runs (a run of some scenarios replaces
 # only theirs), and scripts/bench-report.py draws docs/bench.png from it
-# (matplotlib: apt-get install python3-matplotlib) and prints this run's
+# (matplotlib: python3-matplotlib, installed here when run as root) and prints this run's
 # full table at the end.
 #
 # Environment:
@@ -523,6 +523,16 @@ echo "inproc latency instructions: per round trip, both threads."
 echo "total time: $(( $(date +%s) - T0 )) s"
 echo
 # The chart needs matplotlib: Debian's python3-matplotlib is in /usr/bin.
+# On a fresh machine, as root, install it as scripts/deps.sh installs the
+# test stages' packages (the figures are taken by now; this only draws).
+if ! python3 -c 'import matplotlib' 2>/dev/null && ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null &&
+    [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "bench: installing python3-matplotlib for the chart"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-matplotlib >/dev/null 2>&1 ||
+        { apt-get update -q >/dev/null 2>&1 &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-matplotlib >/dev/null 2>&1; } ||
+        echo "bench: could not install python3-matplotlib"
+fi
 PY=python3
 python3 -c 'import matplotlib' 2>/dev/null || ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null || PY=/usr/bin/python3
 $PY scripts/bench-report.py "$RESULTS" docs/bench.csv docs/bench.png
