@@ -283,15 +283,16 @@ struct Mac {
     tail_len: usize,
 }
 
-/// The AVX2 state (~500 bytes with its precomputed powers of the key) is
-/// boxed: one allocation per box of 8 KiB or more is lost in its hashing,
-/// while an enum of that size costs every small box a wider `Mac` to
-/// initialise and take apart.
+// One lives on the stack for the length of one box, never moved (see
+// `SecretBox::run`): the AVX2 variant's size (~500 bytes with its powers of
+// the key) costs a small box nothing, and a Box would cost an allocation per
+// large one (CURVE's steady state allocates nothing: tests/curve_alloc.rs).
+#[allow(clippy::large_enum_variant)]
 enum Poly {
     /// Before the keystream's first block (`Mac::key`).
     Unkeyed,
     Portable(Poly1305),
-    Wide(Box<poly1305_avx2::Poly1305>),
+    Wide(poly1305_avx2::Poly1305),
 }
 
 impl Poly {
@@ -325,7 +326,7 @@ impl Mac {
             use poly1305_avx2::universal_hash::KeyInit as _;
             let mut k = poly1305_avx2::Key::default();
             k.copy_from_slice(key);
-            let p = Box::new(poly1305_avx2::Poly1305::new(&k));
+            let p = poly1305_avx2::Poly1305::new(&k);
             wipe(&mut k[..]);
             Poly::Wide(p)
         } else {
@@ -352,15 +353,18 @@ impl Mac {
         self.tail_len = rest.len();
     }
 
-    /// The tag; the MAC is spent (unkeyed again).
+    /// The tag; the MAC is spent (unkeyed again). The state is cloned,
+    /// not moved out: a move would copy the whole enum (the AVX2 variant's
+    /// size) for a small box too, where the portable state is ~60 bytes.
     fn finish(&mut self) -> [u8; TAG] {
         let rest = &self.tail[..self.tail_len];
         let mut out = [0u8; TAG];
-        match std::mem::replace(&mut self.poly, Poly::Unkeyed) {
-            Poly::Portable(p) => out.copy_from_slice(&p.compute_unpadded(rest)),
-            Poly::Wide(p) => out.copy_from_slice(&p.compute_unpadded(rest)),
+        match &self.poly {
+            Poly::Portable(p) => out.copy_from_slice(&p.clone().compute_unpadded(rest)),
+            Poly::Wide(p) => out.copy_from_slice(&p.clone().compute_unpadded(rest)),
             Poly::Unkeyed => unreachable!("Mac::key comes first"),
         }
+        self.poly = Poly::Unkeyed;
         out
     }
 }
