@@ -108,13 +108,13 @@ impl SecretBox {
         // Keyed in place by the first piece and finished in place: a MAC
         // moved by value (into an Option, out of it) cost two copies of
         // its ~500 bytes per box, 5% of sealing a 64-byte CURVE message.
-        let mut mac = Mac::unkeyed(len);
+        let mut mac = Mac::unkeyed();
         ks.for_each(0, 32 + len, |pos, piece| {
             let (piece, pos) = if pos == 0 {
                 // The first piece: its first 32 bytes are the MAC key
                 // (every backend hands out at least one whole block).
                 let (key, rest) = piece.split_at_mut(32);
-                mac.key(key);
+                mac.key(key, len);
                 wipe(key);
                 (rest, 0)
             } else {
@@ -277,8 +277,6 @@ const MAC_CHUNK: usize = 64;
 /// hashes what is left, padding a partial last block as Poly1305 requires.
 struct Mac {
     poly: Poly,
-    /// The message's length, which picks the backend.
-    len: usize,
     tail: [u8; MAC_CHUNK],
     tail_len: usize,
 }
@@ -310,19 +308,19 @@ impl Poly {
 }
 
 impl Mac {
-    /// For a message of `len` bytes; `key` must come before any data.
-    fn unkeyed(len: usize) -> Mac {
+    /// `key` must come before any data.
+    fn unkeyed() -> Mac {
         Mac {
             poly: Poly::Unkeyed,
-            len,
             tail: [0; MAC_CHUNK],
             tail_len: 0,
         }
     }
 
-    /// Key it with `key` (32 bytes): the keystream's first.
-    fn key(&mut self, key: &[u8]) {
-        self.poly = if self.len >= WIDE_MIN {
+    /// Key it with `key` (32 bytes: the keystream's first) for a message
+    /// of `len` bytes, whose length picks the backend.
+    fn key(&mut self, key: &[u8], len: usize) {
+        self.poly = if len >= WIDE_MIN {
             use poly1305_avx2::universal_hash::KeyInit as _;
             let mut k = poly1305_avx2::Key::default();
             k.copy_from_slice(key);
