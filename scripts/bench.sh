@@ -16,9 +16,11 @@
 #             and latency
 #
 # For tcp/ipc each timing run also records, per process, CPU time (user +
-# system: perf stat task-clock, a software counter) and system calls
-# (raw_syscalls:sys_enter) per message: sturdier than msg/s when other work
-# shares the CPUs.
+# system, from the kernel's rusage of the finished process: scripts/rusage.sh)
+# per message: sturdier than msg/s when other work shares the CPUs. Nothing
+# traces a timing run; system calls per message (perf's
+# raw_syscalls:sys_enter tracepoint) come from one more run of each library
+# after them, since the tracepoint slows every call.
 #
 # Instructions per message are counted per process (per side: the sender and
 # the receiver of a throughput run, each end of a latency run) as
@@ -124,14 +126,17 @@ else
     IR_METHOD=none
 fi
 
-# CPU time per process during the timing runs: perf's task-clock is a
-# software counter, so it works where the PMU does not.
-if perf stat -x, -e task-clock,raw_syscalls:sys_enter true 2>&1 | grep -q '^[0-9].*raw_syscalls'; then
-    CPU_WRAP="perf stat -x, -e task-clock,raw_syscalls:sys_enter --"
-elif perf stat -x, -e task-clock true 2>&1 | grep -q 'task-clock'; then
-    CPU_WRAP="perf stat -x, -e task-clock --"
+# The timing runs run as users run them: their CPU time comes from the
+# kernel's accounting once they exit (scripts/rusage.sh), not from perf,
+# whose counters and tracepoints slow what they watch (an ipc round trip of
+# ours, which polls briefly before it sleeps, went from ~13 to ~24 us under
+# the system-call tracepoint; libzmq's from ~41 to ~49). System calls are
+# counted in a run of their own (SYSC_WRAP), when the tracepoint is usable.
+TIME_WRAP=$PWD/scripts/rusage.sh
+if perf stat -x, -e raw_syscalls:sys_enter true 2>&1 | grep -q '^[0-9].*raw_syscalls'; then
+    SYSC_WRAP="perf stat -x, -e raw_syscalls:sys_enter --"
 else
-    CPU_WRAP=""
+    SYSC_WRAP=""
 fi
 
 # ---- helpers ----------------------------------------------------------------
@@ -319,7 +324,7 @@ run_pair() {
 # perf programs to compare, e.g. "ours ref"), each the medians over its runs of
 # "<figure> <cpu remote> <cpu local> <syscalls remote> <syscalls local>":
 # msg/s (thr, from local_thr) or average latency in us (lat, from
-# remote_lat); each process's CPU time (user + system, perf stat task-clock)
+# remote_lat); each process's CPU time (user + system, its rusage)
 # in ns and its system calls, per message (thr) or round trip (lat).
 net_medians() {
     local kind=$1 transport=$2 size=$3 count file pat f lib
@@ -331,7 +336,7 @@ net_medians() {
     rm -f "$OUT"/runs.*
     for _ in $(seq "$NET_RUNS"); do
         for lib in ${NET_LIBS:-ours libzmq}; do
-            run_pair "$CPU_WRAP" "$lib" "$kind" "$transport" "$size" "$count"
+            run_pair "$TIME_WRAP" "$lib" "$kind" "$transport" "$size" "$count"
             f=$(sed -n "s|^$pat.*|\1|p" "$file" | head -n 1)
             if [ -z "$f" ]; then
                 f=n/a
@@ -340,9 +345,16 @@ net_medians() {
             echo "$f" >>"$OUT/runs.$lib.fig"
             perf_per "$OUT/remote.out" task-clock 1e6 "%.0f" "$count" >>"$OUT/runs.$lib.cpur"
             perf_per "$OUT/local.out" task-clock 1e6 "%.0f" "$count" >>"$OUT/runs.$lib.cpul"
-            perf_per "$OUT/remote.out" raw_syscalls:sys_enter 1 "%.3g" "$count" >>"$OUT/runs.$lib.scr"
-            perf_per "$OUT/local.out" raw_syscalls:sys_enter 1 "%.3g" "$count" >>"$OUT/runs.$lib.scl"
         done
+    done
+    for lib in ${NET_LIBS:-ours libzmq}; do
+        if [ -n "$SYSC_WRAP" ]; then
+            run_pair "$SYSC_WRAP" "$lib" "$kind" "$transport" "$size" "$count"
+        else
+            : >"$OUT/remote.out"; : >"$OUT/local.out"
+        fi
+        perf_per "$OUT/remote.out" raw_syscalls:sys_enter 1 "%.3g" "$count" >"$OUT/runs.$lib.scr"
+        perf_per "$OUT/local.out" raw_syscalls:sys_enter 1 "%.3g" "$count" >"$OUT/runs.$lib.scl"
     done
     local x out
     for lib in ${NET_LIBS:-ours libzmq}; do
@@ -426,7 +438,7 @@ net_bench() {
     for i in "${speed[@]}"; do echo "$i"; done
     echo
     echo "   cost per message of each process, sender/receiver (lat: per round trip, REQ/REP):"
-    echo "   cpu = user+system time (perf stat task-clock) and syscalls (raw_syscalls:sys_enter), medians of the timing runs;"
+    echo "   cpu = user+system time (rusage), median of the timing runs; syscalls (raw_syscalls:sys_enter) from one more, traced, run;"
     [ "$IR_METHOD" = none ] || echo "   I = user instructions, both processes counted at once, N = $(for z in $NET_SIZES; do printf "%s " "${z}B:$(thr_ir_count "$z")"; done)(lat: $(for z in $NET_LAT_SIZES; do printf "%s " "${z}B:$(lat_ir_count "$z")"; done | sed 's/ $//'))"
     printf "%-14s %13s %13s %11s | %15s %15s %11s | %13s %13s %11s\n" test "ours cpu ns" "zmq cpu ns" ratio \
         "ours sysc" "zmq sysc" ratio "ours I" "zmq I" ratio
