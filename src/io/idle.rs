@@ -20,6 +20,7 @@
 //! application thread sharing it loses nothing. `ZMQ_RS_IO_SPIN=0` in the
 //! environment turns spinning off.
 
+use super::mailbox::Mailbox;
 use mio::{Events, Poll};
 use std::io;
 use std::time::{Duration, Instant};
@@ -110,12 +111,14 @@ impl Idle {
     }
 
     /// Wait for events, at most `timeout` (None: no limit), as
-    /// `Poll::poll` does. `wrote` / `read`: the thread's connections wrote
-    /// to / read from their peers since it last waited.
-    pub fn wait(
+    /// `Poll::poll` does, or for a command in `mailbox` (the thread's own,
+    /// whose fd `poll` watches). `wrote` / `read`: the thread's connections
+    /// wrote to / read from their peers since it last waited.
+    pub fn wait<C>(
         &mut self,
         poll: &mut Poll,
         events: &mut Events,
+        mailbox: &Mailbox<C>,
         timeout: Option<Duration>,
         wrote: bool,
         read: bool,
@@ -126,16 +129,28 @@ impl Idle {
         let window = self.spin.begin(wrote, read);
         let start = Instant::now();
         if !window.is_zero() {
+            // While spinning, commands leave the mailbox's fd alone and are
+            // seen here without a system call (Mailbox::begin_spin).
+            mailbox.begin_spin();
+            let mut found = Ok(false);
             loop {
-                poll.poll(events, Some(Duration::ZERO))?;
-                if !events.is_empty() {
-                    return Ok(());
+                if let Err(e) = poll.poll(events, Some(Duration::ZERO)) {
+                    found = Err(e);
+                    break;
+                }
+                if !events.is_empty() || mailbox.has_pending() {
+                    found = Ok(true);
+                    break;
                 }
                 let spun = start.elapsed();
                 if spun >= window || timeout.is_some_and(|t| spun >= t) {
                     break;
                 }
                 std::thread::yield_now();
+            }
+            let commands = mailbox.end_spin();
+            if found? || commands {
+                return Ok(());
             }
         }
         let timeout = timeout.map(|t| t.saturating_sub(start.elapsed()));
@@ -210,14 +225,20 @@ mod tests {
         (Poll::new().unwrap(), Events::with_capacity(8), idle)
     }
 
+    fn mailbox() -> Mailbox<u32> {
+        Mailbox::new().unwrap()
+    }
+
     #[test]
     fn only_a_conversation_spins() {
         let (mut poll, mut events, mut idle) = spinning();
+        let mb = mailbox();
         // One-way traffic: the wait sleeps at once and, ending after a
         // long gap, halves the window.
         idle.wait(
             &mut poll,
             &mut events,
+            &mb,
             Some(Duration::from_millis(2)),
             true,
             false,
@@ -227,7 +248,7 @@ mod tests {
         // Reads on the next wait, the write one wait ago: a conversation.
         let waker = mio::Waker::new(poll.registry(), mio::Token(1)).unwrap();
         waker.wake().unwrap();
-        idle.wait(&mut poll, &mut events, None, false, true)
+        idle.wait(&mut poll, &mut events, &mb, None, false, true)
             .unwrap();
         assert_eq!(events.iter().count(), 1);
         // Caught while spinning: no sleep, the window is kept.
@@ -237,10 +258,12 @@ mod tests {
     #[test]
     fn a_spinning_wait_still_sees_events_and_honours_the_timeout() {
         let (mut poll, mut events, mut idle) = spinning();
+        let mb = mailbox();
         let t = Instant::now();
         idle.wait(
             &mut poll,
             &mut events,
+            &mb,
             Some(Duration::from_millis(20)),
             true,
             true,
@@ -253,7 +276,53 @@ mod tests {
 
         let waker = mio::Waker::new(poll.registry(), mio::Token(1)).unwrap();
         waker.wake().unwrap();
-        idle.wait(&mut poll, &mut events, None, true, true).unwrap();
+        idle.wait(&mut poll, &mut events, &mb, None, true, true)
+            .unwrap();
         assert_eq!(events.iter().count(), 1);
+    }
+
+    /// A command sent while the thread spins ends the wait without the
+    /// fd (the sender leaves it alone then); one sent after the spin gave up
+    /// writes the fd, which the sleeping poll watches. Either way no
+    /// command is left waiting behind a sleep (a lost one runs into the
+    /// timeout).
+    #[test]
+    fn a_command_ends_the_wait_spinning_or_asleep() {
+        use mio::unix::SourceFd;
+        let (mut poll, mut events, mut idle) = spinning();
+        let mb = std::sync::Arc::new(mailbox());
+        poll.registry()
+            .register(
+                &mut SourceFd(&mb.fd()),
+                mio::Token(0),
+                mio::Interest::READABLE,
+            )
+            .unwrap();
+        for delay_us in [0u64, 20, 5_000] {
+            idle.spin.window_us = MAX_US;
+            let sender = mb.clone();
+            let t = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_micros(delay_us));
+                sender.send(7);
+            });
+            let began = Instant::now();
+            idle.wait(
+                &mut poll,
+                &mut events,
+                &*mb,
+                Some(Duration::from_secs(3)),
+                true,
+                true,
+            )
+            .unwrap();
+            assert!(
+                began.elapsed() < Duration::from_secs(2),
+                "a command sent {delay_us} us in was missed until the timeout"
+            );
+            t.join().unwrap();
+            let mut got = vec![];
+            mb.drain(|c| got.push(c));
+            assert_eq!(got, [7], "after {delay_us} us");
+        }
     }
 }

@@ -1,9 +1,15 @@
 //! A command mailbox: any thread sends, one thread (the owner) receives.
 //!
 //! Commands are rare (pipe activation, attach, termination), so a lock-free
-//! MPSC queue plus an eventfd suffices. `pending` makes the owner's check a
-//! single atomic load, so a busy socket polls its mailbox without a syscall,
-//! and senders write the eventfd only on the first command after a drain.
+//! MPSC queue plus an eventfd suffices. The state word makes the owner's
+//! check a single atomic load, so a busy socket polls its mailbox without a
+//! syscall, and senders write the eventfd only on the first command after a
+//! drain, and not at all while the owner spins on that word
+//! ([`Mailbox::begin_spin`]): in a request/reply conversation the thread
+//! that waits for the next command polls for a few microseconds before it
+//! sleeps (io/idle.rs), and a command that lands then costs its sender an
+//! eventfd write and its owner a read, two system calls per hop, for a
+//! wake-up nobody needed.
 //!
 //! A thread-safe socket (SERVER, CLIENT, ...) may have several threads
 //! blocked on it at once, and one of them draining the eventfd must not
@@ -16,13 +22,23 @@ use super::signaler::Signaler;
 use crossbeam_queue::SegQueue;
 use parking_lot::{Condvar, Mutex};
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// Commands may be waiting: set by the first command after a drain.
+const PENDING: u8 = 1;
+/// ... and the eventfd was written for them: the drain must read it.
+const SIGNALED: u8 = 2;
+/// The owner polls `PENDING` and will look before it sleeps: a sender that
+/// sets `PENDING` leaves the eventfd alone. Only the owner sets and clears
+/// it; being in one word with `PENDING`, a command and the owner's decision
+/// to sleep are ordered, so no wake-up is lost (`end_spin`).
+const SPINNING: u8 = 4;
+
 pub struct Mailbox<C> {
     queue: SegQueue<C>,
-    pending: AtomicBool,
+    state: AtomicU8,
     signaler: Signaler,
     /// Only for thread-safe sockets.
     safe: Option<Box<SafeWake>>,
@@ -51,7 +67,7 @@ impl<C> Mailbox<C> {
     pub fn new() -> io::Result<Mailbox<C>> {
         Ok(Mailbox {
             queue: SegQueue::new(),
-            pending: AtomicBool::new(false),
+            state: AtomicU8::new(0),
             signaler: Signaler::new()?,
             safe: None,
         })
@@ -66,8 +82,22 @@ impl<C> Mailbox<C> {
 
     pub fn send(&self, cmd: C) {
         self.queue.push(cmd);
-        if !self.pending.swap(true, Ordering::AcqRel) {
-            self.signaler.send();
+        let mut cur = self.state.load(Ordering::Acquire);
+        while cur & PENDING == 0 {
+            let signal = cur & SPINNING == 0;
+            let new = cur | PENDING | if signal { SIGNALED } else { 0 };
+            match self
+                .state
+                .compare_exchange_weak(cur, new, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => {
+                    if signal {
+                        self.signaler.send();
+                    }
+                    break;
+                }
+                Err(now) => cur = now,
+            }
         }
         if let Some(safe) = &self.safe {
             safe.bump();
@@ -80,17 +110,42 @@ impl<C> Mailbox<C> {
     /// Cheap: are commands waiting?
     #[inline]
     pub fn has_pending(&self) -> bool {
-        self.pending.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) & PENDING != 0
+    }
+
+    /// The owner is about to poll [`has_pending`](Self::has_pending) instead
+    /// of sleeping on the fd: commands sent from now until `end_spin` do not
+    /// write it. Not for thread-safe mailboxes, whose fd other threads may be
+    /// sleeping on.
+    #[inline]
+    pub fn begin_spin(&self) {
+        if self.safe.is_none() {
+            self.state.fetch_or(SPINNING, Ordering::AcqRel);
+        }
+    }
+
+    /// The owner stops polling; true if commands are waiting (it must not
+    /// sleep: their sender may have left the fd alone). Once this returns
+    /// false, every command writes the fd again.
+    #[inline]
+    pub fn end_spin(&self) -> bool {
+        self.state.fetch_and(!SPINNING, Ordering::AcqRel) & PENDING != 0
     }
 
     /// Take every waiting command. Clears the fd's readiness first so that a
     /// command sent during the drain re-arms it (no lost edge for ZMQ_FD).
     pub fn drain(&self, mut f: impl FnMut(C)) {
-        if !self.pending.load(Ordering::Acquire) {
+        let cur = self.state.load(Ordering::Acquire);
+        if cur & PENDING == 0 {
             return;
         }
-        self.signaler.recv();
-        self.pending.store(false, Ordering::Release);
+        // Senders touch PENDING and SIGNALED only while PENDING is clear, and
+        // SPINNING is the owner's (this thread's): nothing moves under us.
+        if cur & SIGNALED != 0 {
+            self.signaler.recv();
+        }
+        self.state
+            .fetch_and(!(PENDING | SIGNALED), Ordering::AcqRel);
         while let Some(c) = self.queue.pop() {
             f(c);
         }
@@ -181,6 +236,51 @@ mod tests {
 
     fn soon(ms: u64) -> Option<Instant> {
         Some(Instant::now() + Duration::from_millis(ms))
+    }
+
+    fn fd_readable(m: &Mailbox<u32>) -> bool {
+        m.signaler.wait(0).unwrap()
+    }
+
+    #[test]
+    fn a_spinning_owner_is_not_signalled_through_the_fd() {
+        let m: Mailbox<u32> = Mailbox::new().unwrap();
+        m.begin_spin();
+        m.send(1);
+        m.send(2);
+        assert!(m.has_pending());
+        assert!(!fd_readable(&m), "written while the owner spun");
+        // The owner must not sleep now: it is told the commands wait.
+        assert!(m.end_spin());
+        let mut got = vec![];
+        m.drain(|c| got.push(c));
+        assert_eq!(got, [1, 2]);
+        // A spin that saw nothing says so, and the next command writes the fd.
+        m.begin_spin();
+        assert!(!m.end_spin());
+        m.send(3);
+        assert!(fd_readable(&m));
+        m.drain(|c| got.push(c));
+        assert!(!fd_readable(&m), "the drain reads what was written");
+        assert_eq!(got, [1, 2, 3]);
+        // Commands pending before the spin began were signalled already.
+        m.send(4);
+        m.begin_spin();
+        m.send(5);
+        assert!(m.end_spin());
+        assert!(fd_readable(&m));
+        m.drain(|c| got.push(c));
+        assert!(!fd_readable(&m));
+        assert_eq!(got, [1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_thread_safe_mailbox_always_writes_its_fd() {
+        let m: Mailbox<u32> = Mailbox::new_thread_safe().unwrap();
+        m.begin_spin();
+        m.send(1);
+        assert!(fd_readable(&m));
+        assert!(m.end_spin());
     }
 
     #[test]

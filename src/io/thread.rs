@@ -91,7 +91,7 @@ fn run(mut poll: Poll, mailbox: Arc<SocketMailbox>) {
             Sessions::timeout_until(deadline)
         };
         let (wrote, read) = sessions.take_traffic();
-        if let Err(e) = idle.wait(&mut poll, &mut events, timeout, wrote, read) {
+        if let Err(e) = idle.wait(&mut poll, &mut events, &mailbox, timeout, wrote, read) {
             if e.kind() == io::ErrorKind::Interrupted {
                 continue;
             }

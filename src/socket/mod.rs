@@ -352,23 +352,27 @@ impl Socket {
 
     /// Poll the mailbox until a command waits (true), `window` has passed
     /// since `start` or `deadline` came (false), yielding the CPU between
-    /// looks so a runnable thread beside us loses nothing.
+    /// looks so a runnable thread beside us loses nothing. Meanwhile
+    /// commands leave the mailbox's fd alone (`Mailbox::begin_spin`).
     fn spin_for_command(
         &self,
         start: Instant,
         window: Duration,
         deadline: Option<Instant>,
     ) -> bool {
+        let mailbox = &self.base.mailbox;
+        mailbox.begin_spin();
         loop {
-            if self.base.mailbox.has_pending() {
-                return true;
+            if mailbox.has_pending() {
+                break;
             }
             let now = Instant::now();
             if now - start >= window || deadline.is_some_and(|d| now >= d) {
-                return false;
+                break;
             }
             std::thread::yield_now();
         }
+        mailbox.end_spin()
     }
 
     /// Every API call starts here: handle waiting commands, then refuse
