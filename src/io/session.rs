@@ -85,6 +85,10 @@ pub struct Sessions {
     /// read from its peer.
     pub(super) wrote: bool,
     pub(super) read: bool,
+    /// After the last pump: a connection waits for the rest of a large body
+    /// on a transport that wakes its reader for every piece (see
+    /// `Engine::awaits_large_body`, io::idle).
+    pub(super) receiving: bool,
     pub(super) turns: super::turns::Turns,
 }
 
@@ -178,16 +182,19 @@ impl Sessions {
             accept_retry: HashMap::new(),
             wrote: false,
             read: false,
+            receiving: false,
             turns: Default::default(),
         }
     }
 
-    /// (wrote, read): did connections write to / read from their peers
-    /// since the last call? (see io::idle)
-    pub fn take_traffic(&mut self) -> (bool, bool) {
+    /// (wrote, read, receiving): did connections write to / read from
+    /// their peers since the last call, and does one wait for the rest of
+    /// a large body? (see io::idle)
+    pub fn take_traffic(&mut self) -> (bool, bool, bool) {
         (
             std::mem::take(&mut self.wrote),
             std::mem::take(&mut self.read),
+            std::mem::take(&mut self.receiving),
         )
     }
 
@@ -494,6 +501,7 @@ impl Sessions {
             let e = s.engine.as_mut().expect("engine");
             let pipe = s.pipe.map(|slot| pipes.get(slot));
             if !e.read_step(pipe, &mut self.read)? {
+                self.receiving |= e.awaits_large_body();
                 break;
             }
         }

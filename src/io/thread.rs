@@ -90,8 +90,16 @@ fn run(mut poll: Poll, mailbox: Arc<SocketMailbox>) {
         } else {
             Sessions::timeout_until(deadline)
         };
-        let (wrote, read) = sessions.take_traffic();
-        if let Err(e) = idle.wait(&mut poll, &mut events, &mailbox, timeout, wrote, read) {
+        let (wrote, read, receiving) = sessions.take_traffic();
+        if let Err(e) = idle.wait(
+            &mut poll,
+            &mut events,
+            &mailbox,
+            timeout,
+            wrote,
+            read,
+            receiving,
+        ) {
             if e.kind() == io::ErrorKind::Interrupted {
                 continue;
             }

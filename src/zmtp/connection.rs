@@ -210,6 +210,11 @@ impl Connection {
         self.decoder.body_remaining()
     }
 
+    /// See [`Decoder::body_size`](super::codec::Decoder::body_size).
+    pub fn body_size(&self) -> usize {
+        self.decoder.body_size()
+    }
+
     /// [`read_space`](Self::read_space), plus a second region to fill after
     /// it with the same read (`readv`), if there is one.
     pub fn read_spaces(&mut self) -> (ReadBuf<'_>, Option<ReadBuf<'_>>) {

@@ -229,6 +229,14 @@ impl Wire {
         }
     }
 
+    /// The size of the large body being read in place (ZMTP only; 0: none).
+    pub fn body_size(&self) -> usize {
+        match self {
+            Wire::Zmtp(c) => c.body_size(),
+            Wire::Ws(_) | Wire::Raw(_) | Wire::Udp(_) | Wire::Pgm(_) | Wire::Norm(_) => 0,
+        }
+    }
+
     /// Decoded frames wait to be taken before the next read (see
     /// `Connection::has_pending_frames`).
     pub fn has_pending_frames(&self) -> bool {

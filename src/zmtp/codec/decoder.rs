@@ -297,6 +297,15 @@ impl Decoder {
         }
     }
 
+    /// The whole size of the large body being read in place (0 if none; see
+    /// [`body_remaining`](Self::body_remaining) for what is still owed).
+    pub fn body_size(&self) -> usize {
+        match &self.large {
+            Some(Large::Direct(msg)) => msg.size(),
+            _ => 0,
+        }
+    }
+
     /// [`read_buf`](Self::read_buf), plus, while a large body is being read
     /// in place, the receive buffer after it: one `readv` then completes the
     /// body and brings in the frames behind it, instead of a second read.
