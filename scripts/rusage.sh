@@ -15,7 +15,7 @@ rc=$?
 t=$(mktemp)
 times >"$t"
 awk 'NR == 2 {
-    n = split($0, f, /[ms ]+/)
+    split($0, f, /[ms ]+/)
     printf "%.3f,msec,task-clock\n", (f[1] * 60 + f[2] + f[3] * 60 + f[4]) * 1000
 }' "$t" >&2
 rm -f "$t"

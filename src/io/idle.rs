@@ -153,24 +153,22 @@ impl Idle {
             // While spinning, commands leave the mailbox's fd alone and are
             // seen here without a system call (Mailbox::begin_spin).
             mailbox.begin_spin();
-            let mut found = Ok(false);
-            loop {
+            let caught = loop {
                 if let Err(e) = poll.poll(events, Some(Duration::ZERO)) {
-                    found = Err(e);
-                    break;
+                    break Err(e);
                 }
                 if !events.is_empty() || mailbox.has_pending() {
-                    found = Ok(true);
-                    break;
+                    break Ok(true);
                 }
                 let spun = start.elapsed();
                 if spun >= window || timeout.is_some_and(|t| spun >= t) {
-                    break;
+                    break Ok(false);
                 }
                 std::thread::yield_now();
-            }
+            };
+            // Even after an error: from here on commands write the fd again.
             let commands = mailbox.end_spin();
-            if found? || commands {
+            if caught? || commands {
                 return Ok(());
             }
         }
