@@ -55,6 +55,15 @@ header() {
     printf "%-30s %14s %14s %8s\n" test ours libzmq ratio
 }
 
+# proc_count size: half of thr_count (scaled by BENCH_NET_SCALE, sized for
+# ~1 s two processes apart), but not below the 4,000 messages that take a
+# run past the first fill of the two HWMs (see thr_count)
+proc_count() {
+    local n min
+    n=$(scaled "$(thr_count "$1")" 0.5) min=$(scaled 4000)
+    echo $(( n > min ? n : min ))
+}
+
 proc_bench() {
     header "one process, PUSH thread -> PULL thread, one context, median of $SCEN_RUNS interleaved runs"
     local transport io size ep o l
@@ -66,9 +75,8 @@ proc_bench() {
                 else
                     ep=ipc:///tmp/zmq-rs-bench.$$.proc.ipc
                 fi
-                # thr_count is scaled by BENCH_NET_SCALE and sized for ~1 s
                 read -r o l < <(interleaved "mean throughput" "$SCEN_RUNS" timeout "$SCEN_TIMEOUT" \
-                    "$OUT/proc_thr_@LIB@" "$ep" "$size" "$(scaled "$(thr_count "$size")" 0.5)" "$io")
+                    "$OUT/proc_thr_@LIB@" "$ep" "$size" "$(proc_count "$size")" "$io")
                 row "proc $transport io$io" "$size" throughput msg/s higher "$SCEN_RUNS" "$o" "$l"
             done
         done
