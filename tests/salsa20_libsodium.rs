@@ -13,7 +13,12 @@ use std::sync::OnceLock;
 use zmq::util::salsa20::secretbox::{xsalsa20, SecretBox};
 use zmq::util::salsa20::{Backend, Keystream};
 
-const BACKENDS: [Backend; 3] = [Backend::Avx2, Backend::Sse2, Backend::Scalar];
+const BACKENDS: [Backend; 4] = [
+    Backend::Avx512,
+    Backend::Avx2,
+    Backend::Sse2,
+    Backend::Scalar,
+];
 
 fn backends() -> Vec<Backend> {
     let v: Vec<Backend> = BACKENDS.into_iter().filter(|b| b.available()).collect();

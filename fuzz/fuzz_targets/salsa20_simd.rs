@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
         .encrypt_in_place_detached(GenericArray::from_slice(&nonce), b"", &mut want_box)
         .unwrap();
 
-    for b in [Backend::Avx2, Backend::Sse2, Backend::Scalar] {
+    for b in [Backend::Avx512, Backend::Avx2, Backend::Sse2, Backend::Scalar] {
         if !b.available() {
             continue;
         }

@@ -8,7 +8,12 @@ use salsa20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
 use super::secretbox::{Forged, SecretBox};
 use super::*;
 
-const BACKENDS: [Backend; 3] = [Backend::Avx2, Backend::Sse2, Backend::Scalar];
+const BACKENDS: [Backend; 4] = [
+    Backend::Avx512,
+    Backend::Avx2,
+    Backend::Sse2,
+    Backend::Scalar,
+];
 
 /// Backends this CPU runs (a forced one it cannot run would silently test
 /// the scalar path twice).
@@ -361,7 +366,7 @@ fn salsa20_speed() {
         .unwrap_or(0.0);
     let key = [7u8; 32];
     let nonce = [9u8; 8];
-    for &len in &[64usize, 1024, 65536, 1 << 20] {
+    for &len in &[64usize, 128, 1024, 65536, 1 << 20] {
         let mut buf = vec![0u8; len];
         let reps = (64 << 20) / len;
         let mut report = |name: &str, f: &mut dyn FnMut(&mut [u8])| {
