@@ -64,6 +64,12 @@ proc_count() {
     echo $(( n > min ? n : min ))
 }
 
+# vcpu_probe: a cache line's round trip between two threads in ns: ~50-70
+# when the host runs this VM's two vCPUs on one core's hyperthreads, ~350
+# on separate cores, where one-process figures of small messages drop to a
+# third for ours and to about the same level for libzmq (docs/performance.md)
+vcpu_probe() { "$OUT/cpu-pingpong" 2>/dev/null | cut -d' ' -f1; }
+
 proc_bench() {
     header "one process, PUSH thread -> PULL thread, one context, median of $SCEN_RUNS interleaved runs"
     local transport io size ep o l
@@ -75,9 +81,11 @@ proc_bench() {
                 else
                     ep=ipc:///tmp/zmq-rs-bench.$$.proc.ipc
                 fi
+                before=$(vcpu_probe)
                 read -r o l < <(interleaved "mean throughput" "$SCEN_RUNS" timeout "$SCEN_TIMEOUT" \
                     "$OUT/proc_thr_@LIB@" "$ep" "$size" "$(proc_count "$size")" "$io")
                 row "proc $transport io$io" "$size" throughput msg/s higher "$SCEN_RUNS" "$o" "$l"
+                echo "    (vCPUs' cache-line round trip: $before ns before, $(vcpu_probe) ns after)"
             done
         done
     done

@@ -113,6 +113,8 @@ for prog in inproc_thr inproc_lat local_thr remote_thr local_lat remote_lat \
     gcc $CFLAGS -I/usr/include capi-tests/perf/$prog.c -o "$OUT/${prog}_libzmq" \
         "$DEBLIB" || exit 1
 done
+# Where the host has put the vCPUs (see bench/cpu-pingpong.c).
+gcc $CFLAGS -pthread bench/cpu-pingpong.c -o "$OUT/cpu-pingpong" || exit 1
 
 # How to count user-space instructions: perf if the PMU is usable here,
 # else callgrind (every thread, user space only).
