@@ -72,7 +72,7 @@ vcpu_probe() { "$OUT/cpu-pingpong" 2>/dev/null | cut -d' ' -f1; }
 
 proc_bench() {
     header "one process, PUSH thread -> PULL thread, one context, median of $SCEN_RUNS interleaved runs"
-    local transport io size ep o l
+    local transport io size ep o l before
     for transport in tcp ipc; do
         for io in 1 2; do
             for size in $PROC_SIZES; do
