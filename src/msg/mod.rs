@@ -183,6 +183,8 @@ impl Msg {
     pub const SHARED: u8 = 128;
     /// The largest message kept inline.
     pub const MAX_VSM_SIZE: usize = MAX_VSM_SIZE;
+    /// The largest size whose bytes come from the storage pool (msg/pool.rs).
+    pub const MAX_POOLED: usize = pool::MAX_POOLED;
 
     const fn with_kind(kind: u8, body: Body) -> Msg {
         Msg {
@@ -251,6 +253,16 @@ impl Msg {
         *self.flags.get_mut() = flags;
     }
 
+    /// Become `msg`, being an empty message from [`Msg::new`] (as
+    /// [`fill_vsm`](Self::fill_vsm) expects): there is nothing to release,
+    /// so the drop of the old value (a dispatch on its kind) is skipped.
+    #[inline]
+    pub(crate) fn fill_blank(&mut self, msg: Msg) {
+        debug_assert!(self.kind == KIND_VSM && self.size() == 0 && self.flags() == 0);
+        debug_assert!(self.metadata().is_none());
+        std::mem::forget(std::mem::replace(self, msg));
+    }
+
     /// A copy of `bytes`; at most [`MAX_VSM_SIZE`] bytes allocate nothing.
     ///
     /// # Panics
@@ -273,7 +285,7 @@ impl Msg {
         let m = unsafe { Msg::with_size_uninit(bytes.len())? };
         // SAFETY: the message has exactly `bytes.len()` writable bytes at
         // `data_ptr`, which cannot overlap a slice we were just given.
-        unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), m.data_ptr(), bytes.len()) };
+        unsafe { crate::util::small_copy::copy_bytes(bytes.as_ptr(), m.data_ptr(), bytes.len()) };
         Ok(m)
     }
 
@@ -707,18 +719,55 @@ impl Msg {
                 _pad: 0,
             },
         };
-        // SAFETY: the caller's promise. Field by field, so the stores go
-        // straight to `p` rather than through a temporary on the stack.
+        // SAFETY: the caller's promise.
+        unsafe { Msg::write_fresh(p, KIND_VSM, body) };
+    }
+
+    /// Write a fresh message of `kind` with `body` at `p`, field by field,
+    /// so the stores go straight to `p` rather than through a temporary on
+    /// the stack.
+    ///
+    /// # Safety
+    /// As [`write_vsm`](Self::write_vsm); `body` is the variant `kind` uses,
+    /// and what it holds (a content reference) passes to the message.
+    #[inline(always)]
+    unsafe fn write_fresh(p: *mut Msg, kind: u8, body: Body) {
+        // SAFETY: the caller's promise.
         unsafe {
             ptr::addr_of_mut!((*p).metadata).write(None);
             ptr::addr_of_mut!((*p).body).write(UnsafeCell::new(body));
             ptr::addr_of_mut!((*p).group).write(Group::empty());
             ptr::addr_of_mut!((*p).routing_id).write(0);
-            ptr::addr_of_mut!((*p).kind).write(KIND_VSM);
+            ptr::addr_of_mut!((*p).kind).write(kind);
             ptr::addr_of_mut!((*p).flags).write(AtomicU8::new(0));
             ptr::addr_of_mut!((*p).cmd).write(0);
-            ptr::addr_of_mut!((*p).check).write(KIND_VSM ^ CHECK_XOR);
+            ptr::addr_of_mut!((*p).check).write(kind ^ CHECK_XOR);
         }
+    }
+
+    /// Write a new message of `size` uninitialised bytes (more than
+    /// MAX_VSM_SIZE) at `p`, as `with_size_uninit` builds one, but field by
+    /// field in place (`zmq_msg_init_size`'s path for pooled sizes: no
+    /// 64-byte temporary moved through return values).
+    ///
+    /// # Safety
+    /// As [`write_vsm`](Self::write_vsm); every byte must be written before
+    /// it is read, as for `with_size_uninit`.
+    #[inline]
+    pub unsafe fn write_sized(p: *mut Msg, size: usize) -> Result<()> {
+        let (content, data) = Content::alloc_with_bytes(size)?;
+        let body = Body {
+            ext: Ext {
+                content: Some(content),
+                data,
+                size,
+                _unused: 0,
+            },
+        };
+        // SAFETY: the caller's promise; the message takes over the one
+        // reference of the new content, which holds `size` bytes at `data`.
+        unsafe { Msg::write_fresh(p, KIND_SHARED, body) };
+        Ok(())
     }
 
     /// Is this an empty inline message that owns nothing?

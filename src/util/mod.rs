@@ -9,6 +9,7 @@ pub mod dl;
 pub mod gssapi;
 pub mod salsa20;
 pub mod sha1;
+pub mod small_copy;
 pub mod stopwatch;
 pub(crate) mod sync;
 pub mod thread;

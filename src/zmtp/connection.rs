@@ -252,17 +252,20 @@ impl Connection {
     fn process(&mut self, now: &mut dyn FnMut() -> u64) -> Result<(), ProtocolError> {
         self.paused = false;
         loop {
-            if self.state == State::Greeting {
+            // `matches!`, not `==`: the derived comparison of a State
+            // (which may carry an error) is a call per frame.
+            if matches!(self.state, State::Greeting) {
                 if !self.greeting_step()? {
                     break;
                 }
                 continue;
             }
-            if self.state == State::Ready && self.inbox.len() >= self.decode_batch {
+            let ready = matches!(self.state, State::Ready);
+            if ready && self.inbox.len() >= self.decode_batch {
                 self.paused = true;
                 return Ok(());
             }
-            if self.state == State::Ready {
+            if ready {
                 // Frames are decoded where they are queued. One that needs
                 // more than queuing (a command, a CURVE box, a RADIO group
                 // frame) comes back out for on_frame.

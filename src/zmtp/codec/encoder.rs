@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use std::io::IoSlice;
 
 use crate::msg::Msg;
+use crate::util::small_copy::copy_bytes;
 use crate::zmtp::ws::frame as ws_frame;
 
 use super::*;
@@ -240,13 +241,42 @@ impl Encoder {
         }
         let mut h = [0u8; 10];
         let n = self.header(more, command, size, &mut h);
-        self.append(&h[..n]);
-        self.append(prefix);
         if body.size() >= LARGE_BODY {
+            self.append(&h[..n]);
+            self.append(prefix);
             self.pending += body.size();
             self.segs.push_back(Seg::Body(body));
         } else {
-            self.append(body.data());
+            self.append_frame(&h[..n], prefix, body.data());
+        }
+    }
+
+    /// Append a whole small frame (header, prefix, body) to the batch: one
+    /// room check and one segment update for the three, and the bytes
+    /// copied inline (util::small_copy). Two processes, 64-byte messages
+    /// over tcp: the sender's instructions per message 909 -> 857
+    /// (callgrind, scripts/ir-count.sh).
+    #[inline]
+    fn append_frame(&mut self, header: &[u8], prefix: &[u8], body: &[u8]) {
+        let len = header.len() + prefix.len() + body.len();
+        self.reclaim_written();
+        self.batch.reserve(len);
+        let at = self.batch.len();
+        // SAFETY: `reserve` made room for `len` more bytes after `at`; the
+        // three copies fill exactly those bytes (disjoint from the sources,
+        // which are not the batch) before the length covers them.
+        unsafe {
+            let dst = self.batch.as_mut_ptr().add(at);
+            copy_bytes(header.as_ptr(), dst, header.len());
+            let dst = dst.add(header.len());
+            copy_bytes(prefix.as_ptr(), dst, prefix.len());
+            copy_bytes(body.as_ptr(), dst.add(prefix.len()), body.len());
+            self.batch.set_len(at + len);
+        }
+        self.pending += len;
+        match self.segs.back_mut() {
+            Some(Seg::Batch(n)) => *n += len,
+            _ => self.segs.push_back(Seg::Batch(len)),
         }
     }
 
