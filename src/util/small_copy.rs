@@ -12,7 +12,7 @@
 use std::ptr;
 
 /// The longest copy done inline; longer ones go to `memcpy`.
-pub const INLINE_MAX: usize = 64;
+pub const INLINE_MAX: usize = 128;
 
 /// Copy `len` bytes from `src` to `dst`.
 ///
@@ -27,6 +27,8 @@ pub unsafe fn copy_bytes(src: *const u8, dst: *mut u8, len: usize) {
     unsafe {
         if len > INLINE_MAX {
             ptr::copy_nonoverlapping(src, dst, len);
+        } else if len >= 64 {
+            pair::<64>(src, dst, len);
         } else if len >= 32 {
             pair::<32>(src, dst, len);
         } else if len >= 16 {

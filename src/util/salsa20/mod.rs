@@ -189,6 +189,23 @@ impl Keystream {
     /// of AVX2 for 3 blocks left would waste 5). The counter is 64 bits
     /// and the stream must end before it wraps, as in RustCrypto.
     pub fn for_each(&self, counter: u64, len: usize, mut f: impl FnMut(usize, &mut [u8])) {
+        #[cfg(target_arch = "x86_64")]
+        if len > BLOCK
+            && len <= 2 * BLOCK
+            && matches!(self.backend, Backend::Avx2 | Backend::Avx512)
+        {
+            // Two blocks (a 64-byte CURVE message is 97 bytes of stream
+            // with its MAC key): the kernel `fill` picks for them, into a
+            // buffer of their size rather than the 512 bytes below, which
+            // are zeroed first (a memset of ~70 instructions a box).
+            let mut buf = [0u8; 2 * BLOCK];
+            // SAFETY: as in `fill`: `backend` is Avx2 or Avx512 only when
+            // with_backend saw is_x86_feature_detected! for AVX2.
+            unsafe { rows::blocks2(&self.input, counter, &mut buf) };
+            f(0, &mut buf[..len]);
+            wipe(&mut buf);
+            return;
+        }
         let mut buf = [0u8; MAX_PAR * BLOCK];
         let mut pos = 0;
         let mut ctr = counter;

@@ -23,6 +23,7 @@ use salsa20::cipher::generic_array::GenericArray;
 use subtle::ConstantTimeEq;
 
 use super::{wipe, xor_in_place, xor_into, Backend, Keystream};
+use crate::util::small_copy::copy_bytes;
 
 pub const KEY: usize = 32;
 pub const NONCE: usize = 24;
@@ -171,7 +172,15 @@ impl SecretBox {
             xor_in_place(ks_head, &head[pos.min(head.len())..]);
             xor_in_place(ks_body, &body[(pos + h).saturating_sub(head.len())..]);
             mac.update(ks);
-            out.extend_from_slice(ks);
+            let at = out.len();
+            // SAFETY: the reserve above made room for the whole message, of
+            // which this piece is a part; the copy fills the piece's bytes
+            // (from the keystream buffer, not `out`) before the length
+            // covers them. Inline for a small box (util::small_copy).
+            unsafe {
+                copy_bytes(ks.as_ptr(), out.as_mut_ptr().add(at), ks.len());
+                out.set_len(at + ks.len());
+            }
         })
     }
 
@@ -282,27 +291,30 @@ struct Mac {
 }
 
 // One lives on the stack for the length of one box, never moved (see
-// `SecretBox::run`): the AVX2 variant's size (~500 bytes with its powers of
+// `SecretBox::run`): the AVX2 state's size (~500 bytes with its powers of
 // the key) costs a small box nothing, and a Box would cost an allocation per
 // large one (CURVE's steady state allocates nothing: tests/curve_alloc.rs).
-#[allow(clippy::large_enum_variant)]
-enum Poly {
-    /// Before the keystream's first block (`Mac::key`).
-    Unkeyed,
-    Portable(Poly1305),
-    Wide(poly1305_avx2::Poly1305),
+// Two fields, not an enum of the two: keying an enum writes a whole
+// temporary of its largest variant's size into place (a ~500-byte memcpy,
+// ~90 instructions, for every 64-byte CURVE message), keying an Option
+// only the state it holds.
+struct Poly {
+    /// Keyed by `Mac::key` for a box under [`WIDE_MIN`] bytes...
+    portable: Option<Poly1305>,
+    /// ... or this one, for a longer box.
+    wide: Option<poly1305_avx2::Poly1305>,
 }
 
 impl Poly {
     /// Hash whole blocks (`update` hands it multiples of [`MAC_CHUNK`]).
     fn hash(&mut self, chunks: &[u8]) {
-        match self {
-            Poly::Portable(p) => p.update_padded(chunks),
-            Poly::Wide(p) => {
-                use poly1305_avx2::universal_hash::UniversalHash as _;
-                p.update_padded(chunks)
-            }
-            Poly::Unkeyed => unreachable!("Mac::key comes first"),
+        if let Some(p) = &mut self.portable {
+            p.update_padded(chunks);
+        } else if let Some(p) = &mut self.wide {
+            use poly1305_avx2::universal_hash::UniversalHash as _;
+            p.update_padded(chunks);
+        } else {
+            unreachable!("Mac::key comes first");
         }
     }
 }
@@ -311,7 +323,10 @@ impl Mac {
     /// `key` must come before any data.
     fn unkeyed() -> Mac {
         Mac {
-            poly: Poly::Unkeyed,
+            poly: Poly {
+                portable: None,
+                wide: None,
+            },
             tail: [0; MAC_CHUNK],
             tail_len: 0,
         }
@@ -320,16 +335,15 @@ impl Mac {
     /// Key it with `key` (32 bytes: the keystream's first) for a message
     /// of `len` bytes, whose length picks the backend.
     fn key(&mut self, key: &[u8], len: usize) {
-        self.poly = if len >= WIDE_MIN {
+        if len >= WIDE_MIN {
             use poly1305_avx2::universal_hash::KeyInit as _;
             let mut k = poly1305_avx2::Key::default();
             k.copy_from_slice(key);
-            let p = poly1305_avx2::Poly1305::new(&k);
+            self.poly.wide = Some(poly1305_avx2::Poly1305::new(&k));
             wipe(&mut k[..]);
-            Poly::Wide(p)
         } else {
-            Poly::Portable(Poly1305::new(GenericArray::from_slice(key)))
-        };
+            self.poly.portable = Some(Poly1305::new(GenericArray::from_slice(key)));
+        }
     }
 
     fn update(&mut self, mut data: &[u8]) {
@@ -351,18 +365,17 @@ impl Mac {
         self.tail_len = rest.len();
     }
 
-    /// The tag; the MAC is spent (unkeyed again). The state is cloned,
-    /// not moved out: a move would copy the whole enum (the AVX2 variant's
-    /// size) for a small box too, where the portable state is ~60 bytes.
+    /// The tag; the MAC is spent (unkeyed again).
     fn finish(&mut self) -> [u8; TAG] {
         let rest = &self.tail[..self.tail_len];
         let mut out = [0u8; TAG];
-        match &self.poly {
-            Poly::Portable(p) => out.copy_from_slice(&p.clone().compute_unpadded(rest)),
-            Poly::Wide(p) => out.copy_from_slice(&p.clone().compute_unpadded(rest)),
-            Poly::Unkeyed => unreachable!("Mac::key comes first"),
+        if let Some(p) = self.poly.portable.take() {
+            out.copy_from_slice(&p.compute_unpadded(rest));
+        } else if let Some(p) = self.poly.wide.take() {
+            out.copy_from_slice(&p.compute_unpadded(rest));
+        } else {
+            unreachable!("Mac::key comes first");
         }
-        self.poly = Poly::Unkeyed;
         out
     }
 }
