@@ -302,13 +302,21 @@ impl Encoder {
         let mut h = [0u8; 10];
         let n = self.header(more, command, size, &mut h);
         debug_assert_eq!(n, 2);
-        let mut block = [0u8; 2 + Msg::MAX_VSM_SIZE];
-        block[..2].copy_from_slice(&h[..2]);
-        block[2..].copy_from_slice(inline);
         self.reclaim_written();
+        self.batch.reserve(2 + Msg::MAX_VSM_SIZE);
         let at = self.batch.len();
-        self.batch.extend_from_slice(&block);
-        self.batch.truncate(at + 2 + size);
+        // SAFETY: `reserve` made room for the header and the whole inline
+        // buffer after `at`; the length then covers the header and the
+        // `size <= MAX_VSM_SIZE` bytes that count (written straight into
+        // place: no block built on the stack first).
+        unsafe {
+            let dst = self.batch.as_mut_ptr().add(at);
+            dst.cast::<[u8; 2]>().write_unaligned([h[0], h[1]]);
+            dst.add(2)
+                .cast::<[u8; Msg::MAX_VSM_SIZE]>()
+                .write_unaligned(*inline);
+            self.batch.set_len(at + 2 + size);
+        }
         self.pending += 2 + size;
         match self.segs.back_mut() {
             Some(Seg::Batch(len)) => *len += 2 + size,
