@@ -176,10 +176,17 @@ impl Encoder {
         }
         self.reclaim_written();
         self.batch.extend_from_slice(bytes);
-        self.pending += bytes.len();
+        self.batch_grew(bytes.len());
+    }
+
+    /// Queue the `len` bytes just added to the end of the batch: they join
+    /// the last segment if it is the batch's, else start one.
+    #[inline]
+    fn batch_grew(&mut self, len: usize) {
+        self.pending += len;
         match self.segs.back_mut() {
-            Some(Seg::Batch(n)) => *n += bytes.len(),
-            _ => self.segs.push_back(Seg::Batch(bytes.len())),
+            Some(Seg::Batch(n)) => *n += len,
+            _ => self.segs.push_back(Seg::Batch(len)),
         }
     }
 
@@ -256,6 +263,7 @@ impl Encoder {
     /// copied inline (util::small_copy). Two processes, 64-byte messages
     /// over tcp: the sender's instructions per message 909 -> 857
     /// (callgrind, scripts/ir-count.sh).
+    ///
     /// The header goes in as its whole 10-byte array (a fixed-size copy),
     /// of which the first `n` bytes count: the rest is overwritten by the
     /// prefix and body or left beyond the end.
@@ -279,11 +287,7 @@ impl Encoder {
             copy_bytes(body.as_ptr(), dst.add(prefix.len()), body.len());
             self.batch.set_len(at + len);
         }
-        self.pending += len;
-        match self.segs.back_mut() {
-            Some(Seg::Batch(n)) => *n += len,
-            _ => self.segs.push_back(Seg::Batch(len)),
-        }
+        self.batch_grew(len);
     }
 
     /// Queue one frame of the first `size` bytes of `inline` (a message's
@@ -317,11 +321,7 @@ impl Encoder {
                 .write_unaligned(*inline);
             self.batch.set_len(at + 2 + size);
         }
-        self.pending += 2 + size;
-        match self.segs.back_mut() {
-            Some(Seg::Batch(len)) => *len += 2 + size,
-            _ => self.segs.push_back(Seg::Batch(2 + size)),
-        }
+        self.batch_grew(2 + size);
     }
 
     /// Queue one frame of `size` body bytes that `fill` appends to the
@@ -361,11 +361,7 @@ impl Encoder {
         );
         // Keep the frame its announced length whatever `fill` did.
         self.batch.resize(at + size, 0);
-        self.pending += size;
-        match self.segs.back_mut() {
-            Some(Seg::Batch(len)) => *len += size,
-            _ => self.segs.push_back(Seg::Batch(size)),
-        }
+        self.batch_grew(size);
         if let Some(k) = mask {
             ws_frame::mask_in_place(&mut self.batch[at - 1..], k, 0);
         }
