@@ -200,10 +200,10 @@ impl Content {
     unsafe fn destroy(this: NonNull<Content>) {
         // SAFETY: no reference remains; a recyclable header goes back to its
         // recycler whole (it frees it if it is closed or already holds one).
-        if let Release::Recycle { recycler, .. } = unsafe { &this.as_ref().release } {
-            let recycler = recycler.clone();
+        if let Release::Recycle { recycler, cap, .. } = unsafe { &this.as_ref().release } {
+            let (recycler, cap) = (recycler.clone(), *cap);
             // SAFETY: as above; ownership passes to the recycler.
-            unsafe { recycler.put(this) };
+            unsafe { recycler.put(this, cap) };
             return;
         }
         // SAFETY: we own the header exclusively.
@@ -239,30 +239,52 @@ impl Content {
     }
 }
 
-/// Keeps the storage of the last released large message of one connection,
-/// so that the next one of a similar size reuses it: no allocator round trip
+/// Keeps the storage of the last released large messages of one connection,
+/// so that the next ones of a similar size reuse it: no allocator round trip
 /// across threads and, above all, no fresh pages for the kernel to fault in
 /// and zero for every large message received (the app thread releases, the
-/// I/O thread takes; one slot, swapped atomically).
+/// I/O thread takes).
+///
+/// Up to [`RECYCLE_BUDGET`] bytes in at most [`RECYCLE_SLOTS`] slots, each
+/// swapped atomically: one 1 MiB body, or sixteen of 64 KiB. One slot was
+/// enough while the application releases each message before the next one
+/// is read; but the reading thread runs ahead by a few messages, and a
+/// single slot then sent all but one of them back to the allocator, whose
+/// trimmed heap the kernel faulted in again (two processes, tcp, 64 KiB:
+/// ~4 faults a message on the receiving side).
 pub struct Recycler {
-    slot: AtomicPtr<Content>,
+    slots: [AtomicPtr<Content>; RECYCLE_SLOTS],
     closed: AtomicBool,
 }
+
+/// The most slots a [`Recycler`] keeps filled.
+const RECYCLE_SLOTS: usize = 16;
+/// The most bytes of storage a [`Recycler`] keeps (at least one body,
+/// whatever its size).
+const RECYCLE_BUDGET: usize = 1 << 20;
 
 impl Recycler {
     pub fn new() -> Arc<Recycler> {
         Arc::new(Recycler {
-            slot: AtomicPtr::new(ptr::null_mut()),
+            slots: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
             closed: AtomicBool::new(false),
         })
     }
 
-    /// Storage for `size` bytes: the recycled one if it fits without
-    /// wasting more than half of it, else a new allocation. Returns the
-    /// header (one reference) and a pointer to the bytes.
+    /// Storage for `size` bytes: a recycled one if it fits without wasting
+    /// more than half of it, else a new allocation. Returns the header (one
+    /// reference) and a pointer to the bytes.
     pub(crate) fn take(self: &Arc<Recycler>, size: usize) -> Result<(NonNull<Content>, *mut u8)> {
-        if let Some(c) = NonNull::new(self.slot.swap(ptr::null_mut(), Ordering::Acquire)) {
-            // SAFETY: a header in the slot has no references; it is ours now.
+        for slot in &self.slots {
+            // A relaxed look first: most slots are empty in a stream of
+            // bodies that come back one by one.
+            if slot.load(Ordering::Relaxed).is_null() {
+                continue;
+            }
+            let Some(c) = NonNull::new(slot.swap(ptr::null_mut(), Ordering::Acquire)) else {
+                continue;
+            };
+            // SAFETY: a header in a slot has no references; it is ours now.
             let cap = match unsafe { &c.as_ref().release } {
                 Release::Recycle { cap, .. } => *cap,
                 _ => 0,
@@ -275,6 +297,7 @@ impl Recycler {
                     return Ok((c, Content::bytes_of(c)));
                 }
             }
+            // The bodies changed size: what is kept no longer fits.
             // SAFETY: ours alone and out of the slot.
             unsafe { Content::free(c) };
         }
@@ -285,18 +308,28 @@ impl Recycler {
         })
     }
 
-    /// Keep `c` for reuse (freeing the one held before, or `c` itself once
-    /// closed).
+    /// Keep `c` (of `cap` bytes) for reuse in a free slot within the budget,
+    /// or free it (also once closed).
     ///
     /// # Safety
     /// No reference to `c` remains; ownership passes to the recycler.
-    unsafe fn put(&self, c: NonNull<Content>) {
+    unsafe fn put(&self, c: NonNull<Content>, cap: usize) {
+        let usable = (RECYCLE_BUDGET / cap.max(1)).clamp(1, RECYCLE_SLOTS);
         // SeqCst here and in `close`/`drain`: either we see `closed`, or
         // `close`'s drain sees what we put.
-        let old = self.slot.swap(c.as_ptr(), Ordering::SeqCst);
-        if let Some(old) = NonNull::new(old) {
-            // SAFETY: swapped out of the slot: ours alone.
-            unsafe { Content::free(old) };
+        let kept = self.slots[..usable].iter().any(|slot| {
+            slot.compare_exchange(
+                ptr::null_mut(),
+                c.as_ptr(),
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            )
+            .is_ok()
+        });
+        if !kept {
+            // SAFETY: not kept anywhere: ours alone.
+            unsafe { Content::free(c) };
+            return;
         }
         if self.closed.load(Ordering::SeqCst) {
             self.drain();
@@ -310,10 +343,21 @@ impl Recycler {
         self.drain();
     }
 
+    /// How many storages are kept (tests).
+    #[cfg(test)]
+    pub(crate) fn kept(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|s| !s.load(Ordering::Acquire).is_null())
+            .count()
+    }
+
     fn drain(&self) {
-        if let Some(c) = NonNull::new(self.slot.swap(ptr::null_mut(), Ordering::SeqCst)) {
-            // SAFETY: swapped out of the slot: ours alone.
-            unsafe { Content::free(c) };
+        for slot in &self.slots {
+            if let Some(c) = NonNull::new(slot.swap(ptr::null_mut(), Ordering::SeqCst)) {
+                // SAFETY: swapped out of the slot: ours alone.
+                unsafe { Content::free(c) };
+            }
         }
     }
 }

@@ -588,6 +588,40 @@ fn msg_fill_hands_out_only_complete_messages() {
 }
 
 #[test]
+fn recycler_keeps_several_bodies_within_its_budget() {
+    use super::{MsgFill, Recycler};
+    use std::collections::HashSet;
+    let r = Recycler::new();
+    let fill = |size: usize| {
+        let mut f = MsgFill::with_recycler(size, &r).unwrap();
+        f.read_buf().initialize().fill(5);
+        f.commit(size);
+        let Ok(m) = f.finish() else {
+            panic!("complete")
+        };
+        m
+    };
+    // A reader ahead of the application by four 64 KiB bodies: all four
+    // storages come back for the next four.
+    let first: Vec<Msg> = (0..4).map(|_| fill(65536)).collect();
+    let kept: HashSet<usize> = first.iter().map(|m| m.data_ptr() as usize).collect();
+    drop(first);
+    assert_eq!(r.kept(), 4);
+    let again: Vec<Msg> = (0..4).map(|_| fill(65536)).collect();
+    let reused: HashSet<usize> = again.iter().map(|m| m.data_ptr() as usize).collect();
+    assert_eq!(reused, kept);
+    assert!(again.iter().all(|m| m.data().iter().all(|&x| x == 5)));
+    drop(again);
+    // Bodies of 1 MiB: one is kept, the other goes back to the allocator
+    // (its address may come back from there, so count only what is kept).
+    let big: Vec<Msg> = (0..2).map(|_| fill(1 << 20)).collect();
+    drop(big);
+    assert_eq!(r.kept(), 1, "the budget holds one 1 MiB body");
+    r.close();
+    assert_eq!(r.kept(), 0);
+}
+
+#[test]
 fn recycler_reuses_released_large_storage() {
     use super::{MsgFill, Recycler};
     let r = Recycler::new();
