@@ -587,20 +587,24 @@ fn msg_fill_hands_out_only_complete_messages() {
     assert_eq!(&m.data()[598..602], &[7, 7, 9, 9]);
 }
 
+/// A message of `size` bytes of `byte`, read in as the decoder reads a large
+/// body, with storage from `r`.
+fn recycled(r: &std::sync::Arc<super::Recycler>, size: usize, byte: u8) -> Msg {
+    let mut f = super::MsgFill::with_recycler(size, r).unwrap();
+    f.read_buf().initialize().fill(byte);
+    f.commit(size);
+    let Ok(m) = f.finish() else {
+        panic!("complete")
+    };
+    m
+}
+
 #[test]
 fn recycler_keeps_several_bodies_within_its_budget() {
-    use super::{MsgFill, Recycler};
+    use super::Recycler;
     use std::collections::HashSet;
     let r = Recycler::new();
-    let fill = |size: usize| {
-        let mut f = MsgFill::with_recycler(size, &r).unwrap();
-        f.read_buf().initialize().fill(5);
-        f.commit(size);
-        let Ok(m) = f.finish() else {
-            panic!("complete")
-        };
-        m
-    };
+    let fill = |size: usize| recycled(&r, size, 5);
     // A reader ahead of the application by four 64 KiB bodies: all four
     // storages come back for the next four.
     let first: Vec<Msg> = (0..4).map(|_| fill(65536)).collect();
@@ -623,17 +627,9 @@ fn recycler_keeps_several_bodies_within_its_budget() {
 
 #[test]
 fn recycler_reuses_released_large_storage() {
-    use super::{MsgFill, Recycler};
+    use super::Recycler;
     let r = Recycler::new();
-    let fill = |size: usize| {
-        let mut f = MsgFill::with_recycler(size, &r).unwrap();
-        f.read_buf().initialize().fill(3);
-        f.commit(size);
-        let Ok(m) = f.finish() else {
-            panic!("complete")
-        };
-        m
-    };
+    let fill = |size: usize| recycled(&r, size, 3);
     let a = fill(100_000);
     let pa = a.data_ptr();
     let b = fill(100_000);
