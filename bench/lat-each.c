@@ -4,6 +4,9 @@
  * how many took over 1, 5 and 20 ms, then the first eight over 1 ms. Asked
  * whether a slow tcp 1 MiB latency run is a few stalls or a slow mode (it
  * is a slow mode, of both libraries: README, "Issue 15's floor").
+ * LAT_EACH_BLOCK=<k> in the environment also prints the one-way mean of each
+ * k round trips in order: how long the first ones take to reach the steady
+ * state (the warm-up a short latency run includes).
  *   gcc -O2 -Iinclude -o /tmp/lat-each bench/lat-each.c -Ltarget/release -lzmq
  *   target/bench/local_lat_ours tcp://127.0.0.1:5555 1048576 1500 &
  *   LD_LIBRARY_PATH=target/release /tmp/lat-each tcp://127.0.0.1:5555 1048576 1500 */
@@ -76,6 +79,15 @@ int main (int argc, char *argv[])
             printf ("  round trip %d: %.0f us\n", i, rt[i]);
             shown++;
         }
+    const char *blk = getenv ("LAT_EACH_BLOCK");
+    int k = blk ? atoi (blk) : 0;
+    for (int i = 0; k > 0 && i < n; i += k) {
+        double b = 0;
+        int m = i + k < n ? k : n - i;
+        for (int j = i; j < i + m; j++)
+            b += rt[j];
+        printf ("  round trips %d-%d: one-way mean %.1f us\n", i, i + m - 1, b / m / 2);
+    }
     free (rt);
     zmq_close (req);
     zmq_ctx_term (ctx);
