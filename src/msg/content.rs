@@ -200,10 +200,10 @@ impl Content {
     unsafe fn destroy(this: NonNull<Content>) {
         // SAFETY: no reference remains; a recyclable header goes back to its
         // recycler whole (it frees it if it is closed or already holds one).
-        if let Release::Recycle { recycler, cap, .. } = unsafe { &this.as_ref().release } {
-            let (recycler, cap) = (recycler.clone(), *cap);
+        if let Release::Recycle { recycler, .. } = unsafe { &this.as_ref().release } {
+            let recycler = recycler.clone();
             // SAFETY: as above; ownership passes to the recycler.
-            unsafe { recycler.put(this, cap) };
+            unsafe { recycler.put(this) };
             return;
         }
         // SAFETY: we own the header exclusively.
@@ -285,10 +285,7 @@ impl Recycler {
                 continue;
             };
             // SAFETY: a header in a slot has no references; it is ours now.
-            let cap = match unsafe { &c.as_ref().release } {
-                Release::Recycle { cap, .. } => *cap,
-                _ => 0,
-            };
+            let cap = unsafe { Recycler::cap_of(c) };
             if cap >= size && cap / 2 <= size {
                 // SAFETY: ours alone (see above); the bytes follow the header
                 // as alloc_with_bytes laid them out.
@@ -308,12 +305,26 @@ impl Recycler {
         })
     }
 
-    /// Keep `c` (of `cap` bytes) for reuse in a free slot within the budget,
-    /// or free it (also once closed).
+    /// The bytes a recyclable header's storage holds (0 for any other).
+    ///
+    /// # Safety
+    /// `c` is a live header that nothing else is changing.
+    unsafe fn cap_of(c: NonNull<Content>) -> usize {
+        // SAFETY: the caller's promise.
+        match unsafe { &c.as_ref().release } {
+            Release::Recycle { cap, .. } => *cap,
+            _ => 0,
+        }
+    }
+
+    /// Keep `c` for reuse in a free slot within the budget, or free it
+    /// (also once closed).
     ///
     /// # Safety
     /// No reference to `c` remains; ownership passes to the recycler.
-    unsafe fn put(&self, c: NonNull<Content>, cap: usize) {
+    unsafe fn put(&self, c: NonNull<Content>) {
+        // SAFETY: ours alone (the caller's promise).
+        let cap = unsafe { Recycler::cap_of(c) };
         let usable = (RECYCLE_BUDGET / cap.max(1)).clamp(1, RECYCLE_SLOTS);
         // SeqCst here and in `close`/`drain`: either we see `closed`, or
         // `close`'s drain sees what we put.
