@@ -110,15 +110,27 @@ fn large_message_allocates_once_and_clones_for_free() {
     assert_eq!((a, f), (0, 0), "the next message of that class reuses it");
     drop(m);
 
-    let big = vec![1u8; 1 << 20];
-    let (a, f, m) = count(|| black_box(Msg::from_slice(&big)));
-    assert_eq!((a, f), (1, 0), "from_slice(1 MiB): one allocation");
+    let mid = vec![1u8; 64 << 10];
+    let (a, f, m) = count(|| black_box(Msg::from_slice(&mid)));
+    assert_eq!((a, f), (1, 0), "from_slice(64 KiB): one allocation");
     let (a, f, _) = count(|| drop(m));
     assert_eq!(
         (a, f),
         (0, 1),
         "beyond the pool: the last reference frees it"
     );
+
+    // From 128 KiB on, bodies are pages mapped for them and kept for the
+    // next one of their size: the allocator is not asked at all (but for
+    // the cache's own list, once).
+    let big = vec![1u8; 1 << 20];
+    let (a, f, m) = count(|| black_box(Msg::from_slice(&big)));
+    assert_eq!((a, f), (0, 0), "from_slice(1 MiB): mapped pages");
+    let (_, f, _) = count(|| drop(m));
+    assert_eq!(f, 0, "the last reference keeps the pages for the next body");
+    let (a, f, m) = count(|| black_box(Msg::from_slice(&big)));
+    assert_eq!((a, f), (0, 0), "the next 1 MiB body reuses them");
+    drop(m);
 }
 
 #[test]

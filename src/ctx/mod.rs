@@ -141,6 +141,8 @@ impl Ctx {
         for mut t in threads {
             t.stop();
         }
+        // Large bodies kept for the next burst: there may be no next one.
+        crate::msg::release_kept_bodies();
         self.terminated.store(true, Ordering::Release);
         Ok(())
     }

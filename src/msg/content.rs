@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use crate::error::{Errno, Result};
 
+use super::large::{self, Large};
 use super::pool;
 use super::read_buf::ReadBuf;
 use super::refcount::RefCount;
@@ -74,7 +75,7 @@ impl Content {
     #[inline]
     pub(crate) fn alloc_with_bytes(size: usize) -> Result<(NonNull<Content>, *mut u8)> {
         let Some(class) = pool::class_of(size) else {
-            return Content::alloc_with_bytes_as(size, Release::Dealloc);
+            return Content::alloc_with_bytes_as(size, &large::SENT, Release::Dealloc);
         };
         let header = pool::alloc(class).ok_or(Errno::ENOMEM)?.cast::<Content>();
         // SAFETY: a pool block of `class` starts with room for an aligned
@@ -92,11 +93,12 @@ impl Content {
     /// `release(layout)` says.
     fn alloc_with_bytes_as(
         size: usize,
+        from: &Large,
         release: impl FnOnce(Layout) -> Release,
     ) -> Result<(NonNull<Content>, *mut u8)> {
         let (layout, offset) = Content::layout_for(size)?;
         // SAFETY: the layout has a non-zero size (it contains the header).
-        let raw = unsafe { alloc::alloc(layout) };
+        let raw = unsafe { Content::alloc_raw(layout, from) };
         let header = NonNull::new(raw.cast::<Content>()).ok_or(Errno::ENOMEM)?;
         // SAFETY: `raw` is a fresh allocation of `layout`, which starts with a
         // properly aligned `Content`; the bytes start `offset` further on.
@@ -106,6 +108,35 @@ impl Content {
                 release: release(layout),
             });
             Ok((header, raw.add(offset)))
+        }
+    }
+
+    /// Storage for a header and its bytes: large ones from mapped pages that
+    /// are reused (see [`large`]; `from` is [`large::RECEIVED`] for receive
+    /// buffers, else [`large::SENT`]), the rest from the allocator.
+    ///
+    /// # Safety
+    /// `layout` has a non-zero size.
+    unsafe fn alloc_raw(layout: Layout, from: &Large) -> *mut u8 {
+        if layout.size() >= large::MIN {
+            from.alloc(layout)
+        } else {
+            // SAFETY: the caller's promise.
+            unsafe { alloc::alloc(layout) }
+        }
+    }
+
+    /// Give back what [`alloc_raw`](Self::alloc_raw) gave.
+    ///
+    /// # Safety
+    /// `p` came from `alloc_raw(layout)` and nothing refers to it any more.
+    unsafe fn dealloc_raw(p: NonNull<u8>, layout: Layout, from: &Large) {
+        if layout.size() >= large::MIN {
+            // SAFETY: the caller's promise; the size routes it back here.
+            unsafe { from.dealloc(p, layout) }
+        } else {
+            // SAFETY: the caller's promise.
+            unsafe { alloc::dealloc(p.as_ptr(), layout) }
         }
     }
 
@@ -218,11 +249,15 @@ impl Content {
         // SAFETY: we own the header exclusively; read it out before freeing.
         let release = unsafe { std::ptr::read(&this.as_ref().release) };
         match release {
-            Release::Dealloc(layout) | Release::Recycle { layout, .. } => {
-                // SAFETY: the header and bytes were allocated with `layout`
-                // (the recycler's Arc, read out above, drops after this).
-                unsafe { alloc::dealloc(this.as_ptr().cast(), layout) }
-            }
+            // SAFETY: the header and bytes were allocated with `layout` from
+            // the cache named (the recycler's Arc, read out above, drops
+            // after this).
+            Release::Dealloc(layout) => unsafe {
+                Content::dealloc_raw(this.cast(), layout, &large::SENT)
+            },
+            Release::Recycle { layout, .. } => unsafe {
+                Content::dealloc_raw(this.cast(), layout, &large::RECEIVED)
+            },
             // SAFETY: the block came from `pool::alloc(class)` and nothing
             // refers to it any more.
             Release::Pooled(class) => unsafe { pool::free(class as usize, this.cast()) },
@@ -298,7 +333,7 @@ impl Recycler {
             // SAFETY: ours alone and out of the slot.
             unsafe { Content::free(c) };
         }
-        Content::alloc_with_bytes_as(size, |layout| Release::Recycle {
+        Content::alloc_with_bytes_as(size, &large::RECEIVED, |layout| Release::Recycle {
             layout,
             cap: size,
             recycler: self.clone(),
