@@ -142,7 +142,7 @@ impl Ctx {
             t.stop();
         }
         // Large bodies kept for the next burst: there may be no next one.
-        crate::msg::release_kept_bodies();
+        crate::msg::large::release_kept();
         self.terminated.store(true, Ordering::Release);
         Ok(())
     }

@@ -121,8 +121,7 @@ impl Large {
             let kept = c.classes.iter_mut().find(|k| k.len == len);
             if let Some(addr) = kept.and_then(|k| k.blocks.pop()) {
                 c.cached -= len;
-                c.in_use += len;
-                c.peak = c.peak.max(c.in_use);
+                c.lend(len);
                 return addr as *mut u8;
             }
         }
@@ -141,9 +140,7 @@ impl Large {
         if p == libc::MAP_FAILED {
             return ptr::null_mut();
         }
-        let mut c = self.cache();
-        c.in_use += len;
-        c.peak = c.peak.max(c.in_use);
+        self.cache().lend(len);
         p.cast()
     }
 
@@ -172,8 +169,9 @@ impl Large {
             }
             c.in_use -= len;
             let fits = c.cached + len + c.in_use <= c.peak.max(c.last_peak);
-            match c.class_for(len) {
-                Some(class) if fits => {
+            // A class is made only for a body it will keep.
+            match if fits { c.class_for(len) } else { None } {
+                Some(class) => {
                     class.blocks.push(p.as_ptr() as usize);
                     c.cached += len;
                 }
@@ -185,7 +183,7 @@ impl Large {
 
     /// Unmap everything kept (a context terminates: nothing may run for a
     /// while).
-    pub(crate) fn drain(&self) {
+    fn drain(&self) {
         let mut unmap = Vec::new();
         self.cache().evict_beyond(0, &mut unmap);
         unmap_all(unmap);
@@ -198,7 +196,19 @@ impl Large {
     }
 }
 
+/// Unmap what both caches keep (a context terminates).
+pub(crate) fn release_kept() {
+    SENT.drain();
+    RECEIVED.drain();
+}
+
 impl Cache {
+    /// Count `len` more bytes in use.
+    fn lend(&mut self, len: usize) {
+        self.in_use += len;
+        self.peak = self.peak.max(self.in_use);
+    }
+
     /// The class of mappings of `len` bytes, made if there is room for it.
     fn class_for(&mut self, len: usize) -> Option<&mut Class> {
         match self.classes.iter().position(|k| k.len == len) {

@@ -39,7 +39,7 @@ use crate::error::{Errno, Result};
 pub mod content;
 mod depot;
 mod group;
-mod large;
+pub(crate) mod large;
 pub mod metadata;
 mod pool;
 pub mod read_buf;
@@ -51,13 +51,6 @@ use group::Group;
 pub use group::GROUP_MAX_LENGTH;
 pub use metadata::Metadata;
 pub use read_buf::{MsgFill, ReadBuf};
-
-/// Unmap the storage of released large bodies kept for reuse (a context
-/// terminates; see [`large`]).
-pub fn release_kept_bodies() {
-    large::SENT.drain();
-    large::RECEIVED.drain();
-}
 
 /// The largest message kept inline in the `zmq_msg_t` (no allocation).
 pub const MAX_VSM_SIZE: usize = 30;
